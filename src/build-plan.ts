@@ -1,0 +1,147 @@
+import { mkdir, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { diffImages, type ImageDiff } from './core/diff.js'
+import { hashFiles, type HashFailure } from './core/hash.js'
+import { createManifest, MANIFEST_FILE_NAME, serializeManifest, type Manifest } from './core/manifest.js'
+import { batchCount, planInvalidation } from './core/plan.js'
+import { scanPublicDir } from './core/scan.js'
+import { formatBytes } from './http.js'
+import { loadManifest, type ManifestLoad } from './manifest-source.js'
+import type { ResolvedBuildOptions } from './options.js'
+
+/** The few logger calls the plugin needs; every bundler's logger (and `console`) has them. */
+export interface Logger {
+  info(message: string): void
+  warn(message: string): void
+}
+
+export const LOG_PREFIX = '[image-invalidate]'
+
+export interface BuildPlanResult {
+  manifest: Manifest
+  /** Null when nothing was compared (planning off, no baseline, or a baseline that could not be used). */
+  diff: ImageDiff | null
+  baseline: ManifestLoad | null
+  unreadable: HashFailure[]
+  /** Manifest files written: one per output directory, then the local plan file. */
+  written: string[]
+  bytesHashed: number
+  durationMs: number
+}
+
+/** Raised in strict mode instead of a warning. */
+export class StrictModeError extends Error {
+  override name = 'StrictModeError'
+}
+
+/**
+ * Phase 1, at the end of a production build: scan and hash the public images, compare them with the
+ * live deployment's manifest, and write the new manifest (plan inside) into each output directory and
+ * the local plan file. Warns and carries on where anything is wrong, unless `strict` is set.
+ */
+export async function planBuild(
+  options: ResolvedBuildOptions,
+  outputDirs: readonly string[],
+  logger: Logger,
+): Promise<BuildPlanResult | undefined> {
+  if (!options.active) return undefined
+  try {
+    return await runPlan(options, outputDirs, logger)
+  } catch (error) {
+    if (options.strict) throw error
+    logger.warn(`${LOG_PREFIX} skipped, the build goes on: ${(error as Error).message}`)
+    return undefined
+  }
+}
+
+async function runPlan(options: ResolvedBuildOptions, outputDirs: readonly string[], logger: Logger): Promise<BuildPlanResult> {
+  const warn = (message: string) => {
+    if (options.strict) throw new StrictModeError(`${LOG_PREFIX} ${message} (strict mode)`)
+    logger.warn(`${LOG_PREFIX} ${message}`)
+  }
+  options.warnings.forEach(warn)
+  const started = performance.now()
+
+  const { publicDir } = options
+  const scan = publicDir
+    ? await scanPublicDir(publicDir, { include: options.include, exclude: options.exclude })
+    : { exists: false, files: [] }
+  if (!scan.exists) {
+    const where = publicDir ? `no public directory at ${relative(options.root, publicDir)}` : 'the public directory is turned off'
+    logger.info(`${LOG_PREFIX} ${where}: the manifest lists no images`)
+  }
+  const hashed = await hashFiles(scan.files)
+  if (hashed.failures.length > 0) {
+    const list = hashed.failures.map((failure) => `${failure.key} (${failure.reason})`).join(', ')
+    warn(`could not read ${hashed.failures.length} image(s), left out of the manifest and invalidated if the live deployment has them: ${list}`)
+  }
+
+  const baseline = options.planning && options.baseline ? await loadBaselineManifest(options) : null
+  let diff: ImageDiff | null = null
+  if (baseline?.kind === 'found') diff = diffImages(baseline.manifest.images, hashed.digests)
+  else if (baseline?.kind === 'invalid' || baseline?.kind === 'unreachable') {
+    warn(`baseline ${baseline.source} ${baseline.reason}: nothing planned for this build`)
+  }
+
+  const srcImages = diff ? planInvalidation(diff, options.basePath) : []
+  const manifest = createManifest({
+    buildId: options.buildId,
+    basePath: options.basePath,
+    digests: hashed.digests,
+    plan: { baseline: baseline?.kind === 'found' ? baseline.manifest.buildId : null, srcImages },
+  })
+
+  const text = serializeManifest(manifest)
+  const written = [...outputDirs.map((dir) => path.join(dir, MANIFEST_FILE_NAME)), options.planFile]
+  for (const file of written) {
+    await mkdir(path.dirname(file), { recursive: true })
+    await writeFile(file, text)
+  }
+
+  const result: BuildPlanResult = {
+    manifest,
+    diff,
+    baseline,
+    unreadable: hashed.failures,
+    written,
+    bytesHashed: hashed.bytes,
+    durationMs: performance.now() - started,
+  }
+  logger.info(summarize(result, options))
+  if (options.dryRun && srcImages.length > 0) {
+    logger.info(`${LOG_PREFIX} dry run, planned source images:\n${srcImages.map((src) => `  ${src}`).join('\n')}`)
+  }
+  return result
+}
+
+function loadBaselineManifest(options: ResolvedBuildOptions): Promise<ManifestLoad> {
+  const headers: Record<string, string> = {}
+  if (options.protectionBypass) headers['x-vercel-protection-bypass'] = options.protectionBypass
+  return loadManifest(options.baseline!, { headers, fresh: true })
+}
+
+/** One line: what was hashed, what it was compared with, what is planned, where it went. */
+export function summarize(result: BuildPlanResult, options: ResolvedBuildOptions): string {
+  const count = Object.keys(result.manifest.images).length
+  const parts = [`${count} image${count === 1 ? '' : 's'} (${formatBytes(result.bytesHashed)}) hashed in ${Math.round(result.durationMs)} ms`]
+  const { baseline, diff } = result
+  if (!options.planning) parts.push(options.planningReason)
+  else if (!baseline) parts.push('no baseline configured (set IMAGE_INVALIDATE_BASELINE or IMAGE_INVALIDATE_SITE_URL): nothing planned')
+  else if (baseline.kind === 'missing') parts.push(`no baseline at ${baseline.source} (${baseline.reason}), a first deploy: nothing to invalidate`)
+  else if (diff) {
+    const planned = result.manifest.plan.srcImages.length
+    const batches = batchCount(planned)
+    parts.push(
+      `vs ${result.manifest.plan.baseline}: ${diff.changed.length} changed, ${diff.removed.length} removed, ${diff.added.length} added` +
+        ` -> ${planned} source image${planned === 1 ? '' : 's'} to invalidate in ${batches} call${batches === 1 ? '' : 's'}`,
+    )
+  } else parts.push('baseline unusable: nothing planned')
+  parts.push(`manifest ${relative(options.root, result.written[0] ?? options.planFile)}`)
+  return `${LOG_PREFIX} ${parts.join('; ')}`
+}
+
+function relative(root: string, file: string): string {
+  const rel = path.relative(root, file)
+  return rel && !rel.startsWith('..') ? rel : file
+}

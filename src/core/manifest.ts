@@ -1,0 +1,151 @@
+import { basePathProblem, compareKeys, keyProblem } from './keys.js'
+import type { FileDigest } from './hash.js'
+
+export const MANIFEST_VERSION = 1
+export const MANIFEST_FILE_NAME = '_image-invalidate.json'
+
+/** What one build plans to invalidate once its deployment is live. */
+export interface InvalidationPlan {
+  /** `buildId` of the manifest this build was compared with; null when there was none. */
+  baseline: string | null
+  /** Source-image strings (basePath included), sorted, each once. */
+  srcImages: string[]
+}
+
+/** The document a deployment serves at `/_image-invalidate.json`: its images, and the plan it carries. */
+export interface Manifest {
+  version: typeof MANIFEST_VERSION
+  buildId: string
+  createdAt: string
+  algorithm: 'sha256'
+  basePath: string
+  images: Record<string, FileDigest>
+  plan: InvalidationPlan
+}
+
+export function createManifest(input: {
+  buildId: string
+  basePath: string
+  digests: ReadonlyMap<string, FileDigest>
+  plan: InvalidationPlan
+  createdAt?: Date
+}): Manifest {
+  const images: Record<string, FileDigest> = {}
+  for (const key of [...input.digests.keys()].sort(compareKeys)) {
+    const { hash, size } = input.digests.get(key)!
+    images[key] = { hash, size }
+  }
+  return {
+    version: MANIFEST_VERSION,
+    buildId: input.buildId,
+    createdAt: (input.createdAt ?? new Date()).toISOString(),
+    algorithm: 'sha256',
+    basePath: input.basePath,
+    images,
+    plan: input.plan,
+  }
+}
+
+/** JSON with every object's keys sorted, so the same manifest always gives the same bytes. */
+export function serializeManifest(manifest: Manifest): string {
+  return `${JSON.stringify(sortKeys(manifest), null, 2)}\n`
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys)
+  if (value === null || typeof value !== 'object') return value
+  const sorted: Record<string, unknown> = {}
+  for (const key of Object.keys(value).sort(compareKeys)) sorted[key] = sortKeys((value as Record<string, unknown>)[key])
+  return sorted
+}
+
+/** A manifest that is not what this package writes. The message says what is wrong, not where it came from. */
+export class ManifestError extends Error {
+  override name = 'ManifestError'
+}
+
+export interface ParseLimits {
+  /** Most images a manifest may list. */
+  maxImages?: number
+}
+
+export const DEFAULT_MAX_IMAGES = 1_000_000
+const MAX_ID_LENGTH = 256
+
+/**
+ * Parses and validates a manifest from untrusted text (it may come from the network). Throws a
+ * `ManifestError` naming the first problem; never returns a half-checked object.
+ */
+export function parseManifest(text: string, limits: ParseLimits = {}): Manifest {
+  let data: unknown
+  try {
+    data = JSON.parse(text)
+  } catch (error) {
+    throw new ManifestError(`is not JSON (${(error as Error).message})`)
+  }
+  if (!isRecord(data)) throw new ManifestError('is not a JSON object')
+  if (data.version !== MANIFEST_VERSION) {
+    throw new ManifestError(`has version ${JSON.stringify(data.version)}; this package reads version ${MANIFEST_VERSION}`)
+  }
+  if (data.algorithm !== 'sha256') throw new ManifestError(`has algorithm ${JSON.stringify(data.algorithm)}, not "sha256"`)
+  const buildId = checkId(data.buildId, 'buildId')
+  if (typeof data.createdAt !== 'string' || Number.isNaN(Date.parse(data.createdAt))) {
+    throw new ManifestError('has no valid "createdAt" date')
+  }
+  if (typeof data.basePath !== 'string') throw new ManifestError('has no "basePath" string')
+  const baseProblem = basePathProblem(data.basePath)
+  if (baseProblem) throw new ManifestError(`has a basePath that ${baseProblem}`)
+
+  if (!isRecord(data.images)) throw new ManifestError('has no "images" object')
+  const keys = Object.keys(data.images)
+  const maxImages = limits.maxImages ?? DEFAULT_MAX_IMAGES
+  if (keys.length > maxImages) throw new ManifestError(`lists ${keys.length} images, more than the limit of ${maxImages}`)
+  const images: Record<string, FileDigest> = {}
+  for (const key of keys.sort(compareKeys)) {
+    const problem = keyProblem(key)
+    if (problem) throw new ManifestError(`has an image key ${JSON.stringify(truncate(key))} that ${problem}`)
+    const entry = data.images[key]
+    if (!isRecord(entry) || typeof entry.hash !== 'string' || !/^[0-9a-f]{64}$/.test(entry.hash)) {
+      throw new ManifestError(`has an image ${JSON.stringify(truncate(key))} without a 64-digit lower-case hex "hash"`)
+    }
+    if (!Number.isSafeInteger(entry.size) || (entry.size as number) < 0) {
+      throw new ManifestError(`has an image ${JSON.stringify(truncate(key))} without a non-negative integer "size"`)
+    }
+    images[key] = { hash: entry.hash, size: entry.size as number }
+  }
+
+  if (!isRecord(data.plan)) throw new ManifestError('has no "plan" object')
+  const baseline = data.plan.baseline === null ? null : checkId(data.plan.baseline, 'plan.baseline')
+  const srcImages = data.plan.srcImages
+  if (!Array.isArray(srcImages)) throw new ManifestError('has no "plan.srcImages" array')
+  for (const src of srcImages) {
+    const problem = typeof src === 'string' ? keyProblem(src) : 'is not a string'
+    if (problem) throw new ManifestError(`has a planned source image ${JSON.stringify(truncate(String(src)))} that ${problem}`)
+  }
+  if (new Set(srcImages).size !== srcImages.length) throw new ManifestError('lists a planned source image twice')
+
+  return {
+    version: MANIFEST_VERSION,
+    buildId,
+    createdAt: data.createdAt,
+    algorithm: 'sha256',
+    basePath: data.basePath,
+    images,
+    plan: { baseline, srcImages: srcImages as string[] },
+  }
+}
+
+function checkId(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ID_LENGTH) {
+    throw new ManifestError(`has no valid "${field}" (a string of 1 to ${MAX_ID_LENGTH} characters)`)
+  }
+  return value
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function truncate(text: string): string {
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text
+}

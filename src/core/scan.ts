@@ -1,0 +1,61 @@
+import { stat } from 'node:fs/promises'
+import path from 'node:path'
+import fg from 'fast-glob'
+import picomatch from 'picomatch'
+import { compareKeys } from './keys.js'
+
+/** The extensions that Vercel Image Optimization takes as source images. */
+export const IMAGE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'webp', 'avif', 'gif', 'svg', 'ico', 'bmp', 'tif', 'tiff'] as const
+
+export const DEFAULT_INCLUDE = [`**/*.{${IMAGE_EXTENSIONS.join(',')}}`]
+
+export interface ScanOptions {
+  /** Globs (relative to the public directory) of the files to hash. Default: the image extensions. */
+  include?: string[]
+  /** Globs of the files to leave out; matching directories are not walked. */
+  exclude?: string[]
+}
+
+export interface ScannedFile {
+  /** URL path of the file below the public directory: leading slash, POSIX separators, not encoded. */
+  key: string
+  absolutePath: string
+}
+
+export interface ScanResult {
+  /** False when the public directory does not exist: an empty scan, not an error. */
+  exists: boolean
+  files: ScannedFile[]
+}
+
+/**
+ * Lists the files of a public directory that match `include` and not `exclude`, sorted by key.
+ *
+ * Symbolic links are followed, because bundlers copy what they point to and that is what gets served.
+ * The default include matches extensions case-insensitively (`HERO.PNG` is an image too); user globs are
+ * matched as written.
+ */
+export async function scanPublicDir(dir: string, options: ScanOptions = {}): Promise<ScanResult> {
+  const info = await stat(dir).catch(() => undefined)
+  if (!info?.isDirectory()) return { exists: false, files: [] }
+
+  const include = options.include?.length ? options.include : DEFAULT_INCLUDE
+  const isIncluded = picomatch(include, { dot: true, nocase: include === DEFAULT_INCLUDE })
+  const entries = await fg('**/*', {
+    cwd: dir,
+    dot: true,
+    onlyFiles: true,
+    followSymbolicLinks: true,
+    ignore: options.exclude ?? [],
+    // A loop of links or an unreadable folder must not end the scan.
+    suppressErrors: true,
+  })
+
+  const files: ScannedFile[] = []
+  for (const relative of entries) {
+    if (!isIncluded(relative)) continue
+    files.push({ key: `/${relative}`, absolutePath: path.join(dir, relative) })
+  }
+  files.sort((a, b) => compareKeys(a.key, b.key))
+  return { exists: true, files }
+}

@@ -1,0 +1,4 @@
+import { unplugin } from './index.js'
+
+/** The Vite plugin: `plugins: [imageInvalidate()]` in `vite.config.ts`. */
+export default unplugin.vite

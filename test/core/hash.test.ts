@@ -1,0 +1,53 @@
+import { createHash } from 'node:crypto'
+import { mkdir, symlink } from 'node:fs/promises'
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { hashFile, hashFiles } from '../../src/core/hash.js'
+import { tempDir } from '../helpers/tmp.js'
+
+const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex')
+
+describe('hashFiles', () => {
+  it('gives the SHA-256 and size of each file', async () => {
+    const dir = await tempDir({ 'a.png': 'abc', 'b.png': '' })
+    const result = await hashFiles([
+      { key: '/a.png', absolutePath: path.join(dir, 'a.png') },
+      { key: '/b.png', absolutePath: path.join(dir, 'b.png') },
+    ])
+    expect(result.digests.get('/a.png')).toEqual({ hash: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad', size: 3 })
+    expect(result.digests.get('/b.png')).toEqual({ hash: sha256(''), size: 0 })
+    expect(result.bytes).toBe(3)
+    expect(result.failures).toEqual([])
+  })
+
+  it('streams a file larger than the one-shot limit and gets the same digest', async () => {
+    const big = Buffer.alloc(5 * 1024 * 1024 + 17)
+    for (let i = 0; i < big.length; i++) big[i] = (i * 31) % 251
+    const dir = await tempDir({ 'big.tif': big })
+    expect(await hashFile(path.join(dir, 'big.tif'))).toEqual({ hash: sha256(big), size: big.length })
+  })
+
+  it('reports a file it cannot read (a dangling link, a folder) and still hashes the rest', async () => {
+    const dir = await tempDir({ 'ok.png': 'fine' })
+    await symlink(path.join(dir, 'gone.png'), path.join(dir, 'dangling.png'))
+    await mkdir(path.join(dir, 'folder.png'))
+    const result = await hashFiles(
+      ['ok.png', 'dangling.png', 'folder.png'].map((name) => ({ key: `/${name}`, absolutePath: path.join(dir, name) })),
+      { concurrency: 2 },
+    )
+    expect([...result.digests.keys()]).toEqual(['/ok.png'])
+    expect(result.failures.map((failure) => failure.key)).toEqual(['/dangling.png', '/folder.png'])
+    expect(result.failures[0]!.reason).toMatch(/ENOENT/)
+    expect(result.failures[1]!.reason).toMatch(/EISDIR/)
+  })
+
+  it('hashes many files with few open at once and loses none', async () => {
+    const files: Record<string, string> = {}
+    for (let i = 0; i < 300; i++) files[`img/${i}.png`] = `content ${i}`
+    const dir = await tempDir(files)
+    const entries = Object.keys(files).map((name) => ({ key: `/${name}`, absolutePath: path.join(dir, name) }))
+    const result = await hashFiles(entries, { concurrency: 3 })
+    expect(result.digests.size).toBe(300)
+    expect(result.digests.get('/img/299.png')!.hash).toBe(sha256('content 299'))
+  })
+})

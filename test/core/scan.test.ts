@@ -1,0 +1,53 @@
+import { mkdir, symlink } from 'node:fs/promises'
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { scanPublicDir } from '../../src/core/scan.js'
+import { tempDir } from '../helpers/tmp.js'
+
+const keys = async (dir: string, options = {}) => (await scanPublicDir(dir, options)).files.map((file) => file.key)
+
+describe('scanPublicDir', () => {
+  it('lists the images in nested folders, by URL path, sorted, and leaves other files out', async () => {
+    const dir = await tempDir({
+      'hero.png': 'a',
+      'images/my photo.jpg': 'b',
+      'images/café/crème.webp': 'c',
+      'images/deep/er/x.avif': 'd',
+      'robots.txt': 'e',
+      'data.json': 'f',
+      'fonts/inter.woff2': 'g',
+    })
+    expect(await keys(dir)).toEqual(['/hero.png', '/images/café/crème.webp', '/images/deep/er/x.avif', '/images/my photo.jpg'])
+  })
+
+  it('matches every default extension case-insensitively', async () => {
+    const names = ['a.png', 'b.JPG', 'c.jpeg', 'd.WebP', 'e.avif', 'f.gif', 'g.svg', 'h.ico', 'i.bmp', 'j.tif', 'k.TIFF', 'l.heic', 'm.pngx']
+    const dir = await tempDir(Object.fromEntries(names.map((name) => [name, name])))
+    expect(await keys(dir)).toEqual(['/a.png', '/b.JPG', '/c.jpeg', '/d.WebP', '/e.avif', '/f.gif', '/g.svg', '/h.ico', '/i.bmp', '/j.tif', '/k.TIFF'])
+  })
+
+  it('includes hidden folders, which are served as well', async () => {
+    const dir = await tempDir({ '.well-known/logo.png': 'a' })
+    expect(await keys(dir)).toEqual(['/.well-known/logo.png'])
+  })
+
+  it('applies user include and exclude globs', async () => {
+    const dir = await tempDir({ 'a.png': '1', 'drafts/b.png': '2', 'c.heic': '3', 'docs/d.heic': '4' })
+    expect(await keys(dir, { include: ['**/*.heic'] })).toEqual(['/c.heic', '/docs/d.heic'])
+    expect(await keys(dir, { exclude: ['drafts/**'] })).toEqual(['/a.png'])
+  })
+
+  it('reports a missing public directory as an empty scan, not an error', async () => {
+    const dir = await tempDir()
+    expect(await scanPublicDir(path.join(dir, 'nope'))).toEqual({ exists: false, files: [] })
+  })
+
+  it('follows symbolic links to files and folders, as bundlers copy their targets', async () => {
+    const dir = await tempDir({ 'shared/logo.png': 'x', 'assets/real.png': 'y' })
+    await mkdir(path.join(dir, 'public'))
+    await symlink(path.join(dir, 'shared/logo.png'), path.join(dir, 'public/logo.png'))
+    await symlink(path.join(dir, 'assets'), path.join(dir, 'public/assets'), 'dir')
+    const scan = await scanPublicDir(path.join(dir, 'public'))
+    expect(scan.files.map((file) => file.key)).toEqual(['/assets/real.png', '/logo.png'])
+  })
+})

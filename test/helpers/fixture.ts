@@ -1,0 +1,73 @@
+import { spawn } from 'node:child_process'
+import { cp, mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { cleanEnv } from './env.js'
+
+export const repoRoot = fileURLToPath(new URL('../..', import.meta.url))
+
+export interface Fixture {
+  dir: string
+  path(...parts: string[]): string
+  readJson<T = unknown>(...parts: string[]): Promise<T>
+  remove(): Promise<void>
+}
+
+/**
+ * Copies `fixtures/<name>` into a new temporary folder whose `node_modules` links this package (built in
+ * `dist/`) and the bundlers it needs, so the fixture imports `unplugin-image-invalidate/vite` as a user would.
+ */
+export async function copyFixture(name: string, links: string[] = ['vite']): Promise<Fixture> {
+  const dir = await mkdtemp(path.join(tmpdir(), `image-invalidate-${name}-`))
+  await cp(path.join(repoRoot, 'fixtures', name), dir, { recursive: true })
+  await mkdir(path.join(dir, 'node_modules'), { recursive: true })
+  await symlink(repoRoot, path.join(dir, 'node_modules', 'unplugin-image-invalidate'), 'dir')
+  for (const link of links) {
+    const target = path.join(dir, 'node_modules', link)
+    await mkdir(path.dirname(target), { recursive: true })
+    await symlink(path.join(repoRoot, 'node_modules', link), target, 'dir')
+  }
+  return {
+    dir,
+    path: (...parts) => path.join(dir, ...parts),
+    readJson: async (...parts) => JSON.parse(await readFile(path.join(dir, ...parts), 'utf8')),
+    remove: () => rm(dir, { recursive: true, force: true }),
+  }
+}
+
+export interface RunResult {
+  code: number | null
+  stdout: string
+  stderr: string
+  output: string
+}
+
+/** Runs a command to its end with a clean environment plus `env`; never rejects on a non-zero exit. */
+export function run(command: string, args: string[], options: { cwd: string; env?: Record<string, string | undefined>; timeoutMs?: number }): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: options.cwd, env: cleanEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    let output = ''
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk
+      output += chunk
+    })
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk
+      output += chunk
+    })
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 110_000)
+    child.on('error', reject)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr, output })
+    })
+  })
+}
+
+/** `vite build` in a fixture, through Vite's own command line. */
+export function viteBuild(fixture: Fixture, env: Record<string, string | undefined> = {}, args: string[] = []): Promise<RunResult> {
+  return run(process.execPath, [path.join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', ...args], { cwd: fixture.dir, env })
+}

@@ -1,0 +1,84 @@
+import { mkdir, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { readVercelProjectLink, resolveBuildOptions } from '../src/options.js'
+import { tempDir } from './helpers/tmp.js'
+
+const root = '/project'
+const resolve = (options = {}, env: Record<string, string> = {}, context = {}) => resolveBuildOptions(options, { root, env, ...context })
+
+describe('resolveBuildOptions', () => {
+  it('plans on Vercel production builds, against the production site, keyed by the deployment id', () => {
+    const resolved = resolve({}, { VERCEL: '1', VERCEL_ENV: 'production', VERCEL_PROJECT_PRODUCTION_URL: 'example.com', VERCEL_DEPLOYMENT_ID: 'dpl_abc' })
+    expect(resolved).toMatchObject({
+      active: true,
+      planning: true,
+      planningReason: 'Vercel production build',
+      baseline: 'https://example.com/_image-invalidate.json',
+      buildId: 'dpl_abc',
+      publicDir: '/project/public',
+      planFile: '/project/node_modules/.cache/unplugin-image-invalidate/plan.json',
+    })
+  })
+
+  it('writes a manifest but plans nothing on a preview build or outside Vercel, unless asked', () => {
+    expect(resolve({}, { VERCEL_ENV: 'preview' })).toMatchObject({ active: true, planning: false, planningReason: expect.stringContaining('Vercel preview build') })
+    expect(resolve({}, {})).toMatchObject({ active: true, planning: false, planningReason: expect.stringContaining('not a Vercel production build') })
+    expect(resolve({}, { VERCEL_ENV: 'preview', IMAGE_INVALIDATE: 'on' })).toMatchObject({ planning: true, planningReason: 'IMAGE_INVALIDATE is on' })
+    expect(resolve({}, { IMAGE_INVALIDATE_BASELINE: './old.json' })).toMatchObject({ planning: true, baseline: '/project/old.json' })
+  })
+
+  it.each(['0', 'false', 'OFF', 'no'])('IMAGE_INVALIDATE=%s turns everything off, even on Vercel production', (value) => {
+    expect(resolve({}, { IMAGE_INVALIDATE: value, VERCEL_ENV: 'production' })).toMatchObject({ active: false, planning: false })
+  })
+
+  it('lets options win over environment flags', () => {
+    expect(resolve({ enabled: false }, { IMAGE_INVALIDATE: '1' }).active).toBe(false)
+    expect(resolve({ baseline: 'https://a.test/m.json' }, { IMAGE_INVALIDATE_BASELINE: 'b.json' }).baseline).toBe('https://a.test/m.json')
+    expect(resolve({ baseline: false }, { VERCEL_ENV: 'production', VERCEL_PROJECT_PRODUCTION_URL: 'x.com' }).baseline).toBeNull()
+    expect(resolve({ dryRun: false }, { IMAGE_INVALIDATE_DRY_RUN: 'true' }).dryRun).toBe(false)
+    expect(resolve({}, { IMAGE_INVALIDATE_DRY_RUN: 'true' }).dryRun).toBe(true)
+    expect(resolve({ siteUrl: 'https://mine.test/' }, { IMAGE_INVALIDATE_SITE_URL: 'https://env.test', VERCEL_ENV: 'production' }).baseline).toBe(
+      'https://mine.test/_image-invalidate.json',
+    )
+  })
+
+  it('puts basePath into the default baseline URL, from the bundler unless an option says otherwise', () => {
+    const env = { IMAGE_INVALIDATE_SITE_URL: 'http://127.0.0.1:3000' }
+    expect(resolve({}, env, { basePath: '/docs' })).toMatchObject({ basePath: '/docs', baseline: 'http://127.0.0.1:3000/docs/_image-invalidate.json' })
+    expect(resolve({ basePath: '/app' }, env, { basePath: '/docs' }).basePath).toBe('/app')
+  })
+
+  it('warns about flags and options it cannot use and carries on with the default', () => {
+    const resolved = resolve({ basePath: 'docs' }, { IMAGE_INVALIDATE: 'maybe', IMAGE_INVALIDATE_SITE_URL: 'ftp://x' })
+    expect(resolved.basePath).toBe('')
+    expect(resolved.planning).toBe(false)
+    expect(resolved.warnings).toEqual([
+      'IMAGE_INVALIDATE="maybe" is not one of 1/true/on or 0/false/off; ignored',
+      'basePath "docs" is not an absolute path; using "" instead',
+      'site URL "ftp://x" is not an http(s) URL; ignored',
+    ])
+  })
+
+  it('makes a fresh build id per build when Vercel gives none', () => {
+    expect(resolve().buildId).toMatch(/^build_[0-9a-f-]{36}$/)
+    expect(resolve().buildId).not.toBe(resolve().buildId)
+  })
+
+  it('takes publicDir false as no public directory', () => {
+    expect(resolve({}, {}, { publicDir: false }).publicDir).toBeNull()
+    expect(resolve({ publicDir: 'static' }, {}, { publicDir: false }).publicDir).toBe(path.resolve('/project/static'))
+  })
+})
+
+describe('readVercelProjectLink', () => {
+  it('reads the project and owner written by `vercel link`, and nothing from a missing or broken file', async () => {
+    const dir = await tempDir({ '.vercel/project.json': JSON.stringify({ projectId: 'prj_1', orgId: 'team_2' }) })
+    expect(readVercelProjectLink(dir)).toEqual({ projectId: 'prj_1', orgId: 'team_2' })
+    const broken = await tempDir()
+    await mkdir(path.join(broken, '.vercel'))
+    await writeFile(path.join(broken, '.vercel/project.json'), '{nope')
+    expect(readVercelProjectLink(broken)).toEqual({})
+    expect(readVercelProjectLink(await tempDir())).toEqual({})
+  })
+})

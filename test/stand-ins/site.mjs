@@ -1,0 +1,68 @@
+// @ts-check
+/**
+ * A loopback stand-in for a production site on Vercel: it serves one build output folder (the live
+ * deployment) and can be flipped to another, as a promotion does. Used by tests and by `npm run demo`.
+ */
+import { createServer } from 'node:http'
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+
+/**
+ * @typedef {{ method: string, url: string, headers: import('node:http').IncomingHttpHeaders }} RecordedRequest
+ * @typedef {{
+ *   origin: string,
+ *   requests: RecordedRequest[],
+ *   serve(dir: string | null): void,
+ *   failNext(statuses: number[]): void,
+ *   close(): Promise<void>,
+ * }} SiteStandIn
+ */
+
+/**
+ * @param {{ dir?: string | null, bypassSecret?: string }} [options]
+ * @returns {Promise<SiteStandIn>}
+ */
+export async function startSite(options = {}) {
+  /** @type {string | null} */
+  let live = options.dir ?? null
+  /** @type {number[]} */
+  let faults = []
+  /** @type {RecordedRequest[]} */
+  const requests = []
+
+  const server = createServer(async (req, res) => {
+    requests.push({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers })
+    const fault = faults.shift()
+    if (fault) return void res.writeHead(fault, { 'content-type': 'text/plain' }).end('injected fault')
+    if (options.bypassSecret && req.headers['x-vercel-protection-bypass'] !== options.bypassSecret) {
+      return void res.writeHead(401, { 'content-type': 'text/plain' }).end('Authentication Required')
+    }
+    const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://site').pathname)
+    if (!live || pathname.includes('..')) return void res.writeHead(404).end('not found')
+    try {
+      const body = await readFile(path.join(live, pathname))
+      const type = pathname.endsWith('.json') ? 'application/json' : 'application/octet-stream'
+      res.writeHead(200, { 'content-type': type, 'content-length': body.length }).end(body)
+    } catch {
+      res.writeHead(404).end('not found')
+    }
+  })
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)))
+  const address = /** @type {import('node:net').AddressInfo} */ (server.address())
+
+  return {
+    origin: `http://127.0.0.1:${address.port}`,
+    requests,
+    serve(dir) {
+      live = dir
+    },
+    failNext(statuses) {
+      faults = [...statuses]
+    },
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
+}

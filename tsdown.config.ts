@@ -1,0 +1,12 @@
+import { defineConfig } from 'tsdown'
+
+export default defineConfig({
+  entry: ['src/index.ts', 'src/vite.ts'],
+  format: 'esm',
+  platform: 'node',
+  target: 'node20.19',
+  dts: true,
+  clean: true,
+  // .js and .d.ts, as the exports map and the bin name them (the package is "type": "module").
+  fixedExtension: false,
+})
