@@ -14,7 +14,7 @@ try {
   await symlink(repo, path.join(dir, 'node_modules/unplugin-image-invalidate'), 'dir')
   await symlink(path.join(repo, 'node_modules/vite'), path.join(dir, 'node_modules/vite'), 'dir')
   const env = { ...process.env, IMAGE_INVALIDATE: '1' }
-  const build = (extra) => {
+  const build = (/** @type {Record<string, string>} */ extra) => {
     const out = execFileSync(process.execPath, [path.join(repo, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'info'], { cwd: dir, env: { ...env, ...extra }, encoding: 'utf8' })
     console.log(out.split('\n').filter((line) => line.includes('[image-invalidate]')).join('\n'))
   }

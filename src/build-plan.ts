@@ -56,6 +56,27 @@ export async function planBuild(
 }
 
 async function runPlan(options: ResolvedBuildOptions, outputDirs: readonly string[], logger: Logger): Promise<BuildPlanResult> {
+  const computed = await computePlan(options, logger)
+  const text = serializeManifest(computed.manifest)
+  const written = [...outputDirs.map((dir) => path.join(dir, MANIFEST_FILE_NAME)), options.planFile]
+  for (const file of written) {
+    await mkdir(path.dirname(file), { recursive: true })
+    await writeFile(file, text)
+  }
+  const result: BuildPlanResult = { ...computed, written }
+  logger.info(summarize(result, options))
+  const { srcImages } = result.manifest.plan
+  if (options.dryRun && srcImages.length > 0) {
+    logger.info(`${LOG_PREFIX} dry run, planned source images:\n${srcImages.map((src) => `  ${src}`).join('\n')}`)
+  }
+  return result
+}
+
+/**
+ * Scans, hashes, loads the baseline and diffs, writing nothing: the manifest this build would serve, with
+ * its plan. Problems are warnings (thrown as `StrictModeError` in strict mode).
+ */
+export async function computePlan(options: ResolvedBuildOptions, logger: Logger): Promise<Omit<BuildPlanResult, 'written'>> {
   const warn = (message: string) => {
     if (options.strict) throw new StrictModeError(`${LOG_PREFIX} ${message} (strict mode)`)
     logger.warn(`${LOG_PREFIX} ${message}`)
@@ -84,35 +105,16 @@ async function runPlan(options: ResolvedBuildOptions, outputDirs: readonly strin
     warn(`baseline ${baseline.source} ${baseline.reason}: nothing planned for this build`)
   }
 
-  const srcImages = diff ? planInvalidation(diff, options.basePath) : []
   const manifest = createManifest({
     buildId: options.buildId,
     basePath: options.basePath,
     digests: hashed.digests,
-    plan: { baseline: baseline?.kind === 'found' ? baseline.manifest.buildId : null, srcImages },
+    plan: {
+      baseline: baseline?.kind === 'found' ? baseline.manifest.buildId : null,
+      srcImages: diff ? planInvalidation(diff, options.basePath) : [],
+    },
   })
-
-  const text = serializeManifest(manifest)
-  const written = [...outputDirs.map((dir) => path.join(dir, MANIFEST_FILE_NAME)), options.planFile]
-  for (const file of written) {
-    await mkdir(path.dirname(file), { recursive: true })
-    await writeFile(file, text)
-  }
-
-  const result: BuildPlanResult = {
-    manifest,
-    diff,
-    baseline,
-    unreadable: hashed.failures,
-    written,
-    bytesHashed: hashed.bytes,
-    durationMs: performance.now() - started,
-  }
-  logger.info(summarize(result, options))
-  if (options.dryRun && srcImages.length > 0) {
-    logger.info(`${LOG_PREFIX} dry run, planned source images:\n${srcImages.map((src) => `  ${src}`).join('\n')}`)
-  }
-  return result
+  return { manifest, diff, baseline, unreadable: hashed.failures, bytesHashed: hashed.bytes, durationMs: performance.now() - started }
 }
 
 function loadBaselineManifest(options: ResolvedBuildOptions): Promise<ManifestLoad> {
@@ -122,7 +124,7 @@ function loadBaselineManifest(options: ResolvedBuildOptions): Promise<ManifestLo
 }
 
 /** One line: what was hashed, what it was compared with, what is planned, where it went. */
-export function summarize(result: BuildPlanResult, options: ResolvedBuildOptions): string {
+export function summarize(result: Omit<BuildPlanResult, 'written'> & { written?: string[] }, options: ResolvedBuildOptions): string {
   const count = Object.keys(result.manifest.images).length
   const parts = [`${count} image${count === 1 ? '' : 's'} (${formatBytes(result.bytesHashed)}) hashed in ${Math.round(result.durationMs)} ms`]
   const { baseline, diff } = result
@@ -137,7 +139,7 @@ export function summarize(result: BuildPlanResult, options: ResolvedBuildOptions
         ` -> ${planned} source image${planned === 1 ? '' : 's'} to invalidate in ${batches} call${batches === 1 ? '' : 's'}`,
     )
   } else parts.push('baseline unusable: nothing planned')
-  parts.push(`manifest ${relative(options.root, result.written[0] ?? options.planFile)}`)
+  if (result.written?.length) parts.push(`manifest ${relative(options.root, result.written[0]!)}`)
   return `${LOG_PREFIX} ${parts.join('; ')}`
 }
 

@@ -10,6 +10,8 @@ export { MANIFEST_FILE_NAME, parseManifest, serializeManifest } from './core/man
 export { planBuild, type BuildPlanResult, type Logger } from './build-plan.js'
 export { resolveBuildOptions, DEFAULT_PLAN_FILE } from './options.js'
 export { loadManifest, type ManifestLoad } from './manifest-source.js'
+export { apply, type ApplyReport } from './apply.js'
+export type { ApplyOptions } from './types.js'
 
 const PLUGIN_NAME = 'unplugin-image-invalidate'
 

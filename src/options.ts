@@ -161,3 +161,51 @@ export function readVercelProjectLink(root: string): VercelProjectLink {
     return {}
   }
 }
+
+export interface VercelTargetInput {
+  token?: string
+  projectId?: string
+  teamId?: string
+  teamSlug?: string
+  apiUrl?: string
+}
+
+export const DEFAULT_API_URL = 'https://api.vercel.com'
+
+/**
+ * The project, token and API origin for phase 2: options > environment > `.vercel/project.json`.
+ * Returns the problem, in one sentence that never contains the token, when something is missing.
+ */
+export function resolveVercelTarget(
+  input: VercelTargetInput,
+  root: string,
+  env: Env = process.env,
+): { token: string; projectId: string; teamId?: string; teamSlug?: string; apiUrl: string } | { problem: string } {
+  const link = readVercelProjectLink(root)
+  const token = nonEmpty(input.token) ?? nonEmpty(env.VERCEL_TOKEN)
+  if (!token) return { problem: 'no Vercel token: set VERCEL_TOKEN (an access token with access to the project)' }
+  // A token with a line break or space (a bad copy-paste) cannot go in a header; say so without echoing it.
+  if (!/^[\x21-\x7e]+$/.test(token)) return { problem: 'the Vercel token contains spaces or characters that cannot be sent in a header' }
+  const projectId = nonEmpty(input.projectId) ?? nonEmpty(env.VERCEL_PROJECT_ID) ?? link.projectId
+  if (!projectId) return { problem: 'no Vercel project: set VERCEL_PROJECT_ID, or run `vercel link` to write .vercel/project.json' }
+  const orgId = link.orgId?.startsWith('team_') ? link.orgId : undefined
+  const teamId = nonEmpty(input.teamId) ?? nonEmpty(env.VERCEL_TEAM_ID) ?? nonEmpty(env.VERCEL_ORG_ID) ?? orgId
+  const apiUrl = nonEmpty(input.apiUrl) ?? nonEmpty(env.IMAGE_INVALIDATE_API_URL) ?? DEFAULT_API_URL
+  const problem = apiUrlProblem(apiUrl)
+  if (problem) return { problem }
+  return { token, projectId, teamId, teamSlug: teamId ? undefined : nonEmpty(input.teamSlug), apiUrl: new URL(apiUrl).origin }
+}
+
+/** The token travels to the API origin: it must be HTTPS, or a loopback address for tests and stand-ins. */
+function apiUrlProblem(apiUrl: string): string | undefined {
+  let url: URL
+  try {
+    url = new URL(apiUrl)
+  } catch {
+    return `API URL ${JSON.stringify(apiUrl)} is not a URL`
+  }
+  if (url.protocol === 'https:') return undefined
+  const loopback = url.hostname === 'localhost' || url.hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(url.hostname)
+  if (url.protocol === 'http:' && loopback) return undefined
+  return `API URL ${url.origin} is refused: the token is only sent over https:// (or http:// to a loopback address)`
+}

@@ -52,3 +52,49 @@ export interface Options {
    */
   planFile?: string
 }
+
+/** Options of phase 2: `apply()`, the `image-invalidate apply` command and the webhook handler. */
+export interface ApplyOptions {
+  /** Project root: where `.vercel/project.json` and the local plan file are. Default: the current directory. */
+  root?: string
+  /** The plan: a manifest file or URL. Default: the local plan file the build wrote. */
+  plan?: string
+  /** Wait until the deployment is live before sending anything. Implied by `deployment`. */
+  wait?: boolean
+  /** Deployment id or URL to wait for through `GET /v13/deployments/{idOrUrl}`. */
+  deployment?: string
+  /** Production origin polled for the plan's `buildId` when there is no `deployment`. Default as in `Options.siteUrl`. */
+  siteUrl?: string
+  /** Plan and print, send nothing. Environment: `IMAGE_INVALIDATE_DRY_RUN`. */
+  dryRun?: boolean
+  /** Invalidation calls in flight at once, 1 to 16. @default 4 */
+  concurrency?: number
+  /** How long to wait for the deployment to go live, in ms. @default 600000 (10 minutes) */
+  timeoutMs?: number
+  /** First pause between two live checks, in ms; it grows by half each time. @default 2000 */
+  pollIntervalMs?: number
+  /**
+   * Use `dangerously-delete-by-src-images`: the next request regenerates in the foreground, which can
+   * stampede the origin. Only for images whose source is gone and must not be served stale.
+   * @default false
+   */
+  dangerouslyDelete?: boolean
+  /** Vercel access token. Default: `VERCEL_TOKEN`. */
+  token?: string
+  /** Project id or name. Default: `VERCEL_PROJECT_ID`, else `.vercel/project.json`. */
+  projectId?: string
+  /** Team id. Default: `VERCEL_TEAM_ID`, `VERCEL_ORG_ID`, else a `team_` `orgId` in `.vercel/project.json`. */
+  teamId?: string
+  /** Team slug, when no team id is known. */
+  teamSlug?: string
+  /** REST API origin. Default: `IMAGE_INVALIDATE_API_URL`, else `https://api.vercel.com`. */
+  apiUrl?: string
+  /** Retries per call after the first attempt, for 429, 5xx, timeouts and resets. @default 4 */
+  retries?: number
+  /** Connect, response and body timeout of each API request, in ms. @default 15000 */
+  requestTimeoutMs?: number
+  /** Environment to read instead of `process.env`. */
+  env?: Record<string, string | undefined>
+  /** Progress lines (waiting, each call). Default: none. */
+  log?: (line: string) => void
+}

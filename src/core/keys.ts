@@ -12,9 +12,9 @@ export function compareKeys(a: string, b: string): number {
 }
 
 /** Why `key` is not a safe image key, or undefined when it is one. */
-export function keyProblem(key: string): string | undefined {
+export function keyProblem(key: string, maxLength = MAX_SOURCE_IMAGE_LENGTH): string | undefined {
   if (!key.startsWith('/')) return 'is not an absolute path'
-  if (key.length > MAX_SOURCE_IMAGE_LENGTH) return `is longer than ${MAX_SOURCE_IMAGE_LENGTH} characters`
+  if (key.length > maxLength) return `is longer than ${maxLength} characters`
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f\\]/.test(key)) return 'contains a control character or a backslash'
   const segments = key.slice(1).split('/')

@@ -71,6 +71,7 @@ export interface ParseLimits {
 
 export const DEFAULT_MAX_IMAGES = 1_000_000
 const MAX_ID_LENGTH = 256
+const MAX_PLANNED_LENGTH = 64 * 1024
 
 /**
  * Parses and validates a manifest from untrusted text (it may come from the network). Throws a
@@ -119,7 +120,8 @@ export function parseManifest(text: string, limits: ParseLimits = {}): Manifest 
   const srcImages = data.plan.srcImages
   if (!Array.isArray(srcImages)) throw new ManifestError('has no "plan.srcImages" array')
   for (const src of srcImages) {
-    const problem = typeof src === 'string' ? keyProblem(src) : 'is not a string'
+    // A planned image over Vercel's length limit is reported by `apply`, one image, not the whole plan.
+    const problem = typeof src === 'string' ? keyProblem(src, MAX_PLANNED_LENGTH) : 'is not a string'
     if (problem) throw new ManifestError(`has a planned source image ${JSON.stringify(truncate(String(src)))} that ${problem}`)
   }
   if (new Set(srcImages).size !== srcImages.length) throw new ManifestError('lists a planned source image twice')

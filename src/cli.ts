@@ -1,0 +1,186 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs'
+import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { apply, redactor, type ApplyReport } from './apply.js'
+import { computePlan, LOG_PREFIX, summarize, type Logger } from './build-plan.js'
+import { batchCount } from './core/plan.js'
+import { resolveBuildOptions } from './options.js'
+import { formatDuration } from './vercel/wait.js'
+
+const HELP = {
+  main: `image-invalidate: invalidate exactly the changed public images on Vercel's image CDN
+
+Usage:
+  image-invalidate plan  [options]   what would be invalidated now (writes nothing)
+  image-invalidate apply [options]   invalidate the plan of the last build once it is live
+
+Run 'image-invalidate <command> --help' for a command's options.
+Exit codes: 0 done (or nothing to do), 1 some image was not invalidated, 2 usage error.`,
+  plan: `Usage: image-invalidate plan [--dir public] [--baseline URL|FILE] [--base-path /docs] [--json]
+
+Hashes the images in the public folder and compares them with a baseline manifest, printing the source
+images a build would plan to invalidate. Writes nothing.
+
+  --dir DIR             the public folder (default: public)
+  --baseline URL|FILE   the live deployment's manifest (default: IMAGE_INVALIDATE_BASELINE, else
+                        <IMAGE_INVALIDATE_SITE_URL>/_image-invalidate.json)
+  --base-path PATH      prefix of every source image, as Next.js basePath
+  --json                print one JSON document
+  -h, --help            this text`,
+  apply: `Usage: image-invalidate apply [--plan FILE|URL] [--wait] [--deployment ID|URL] [--site URL]
+                              [--dry-run] [--json] [--concurrency N] [--timeout 10m]
+
+Invalidates the source images of a plan through Vercel's invalidate-by-src-images API, in calls of at
+most 8. Credentials come from VERCEL_TOKEN, VERCEL_PROJECT_ID and VERCEL_TEAM_ID (or .vercel/project.json).
+
+  --plan FILE|URL        the plan (default: node_modules/.cache/unplugin-image-invalidate/plan.json,
+                         written by the build)
+  --wait                 send nothing until the deployment is live: with --deployment, until Vercel says
+                         READY with its aliases assigned; otherwise until the site serves the plan's buildId
+  --deployment ID|URL    the deployment to wait for (implies --wait)
+  --site URL             the production origin to poll (default: IMAGE_INVALIDATE_SITE_URL, else
+                         https://$VERCEL_PROJECT_PRODUCTION_URL)
+  --timeout DURATION     how long to wait, e.g. 90s, 10m (default: 10m)
+  --concurrency N        calls in flight at once, 1 to 16 (default: 4)
+  --dry-run              print what would be sent, send nothing (also IMAGE_INVALIDATE_DRY_RUN=1)
+  --dangerously-delete   use dangerously-delete-by-src-images: the next request regenerates in the
+                         foreground, which can stampede the origin
+  --project ID           the project (default: VERCEL_PROJECT_ID)
+  --team ID              the team (default: VERCEL_TEAM_ID)
+  --json                 print one JSON document
+  -h, --help             this text`,
+}
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv
+  if (command === '-v' || command === '--version') {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+    process.stdout.write(`${pkg.version}\n`)
+    return 0
+  }
+  if (!command || command === '-h' || command === '--help' || command === 'help') {
+    process.stdout.write(`${HELP.main}\n`)
+    return command ? 0 : 2
+  }
+  if (command === 'plan') return runPlan(rest)
+  if (command === 'apply') return runApply(rest)
+  throw new UsageError(`unknown command ${JSON.stringify(command)}`)
+}
+
+function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: false, strict: true }).values
+  } catch (error) {
+    throw new UsageError((error as Error).message)
+  }
+}
+
+async function runPlan(args: string[]): Promise<number> {
+  const values = parse(args, {
+    dir: { type: 'string' },
+    baseline: { type: 'string' },
+    'base-path': { type: 'string' },
+    json: { type: 'boolean' },
+  })
+  if (values.help) return help('plan')
+  const logger: Logger = { info: () => {}, warn: (message) => process.stderr.write(`${message}\n`) }
+  const options = resolveBuildOptions(
+    { enabled: true, publicDir: values.dir, baseline: values.baseline, basePath: values['base-path'] },
+    { root: process.cwd() },
+  )
+  const result = await computePlan(options, logger)
+  const usable = !result.baseline || result.baseline.kind === 'found' || result.baseline.kind === 'missing'
+  if (values.json) {
+    const { manifest, diff, baseline, unreadable, bytesHashed, durationMs } = result
+    const document = { srcImages: manifest.plan.srcImages, baseline, diff, unreadable, images: Object.keys(manifest.images).length, bytesHashed, durationMs: Math.round(durationMs) }
+    process.stdout.write(`${JSON.stringify(document, null, 2)}\n`)
+  } else {
+    process.stdout.write(`${summarize(result, options).replace(`${LOG_PREFIX} `, '')}\n`)
+    for (const src of result.manifest.plan.srcImages) process.stdout.write(`  ${src}\n`)
+  }
+  return usable ? 0 : 1
+}
+
+async function runApply(args: string[]): Promise<number> {
+  const values = parse(args, {
+    plan: { type: 'string' },
+    wait: { type: 'boolean' },
+    deployment: { type: 'string' },
+    site: { type: 'string' },
+    timeout: { type: 'string' },
+    concurrency: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    'dangerously-delete': { type: 'boolean' },
+    project: { type: 'string' },
+    team: { type: 'string' },
+    json: { type: 'boolean' },
+  })
+  if (values.help) return help('apply')
+  const report = await apply({
+    plan: values.plan,
+    wait: values.wait,
+    deployment: values.deployment,
+    siteUrl: values.site,
+    timeoutMs: values.timeout === undefined ? undefined : parseDuration(values.timeout),
+    concurrency: values.concurrency === undefined ? undefined : parseConcurrency(values.concurrency),
+    dryRun: values['dry-run'],
+    dangerouslyDelete: values['dangerously-delete'],
+    projectId: values.project,
+    teamId: values.team,
+    log: (line) => process.stderr.write(`${LOG_PREFIX} ${line}\n`),
+  })
+  process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : describeReport(report))
+  return report.ok ? 0 : 1
+}
+
+/** The human summary of an apply run: what was sent, what was not, and why. */
+export function describeReport(report: ApplyReport): string {
+  const lines: string[] = []
+  const planned = report.planned.length
+  if (report.plan) lines.push(`plan ${report.plan.buildId} (${report.plan.source}): ${planned} source image${planned === 1 ? '' : 's'}, ${batchCount(planned)} call${batchCount(planned) === 1 ? '' : 's'}`)
+  if (report.waited) lines.push(`live: ${report.waited.on} after ${formatDuration(report.waited.ms)}`)
+  if (report.dryRun && planned > 0) lines.push(`dry run: nothing sent`)
+  else if (report.plan && planned > 0) {
+    const ok = report.calls.filter((call) => call.outcome === 'ok').length
+    lines.push(`invalidated ${report.invalidated.length} of ${planned} in ${ok} successful call${ok === 1 ? '' : 's'} (${report.calls.length} made, ${report.retried} retried)`)
+  } else if (report.plan) lines.push('nothing to invalidate')
+  for (const failure of report.failed) lines.push(`not invalidated: ${failure.srcImage}: ${failure.reason}`)
+  if (report.error) lines.push(`error: ${report.error}`)
+  return `${lines.join('\n')}\n`
+}
+
+function parseDuration(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim())
+  if (!match) throw new UsageError(`--timeout ${JSON.stringify(text)} is not a duration like 90s or 10m`)
+  const scale = match[2] === 'ms' ? 1 : match[2] === 'm' ? 60_000 : 1000
+  return Number(match[1]) * scale
+}
+
+function parseConcurrency(text: string): number {
+  const value = Number(text)
+  if (!Number.isInteger(value) || value < 1 || value > 16) throw new UsageError(`--concurrency ${JSON.stringify(text)} is not a whole number from 1 to 16`)
+  return value
+}
+
+function help(command: keyof typeof HELP): number {
+  process.stdout.write(`${HELP[command]}\n`)
+  return 0
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code
+  },
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`image-invalidate: ${error.message}\nRun 'image-invalidate --help' for usage.\n`)
+      process.exitCode = 2
+    } else {
+      const scrub = redactor([process.env.VERCEL_TOKEN, process.env.VERCEL_AUTOMATION_BYPASS_SECRET])
+      process.stderr.write(`image-invalidate: ${scrub((error as Error).stack ?? String(error))}\n`)
+      process.exitCode = 1
+    }
+  },
+)

@@ -1,0 +1,276 @@
+import path from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { apply, type ApplyReport } from '../src/apply.js'
+import type { ApplyOptions } from '../src/types.js'
+import { images, writePlan } from './helpers/plan.js'
+import { tempDir } from './helpers/tmp.js'
+import { startSite, type SiteStandIn } from './stand-ins/site.mjs'
+import { startVercelApi, type VercelApiStandIn } from './stand-ins/vercel-api.mjs'
+
+const TOKEN = 'tok_DISTINCTIVE_a1b2c3d4e5f6'
+let api: VercelApiStandIn
+let site: SiteStandIn | undefined
+afterEach(async () => {
+  await api?.close()
+  await site?.close()
+  api = undefined as unknown as VercelApiStandIn
+  site = undefined
+})
+
+async function run(srcImages: string[], options: Partial<ApplyOptions> = {}, env: Record<string, string> = {}) {
+  api ??= await startVercelApi({ token: TOKEN, projectId: 'prj_1', teamId: 'team_1' })
+  const dir = await tempDir()
+  const plan = await writePlan(dir, srcImages)
+  const lines: string[] = []
+  const report = await apply({
+    root: dir,
+    plan,
+    env: { VERCEL_TOKEN: TOKEN, VERCEL_PROJECT_ID: 'prj_1', VERCEL_TEAM_ID: 'team_1', IMAGE_INVALIDATE_API_URL: api.origin, ...env },
+    log: (line) => lines.push(line),
+    ...options,
+  })
+  return { report, lines }
+}
+
+/** Each successful call carried 1 to 8 images, and together they cover `planned` exactly once. */
+function expectExactCoverage(planned: string[]) {
+  const ok = api.invalidations().filter((call) => call.status === 200)
+  for (const call of ok) {
+    expect(call.body).toEqual({ srcImages: expect.any(Array) })
+    const { srcImages } = call.body as { srcImages: string[] }
+    expect(srcImages.length).toBeGreaterThanOrEqual(1)
+    expect(srcImages.length).toBeLessThanOrEqual(8)
+  }
+  const sent = ok.flatMap((call) => (call.body as { srcImages: string[] }).srcImages)
+  expect(sent.sort()).toEqual([...planned].sort())
+  expect(new Set(sent).size).toBe(sent.length)
+}
+
+function expectNoSecret(report: ApplyReport, lines: string[]) {
+  expect(JSON.stringify(report)).not.toContain(TOKEN)
+  expect(lines.join('\n')).not.toContain(TOKEN)
+}
+
+describe('apply: batches', () => {
+  it.each([0, 1, 8, 9, 21, 1000])('invalidates %i images in exactly ceil(n/8) calls, each image once', async (n) => {
+    api = await startVercelApi({ token: TOKEN, projectId: 'prj_1', teamId: 'team_1', latencyMs: 20 })
+    const planned = images(n)
+    const { report } = await run(planned, { concurrency: 4 })
+    expect(report).toMatchObject({ ok: true, failed: [], retried: 0 })
+    expect(report.invalidated.sort()).toEqual([...planned].sort())
+    expect(api.invalidations()).toHaveLength(Math.ceil(n / 8))
+    expectExactCoverage(planned)
+    for (const call of api.invalidations()) {
+      expect(call.path).toBe('/v1/edge-cache/invalidate-by-src-images')
+      expect(call.query).toEqual({ projectIdOrName: 'prj_1', teamId: 'team_1' })
+    }
+    if (n >= 21) expect(api.maxInFlight()).toBeGreaterThan(1)
+    expect(api.maxInFlight()).toBeLessThanOrEqual(4)
+  })
+
+  it('keeps to the concurrency it is given', async () => {
+    api = await startVercelApi({ token: TOKEN, projectId: 'prj_1', teamId: 'team_1', latencyMs: 30 })
+    await run(images(80), { concurrency: 2 })
+    expect(api.invalidations()).toHaveLength(10)
+    expect(api.maxInFlight()).toBe(2)
+  })
+
+  it('sends source images exactly as planned: spaces and non-ASCII letters, not percent-encoded', async () => {
+    const planned = ['/docs/images/my photo.png', '/docs/images/café/crème brûlée.png']
+    const { report } = await run(planned)
+    expect(report.ok).toBe(true)
+    expect(api.invalidated.sort()).toEqual([...planned].sort())
+  })
+
+  it('reports an image longer than 8192 characters and never sends it', async () => {
+    const long = `/${'a'.repeat(8192)}.png`
+    const { report } = await run(['/ok.png', long])
+    expect(report.ok).toBe(false)
+    expect(report.invalidated).toEqual(['/ok.png'])
+    expect(report.failed).toEqual([{ srcImage: long, reason: 'longer than 8192 characters; not sent' }])
+    expect(api.invalidations()).toHaveLength(1)
+  })
+
+  it('uses dangerously-delete only when asked', async () => {
+    const { report } = await run(['/a.png'], { dangerouslyDelete: true })
+    expect(report.ok).toBe(true)
+    expect(api.invalidations().map((call) => call.path)).toEqual(['/v1/edge-cache/dangerously-delete-by-src-images'])
+  })
+
+  it('sends nothing in a dry run, and needs no token for it', async () => {
+    const { report, lines } = await run(images(9), { dryRun: true }, { VERCEL_TOKEN: '' })
+    expect(report).toMatchObject({ ok: true, dryRun: true, invalidated: [], planned: images(9).sort() })
+    expect(api.calls).toHaveLength(0)
+    expect(lines).toContain('  would invalidate /img/0.png')
+  })
+})
+
+describe('apply: faults', () => {
+  it.each([
+    ['429 with Retry-After', [{ status: 429, retryAfter: '1' }]],
+    ['500', [{ status: 500 }]],
+    ['502 then 503', [{ status: 502 }, { status: 503 }]],
+    ['a stalled response', ['stall' as const]],
+    ['a reset connection', ['reset' as const]],
+  ])('survives %s with nothing lost and nothing sent again after success', async (_name, faults) => {
+    api = await startVercelApi({ token: TOKEN, projectId: 'prj_1', teamId: 'team_1' })
+    api.injectFaults(faults as never)
+    const planned = images(21)
+    const { report, lines } = await run(planned, { concurrency: 1, requestTimeoutMs: 1_000 })
+    expect(report.ok, JSON.stringify(report)).toBe(true)
+    expect(report.retried).toBe(faults.length)
+    expect(api.invalidations()).toHaveLength(3 + faults.length)
+    expectExactCoverage(planned)
+    expectNoSecret(report, lines)
+  })
+
+  it('waits as long as Retry-After says', async () => {
+    api = await startVercelApi({ token: TOKEN, projectId: 'prj_1', teamId: 'team_1' })
+    api.injectFaults([{ status: 429, retryAfter: '2' }])
+    await run(['/a.png'])
+    const [first, second] = api.invalidations()
+    expect(second!.at - first!.at).toBeGreaterThanOrEqual(1_900)
+  })
+
+  it('gives up after the retry bound and reports the images that were not invalidated', async () => {
+    api = await startVercelApi({ token: TOKEN, projectId: 'prj_1', teamId: 'team_1' })
+    api.injectFaults([{ status: 503 }, { status: 503 }, { status: 503 }])
+    const { report, lines } = await run(images(9), { concurrency: 1, retries: 2 })
+    expect(report.ok).toBe(false)
+    expect(report.invalidated).toEqual(images(9).sort().slice(8))
+    expect(report.failed.map((failure) => failure.srcImage)).toEqual(images(9).sort().slice(0, 8))
+    expect(report.failed[0]!.reason).toBe('HTTP 503')
+    expectNoSecret(report, lines)
+  })
+
+  it('splits a batch rejected with 400 so that only the bad image fails', async () => {
+    api = await startVercelApi({ token: TOKEN, projectId: 'prj_1', teamId: 'team_1' })
+    const planned = images(8).sort()
+    api.rejectImages([planned[5]!])
+    const { report } = await run(planned)
+    expect(report.invalidated.sort()).toEqual(planned.filter((src) => src !== planned[5]))
+    expect(report.failed).toEqual([{ srcImage: planned[5], reason: expect.stringContaining(`Vercel said: Invalid source image: ${planned[5]}`) }])
+    // [0-7] rejected -> [0-3] ok, [4-7] rejected -> [4,5] rejected -> [4] ok, [5] rejected; then [6,7] ok.
+    expect(api.invalidations().map((call) => call.status)).toEqual([400, 200, 400, 400, 200, 400, 200])
+    expect(report.calls.filter((call) => call.outcome === 'rejected')).toHaveLength(4)
+  })
+
+  it.each([
+    ['401', { status: 401, body: { error: { code: 'unauthorized', message: 'Token expired' } } }, /^Vercel did not accept the token \(401\): check that VERCEL_TOKEN .* Vercel said: Token expired$/],
+    ['402', { status: 402, body: { error: { code: 'payment_required', message: 'Upgrade' } } }, /\(402\): check the team's plan and billing/],
+    ['403', { status: 403, body: { error: { code: 'forbidden', message: 'No access' } } }, /\(403\): check that its scope includes the team/],
+    ['404', { status: 404, body: { error: { code: 'not_found', message: 'Project not found' } } }, /\(404\): check VERCEL_PROJECT_ID and VERCEL_TEAM_ID/],
+  ])('stops at %s, explains it in one sentence, and makes no further call', async (_name, fault, sentence) => {
+    api = await startVercelApi({ token: TOKEN, projectId: 'prj_1', teamId: 'team_1' })
+    api.injectFaults([fault])
+    const { report, lines } = await run(images(21), { concurrency: 1 })
+    expect(report.ok).toBe(false)
+    expect(report.error).toMatch(sentence)
+    expect(api.invalidations()).toHaveLength(1)
+    expect(report.invalidated).toEqual([])
+    expect(report.failed).toHaveLength(21)
+    expectNoSecret(report, lines)
+  })
+
+  it('names the real causes: a wrong token, project or team, as the API answers them', async () => {
+    api = await startVercelApi({ token: TOKEN, projectId: 'prj_1', teamId: 'team_1' })
+    const wrongToken = await run(['/a.png'], {}, { VERCEL_TOKEN: 'tok_WRONG_zyxwvu987' })
+    expect(wrongToken.report.error).toMatch(/\(403\).*Vercel said: Not authorized/)
+    expectNoSecret(wrongToken.report, wrongToken.lines)
+    expect(JSON.stringify(wrongToken.report)).not.toContain('tok_WRONG_zyxwvu987')
+    expect((await run(['/a.png'], {}, { VERCEL_PROJECT_ID: 'prj_other' })).report.error).toMatch(/\(404\).*Project not found/)
+    expect((await run(['/a.png'], {}, { VERCEL_TEAM_ID: 'team_other' })).report.error).toMatch(/\(403\).*access to this team/)
+  })
+})
+
+describe('apply: set-up problems', () => {
+  it('says what is missing, never echoing the token', async () => {
+    expect((await run(['/a.png'], {}, { VERCEL_TOKEN: '' })).report.error).toBe('no Vercel token: set VERCEL_TOKEN (an access token with access to the project)')
+    expect((await run(['/a.png'], {}, { VERCEL_PROJECT_ID: '' })).report.error).toMatch(/^no Vercel project/)
+    const spaced = await run(['/a.png'], {}, { VERCEL_TOKEN: `${TOKEN} extra` })
+    expect(spaced.report.error).toBe('the Vercel token contains spaces or characters that cannot be sent in a header')
+    expectNoSecret(spaced.report, spaced.lines)
+    expect((await run(['/a.png'], {}, { IMAGE_INVALIDATE_API_URL: 'http://api.example.com' })).report.error).toMatch(
+      /^API URL http:\/\/api\.example\.com is refused: the token is only sent over https:\/\//,
+    )
+    expect(api.calls).toHaveLength(0)
+  })
+
+  it('reads the project and team from .vercel/project.json', async () => {
+    api = await startVercelApi({ token: TOKEN, projectId: 'prj_linked', teamId: 'team_linked' })
+    const dir = await tempDir({ '.vercel/project.json': JSON.stringify({ projectId: 'prj_linked', orgId: 'team_linked' }) })
+    const report = await apply({ root: dir, plan: await writePlan(dir, ['/a.png']), env: { VERCEL_TOKEN: TOKEN, IMAGE_INVALIDATE_API_URL: api.origin } })
+    expect(report.ok).toBe(true)
+    expect(api.invalidations()[0]!.query).toEqual({ projectIdOrName: 'prj_linked', teamId: 'team_linked' })
+  })
+
+  it('says when there is no plan, and does nothing for an empty one', async () => {
+    api = await startVercelApi({ token: TOKEN, projectId: 'prj_1', teamId: 'team_1' })
+    const dir = await tempDir()
+    const missing = await apply({ root: dir, env: { VERCEL_TOKEN: TOKEN } })
+    expect(missing.ok).toBe(false)
+    expect(missing.error).toBe(`no plan at ${path.join(dir, 'node_modules/.cache/unplugin-image-invalidate/plan.json')} (no such file): run a production build first, or pass --plan`)
+    const empty = await run([])
+    expect(empty.report).toMatchObject({ ok: true, planned: [] })
+    expect(api.calls).toHaveLength(0)
+  })
+})
+
+describe('apply: wait until live', () => {
+  it('polls the deployment and sends nothing until it is READY with its alias assigned', async () => {
+    api = await startVercelApi({ token: TOKEN, projectId: 'prj_1', teamId: 'team_1' })
+    api.setDeployment('dpl_new', [
+      { readyState: 'BUILDING', aliasAssigned: false },
+      { readyState: 'READY', aliasAssigned: false },
+      { readyState: 'READY', aliasAssigned: true },
+    ])
+    const { report, lines } = await run(images(9), { deployment: 'https://dpl_new', pollIntervalMs: 50 })
+    expect(report.ok).toBe(true)
+    expect(report.waited?.on).toBe('deployment dpl_new')
+    const kinds = api.calls.map((call) => (call.path.startsWith('/v13/') ? 'poll' : 'invalidate'))
+    expect(kinds).toEqual(['poll', 'poll', 'poll', 'invalidate', 'invalidate'])
+    expect(api.calls[0]!.query).toEqual({ teamId: 'team_1' })
+    expect(lines).toContain('waiting: BUILDING, alias not assigned')
+  })
+
+  it.each(['ERROR', 'CANCELED'])('ends the wait when the deployment is %s, sending nothing', async (state) => {
+    api = await startVercelApi({ token: TOKEN, projectId: 'prj_1', teamId: 'team_1' })
+    api.setDeployment('dpl_new', [{ readyState: 'BUILDING', aliasAssigned: false }, { readyState: state, aliasAssigned: false }])
+    const { report } = await run(images(3), { deployment: 'dpl_new', pollIntervalMs: 20 })
+    expect(report).toMatchObject({ ok: false, error: `deployment dpl_new ended in state ${state}; nothing was invalidated` })
+    expect(api.invalidations()).toHaveLength(0)
+  })
+
+  it('waits for the site to serve the plan\'s buildId, then invalidates', async () => {
+    api = await startVercelApi({ token: TOKEN, projectId: 'prj_1', teamId: 'team_1' })
+    const oldDir = await tempDir()
+    const newDir = await tempDir()
+    await writePlan(oldDir, [], { buildId: 'dpl_old', name: '_image-invalidate.json' })
+    await writePlan(newDir, images(9), { buildId: 'dpl_new', name: '_image-invalidate.json' })
+    site = await startSite({ dir: oldDir })
+    let flippedAt = Infinity
+    setTimeout(() => {
+      flippedAt = Date.now()
+      site!.serve(newDir)
+    }, 400)
+    const { report } = await run(images(9), { wait: true, siteUrl: site.origin, pollIntervalMs: 50 })
+    expect(report.ok).toBe(true)
+    expect(site.requests.length).toBeGreaterThan(2)
+    expect(api.invalidations()).toHaveLength(2)
+    expect(api.invalidations()[0]!.at).toBeGreaterThanOrEqual(flippedAt)
+    expect(site.requests.every((request) => request.headers['cache-control'] === 'no-cache')).toBe(true)
+  })
+
+  it('gives up at the timeout and sends nothing', async () => {
+    api = await startVercelApi({ token: TOKEN, projectId: 'prj_1', teamId: 'team_1' })
+    const oldDir = await tempDir()
+    await writePlan(oldDir, [], { buildId: 'dpl_old', name: '_image-invalidate.json' })
+    site = await startSite({ dir: oldDir })
+    const started = Date.now()
+    const { report } = await run(images(9), { wait: true, siteUrl: site.origin, pollIntervalMs: 50, timeoutMs: 600 })
+    expect(Date.now() - started).toBeLessThan(5_000)
+    expect(report.ok).toBe(false)
+    expect(report.error).toMatch(/^the site \(http:\/\/127\.0\.0\.1:\d+\/_image-invalidate\.json\) was not live after 600 ms \(last seen: serving dpl_old\); nothing was invalidated$/)
+    expect(api.invalidations()).toHaveLength(0)
+  })
+})

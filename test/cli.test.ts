@@ -1,0 +1,149 @@
+import { writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { hashFiles } from '../src/core/hash.js'
+import { createManifest, serializeManifest } from '../src/core/manifest.js'
+import { repoRoot, run } from './helpers/fixture.js'
+import { images, writePlan } from './helpers/plan.js'
+import { tempDir } from './helpers/tmp.js'
+import { startSite, type SiteStandIn } from './stand-ins/site.mjs'
+import { startVercelApi, type VercelApiStandIn } from './stand-ins/vercel-api.mjs'
+
+const TOKEN = 'tok_CLI_SECRET_9f8e7d6c5b4a'
+const cli = path.join(repoRoot, 'dist/cli.js')
+let api: VercelApiStandIn | undefined
+let site: SiteStandIn | undefined
+afterEach(async () => {
+  await api?.close()
+  await site?.close()
+  api = site = undefined
+})
+
+const imageInvalidate = (cwd: string, args: string[], env: Record<string, string> = {}) => run(process.execPath, [cli, ...args], { cwd, env })
+
+async function setUp(srcImages: string[]) {
+  api = await startVercelApi({ token: TOKEN, projectId: 'prj_1' })
+  const dir = await tempDir()
+  const plan = await writePlan(dir, srcImages)
+  const env = { VERCEL_TOKEN: TOKEN, VERCEL_PROJECT_ID: 'prj_1', IMAGE_INVALIDATE_API_URL: api.origin }
+  return { dir, plan, env }
+}
+
+describe('image-invalidate', () => {
+  it.each([[['--help']], [['plan', '--help']], [['apply', '--help']], [['apply', '-h']]])('prints help for %j and exits 0', async (args) => {
+    const result = await imageInvalidate(repoRoot, args)
+    expect(result.code).toBe(0)
+    expect(result.stdout).toMatch(/^(image-invalidate: invalidate|Usage: image-invalidate)/)
+  })
+
+  it.each([
+    [[], /Usage:/],
+    [['purge'], /unknown command "purge"/],
+    [['apply', '--bogus'], /Unknown option '--bogus'/],
+    [['apply', '--concurrency', '0'], /--concurrency "0" is not a whole number from 1 to 16/],
+    [['apply', '--timeout', 'soon'], /--timeout "soon" is not a duration like 90s or 10m/],
+    [['apply', 'extra'], /Unexpected argument 'extra'/],
+  ])('exits 2 on a usage error: %j', async (args, message) => {
+    const result = await imageInvalidate(repoRoot, args)
+    expect(result.code).toBe(2)
+    expect(result.output).toMatch(message)
+  })
+
+  it('applies the plan, prints a summary and exits 0', async () => {
+    const { dir, plan, env } = await setUp(images(21))
+    const result = await imageInvalidate(dir, ['apply', '--plan', plan], env)
+    expect(result.code, result.output).toBe(0)
+    expect(result.stdout).toBe(
+      `plan dpl_new (${plan}): 21 source images, 3 calls\ninvalidated 21 of 21 in 3 successful calls (3 made, 0 retried)\n`,
+    )
+    expect(api!.invalidated.sort()).toEqual(images(21).sort())
+  })
+
+  it('reads the local plan the build wrote when --plan is not given, and prints JSON with --json', async () => {
+    const { dir, env } = await setUp([])
+    await writePlan(path.join(dir, 'node_modules/.cache/unplugin-image-invalidate'), ['/a.png', '/b.png'])
+    const result = await imageInvalidate(dir, ['apply', '--json'], env)
+    expect(result.code, result.output).toBe(0)
+    const report = JSON.parse(result.stdout)
+    expect(report).toMatchObject({ ok: true, invalidated: ['/a.png', '/b.png'], failed: [], retried: 0, calls: [{ outcome: 'ok', srcImages: ['/a.png', '/b.png'] }] })
+  })
+
+  it('exits 1 when an image was not invalidated, naming it', async () => {
+    const { dir, plan, env } = await setUp(['/ok.png', '/bad.png'])
+    api!.rejectImages(['/bad.png'])
+    const result = await imageInvalidate(dir, ['apply', '--plan', plan], env)
+    expect(result.code).toBe(1)
+    expect(result.stdout).toContain('not invalidated: /bad.png: Vercel rejected the request as invalid (400). Vercel said: Invalid source image: /bad.png')
+  })
+
+  it('with --wait sends nothing until the site serves the new build, then invalidates', async () => {
+    const { dir, plan, env } = await setUp(images(9))
+    const oldDir = await tempDir()
+    const newDir = await tempDir()
+    await writePlan(oldDir, [], { buildId: 'dpl_old', name: '_image-invalidate.json' })
+    await writePlan(newDir, images(9), { buildId: 'dpl_new', name: '_image-invalidate.json' })
+    site = await startSite({ dir: oldDir })
+    let flippedAt = Infinity
+    setTimeout(() => {
+      flippedAt = Date.now()
+      site!.serve(newDir)
+    }, 2_500)
+    const result = await imageInvalidate(dir, ['apply', '--plan', plan, '--wait', '--site', site.origin], env)
+    expect(result.code, result.output).toBe(0)
+    expect(result.stderr).toContain('waiting: serving dpl_old')
+    expect(api!.invalidations()).toHaveLength(2)
+    expect(api!.invalidations()[0]!.at).toBeGreaterThanOrEqual(flippedAt)
+  })
+
+  it('with --wait gives up at --timeout, sends nothing and exits 1', async () => {
+    const { dir, plan, env } = await setUp(images(9))
+    site = await startSite({ dir: null })
+    const result = await imageInvalidate(dir, ['apply', '--plan', plan, '--wait', '--timeout', '2s'], { ...env, IMAGE_INVALIDATE_SITE_URL: site.origin })
+    expect(result.code).toBe(1)
+    expect(result.stdout).toMatch(/error: the site \(.*\) was not live after 2 s \(last seen: missing: HTTP 404\); nothing was invalidated/)
+    expect(api!.invalidations()).toHaveLength(0)
+  })
+
+  it('never prints the token, whatever goes wrong', async () => {
+    const { dir, plan, env } = await setUp(images(3))
+    const outputs: string[] = []
+    const attempt = async (args: string[], extra: Record<string, string> = {}) => {
+      const result = await imageInvalidate(dir, ['apply', '--plan', plan, ...args], { ...env, ...extra })
+      outputs.push(result.output)
+      return result
+    }
+    for (const status of [400, 401, 402, 403, 404]) {
+      // A 400 is split down to single images: five calls for three images.
+      const faults = Array.from({ length: status === 400 ? 5 : 1 }, () => ({ status, body: { error: { code: 'x', message: `echo ${TOKEN}` } } }))
+      api!.injectFaults(faults)
+      expect((await attempt([])).code).toBe(1)
+      api!.injectFaults(faults)
+      expect((await attempt(['--json'])).code).toBe(1)
+    }
+    expect((await attempt([], { VERCEL_PROJECT_ID: 'prj_missing' })).code).toBe(1)
+    expect((await attempt([], { IMAGE_INVALIDATE_API_URL: 'http://example.com' })).code).toBe(1)
+    expect((await attempt([], { VERCEL_TOKEN: `${TOKEN}\nsecond line` })).code).toBe(1)
+    expect((await attempt(['--deployment', 'dpl_missing'])).code).toBe(1)
+    expect((await attempt([], { IMAGE_INVALIDATE_API_URL: 'http://127.0.0.1:1' })).code).toBe(1)
+    expect(outputs).toHaveLength(15)
+    for (const output of outputs) {
+      expect(output.length).toBeGreaterThan(0)
+      expect(output).not.toContain(TOKEN)
+    }
+    expect(outputs.join('\n')).toContain('[redacted]')
+  })
+
+  it('plan prints what a build would invalidate now, writing nothing', async () => {
+    const dir = await tempDir({ 'public/a.png': 'a', 'public/b.png': 'b', 'public/c.png': 'c' })
+    const first = await imageInvalidate(dir, ['plan', '--json'])
+    expect(first.code, first.output).toBe(0)
+    expect(JSON.parse(first.stdout)).toMatchObject({ srcImages: [], images: 3, baseline: null })
+    // A baseline made by the package's own core, then an image changes.
+    const { digests } = await hashFiles(['a', 'b', 'c'].map((name) => ({ key: `/${name}.png`, absolutePath: path.join(dir, 'public', `${name}.png`) })))
+    await writeFile(path.join(dir, 'live.json'), serializeManifest(createManifest({ buildId: 'dpl_live', basePath: '', digests, plan: { baseline: null, srcImages: [] } })))
+    await writeFile(path.join(dir, 'public/b.png'), 'B')
+    const second = await imageInvalidate(dir, ['plan', '--baseline', 'live.json', '--base-path', '/docs'])
+    expect(second.code, second.output).toBe(0)
+    expect(second.stdout).toMatch(/vs dpl_live: 1 changed, 0 removed, 0 added -> 1 source image to invalidate in 1 call\n  \/docs\/b\.png\n$/)
+  })
+})
