@@ -57,19 +57,30 @@ export async function planBuild(
 
 async function runPlan(options: ResolvedBuildOptions, outputDirs: readonly string[], logger: Logger): Promise<BuildPlanResult> {
   const computed = await computePlan(options, logger)
-  const text = serializeManifest(computed.manifest)
-  const written = [...outputDirs.map((dir) => path.join(dir, MANIFEST_FILE_NAME)), options.planFile]
-  for (const file of written) {
-    await mkdir(path.dirname(file), { recursive: true })
-    await writeFile(file, text)
-  }
-  const result: BuildPlanResult = { ...computed, written }
+  const result: BuildPlanResult = { ...computed, written: [] }
+  await writeManifestTo(result, outputDirs, options.planFile)
   logger.info(summarize(result, options))
   const { srcImages } = result.manifest.plan
   if (options.dryRun && srcImages.length > 0) {
     logger.info(`${LOG_PREFIX} dry run, planned source images:\n${srcImages.map((src) => `  ${src}`).join('\n')}`)
   }
   return result
+}
+
+/**
+ * Writes a computed manifest into more output directories (a build with several outputs computes it once),
+ * and to `planFile` when given. Adds each file to `result.written`.
+ */
+export async function writeManifestTo(result: BuildPlanResult, outputDirs: readonly string[], planFile?: string): Promise<void> {
+  const text = serializeManifest(result.manifest)
+  const files = outputDirs.map((dir) => path.join(dir, MANIFEST_FILE_NAME))
+  if (planFile) files.push(planFile)
+  for (const file of files) {
+    if (result.written.includes(file)) continue
+    await mkdir(path.dirname(file), { recursive: true })
+    await writeFile(file, text)
+    result.written.push(file)
+  }
 }
 
 /**

@@ -1,41 +1,110 @@
 import path from 'node:path'
 import { createUnplugin, type UnpluginFactory } from 'unplugin'
-import { planBuild, type Logger } from './build-plan.js'
-import { resolveBuildOptions } from './options.js'
+import { planBuild, writeManifestTo, LOG_PREFIX, type BuildPlanResult, type Logger } from './build-plan.js'
+import { readFlag, resolveBuildOptions, type BuildContext } from './options.js'
 import type { Options } from './types.js'
 
-export type { Options } from './types.js'
+export type { Options, ApplyOptions } from './types.js'
 export type { Manifest, InvalidationPlan } from './core/manifest.js'
 export { MANIFEST_FILE_NAME, parseManifest, serializeManifest } from './core/manifest.js'
 export { planBuild, type BuildPlanResult, type Logger } from './build-plan.js'
 export { resolveBuildOptions, DEFAULT_PLAN_FILE } from './options.js'
 export { loadManifest, type ManifestLoad } from './manifest-source.js'
 export { apply, type ApplyReport } from './apply.js'
-export type { ApplyOptions } from './types.js'
 
 const PLUGIN_NAME = 'unplugin-image-invalidate'
 
+/**
+ * The plan of one build, computed once however many outputs or compilers ask for it; each asker gets the
+ * same manifest written into its own output directory.
+ */
+function createBuildRun(options: Options) {
+  let current: Promise<BuildPlanResult | undefined> | undefined
+  return {
+    /** A new build starts: forget the last one's plan. */
+    reset() {
+      current = undefined
+    },
+    async finish(context: BuildContext, outputDir: string | undefined, logger: Logger): Promise<void> {
+      const outputDirs = outputDir ? [outputDir] : []
+      if (!current) {
+        current = planBuild(resolveBuildOptions(options, context), outputDirs, logger)
+        await current
+        return
+      }
+      const result = await current
+      if (result) await writeManifestTo(result, outputDirs)
+    },
+  }
+}
+
+/**
+ * Whether a bundler without a notion of "production build" (rollup, esbuild) is making one: `enabled: true`,
+ * `IMAGE_INVALIDATE=1`, `NODE_ENV=production` or a Vercel production build.
+ */
+function isProductionByEnv(options: Options): boolean {
+  if (options.enabled !== undefined) return options.enabled
+  const flag = readFlag(process.env, 'IMAGE_INVALIDATE', [])
+  if (flag !== undefined) return flag
+  return process.env.NODE_ENV === 'production' || process.env.VERCEL_ENV === 'production'
+}
+
+interface WebpackLikeCompiler {
+  context: string
+  options: { mode?: string; output: { path?: string } }
+  watchMode?: boolean
+  platform?: { web?: boolean | null; node?: boolean | null }
+  isChild(): boolean
+  getInfrastructureLogger(name: string): Logger
+  hooks: {
+    run: { tap(name: string, fn: () => void): void }
+    watchRun: { tap(name: string, fn: () => void): void }
+    done: { tapPromise(name: string, fn: (stats: { hasErrors(): boolean }) => Promise<void>): void }
+  }
+}
+
 export const unpluginFactory: UnpluginFactory<Options | undefined> = (options = {}) => {
-  let root = process.cwd()
-  let publicDir: string | false | undefined
-  let basePath: string | undefined
-  let logger: Logger = console
-  let watching = false
+  const build = createBuildRun(options)
+  const root = process.cwd()
+
+  // webpack and rspack share their compiler API.
+  const webpackLike = (compiler: WebpackLikeCompiler) => {
+    let watching = false
+    compiler.hooks.watchRun.tap(PLUGIN_NAME, () => {
+      watching = true
+    })
+    compiler.hooks.run.tap(PLUGIN_NAME, () => build.reset())
+    compiler.hooks.done.tapPromise(PLUGIN_NAME, async (stats) => {
+      const { mode } = compiler.options
+      // A server compiler of a client + server pair does not serve the public folder.
+      const serverOnly = compiler.platform?.node === true && compiler.platform.web === false
+      if (stats.hasErrors() || watching || compiler.watchMode || compiler.isChild() || serverOnly) return
+      if (mode !== undefined && mode !== 'production') return
+      await build.finish({ root: compiler.context }, compiler.options.output.path, withoutPrefix(compiler.getInfrastructureLogger(PLUGIN_NAME)))
+    })
+  }
+
+  let viteContext: BuildContext = { root }
+  let viteLogger: Logger = console
+  let viteWatching = false
   let failed = false
 
   return {
     name: PLUGIN_NAME,
     enforce: 'post',
+
     vite: {
       // Never in the dev server or preview: only `vite build`.
       apply: 'build',
       configResolved(config) {
-        root = config.root
-        // Vite resolves `publicDir: false` to ''.
-        publicDir = config.publicDir || false
-        basePath = basePathFromViteBase(config.base)
-        logger = config.logger
-        watching = Boolean(config.build.watch)
+        // Vite resolves `publicDir: false` to ''; `base` '/app/' is the prefix '/app', './' or a URL none.
+        viteContext = { root: config.root, publicDir: config.publicDir || false, basePath: config.base.startsWith('/') ? config.base.replace(/\/+$/, '') : '' }
+        viteLogger = config.logger
+        viteWatching = Boolean(config.build.watch)
+      },
+      buildStart() {
+        failed = false
+        build.reset()
       },
       buildEnd(error) {
         if (error) failed = true
@@ -45,23 +114,48 @@ export const unpluginFactory: UnpluginFactory<Options | undefined> = (options = 
         sequential: true,
         async handler() {
           // Vite 6+ calls this once per environment; the client one is where the public files are served.
-          const environment = (this as { environment?: { name: string; config: { consumer?: string; build: { outDir: string; ssr?: unknown; write?: boolean } } } }).environment
-          const build = environment?.config.build
-          const isClient = environment ? environment.config.consumer === 'client' : true
-          if (failed || watching || !isClient || build?.ssr || build?.write === false) return
-          const outDir = path.resolve(root, build?.outDir ?? 'dist')
-          const resolved = resolveBuildOptions(options, { root, publicDir, basePath })
-          await planBuild(resolved, [outDir], logger)
+          const environment = (this as { environment?: { config: { consumer?: string; build: { outDir: string; ssr?: unknown; write?: boolean } } } }).environment
+          const config = environment?.config.build
+          if (failed || viteWatching || config?.ssr || config?.write === false) return
+          if (environment && environment.config.consumer !== 'client') return
+          await build.finish(viteContext, path.resolve(viteContext.root, config?.outDir ?? 'dist'), viteLogger)
         },
+      },
+    },
+
+    webpack: (compiler) => webpackLike(compiler as unknown as WebpackLikeCompiler),
+    rspack: (compiler) => webpackLike(compiler as unknown as WebpackLikeCompiler),
+
+    rollup: {
+      buildStart() {
+        build.reset()
+      },
+      async writeBundle(outputOptions) {
+        if (this.meta.watchMode || !isProductionByEnv(options)) return
+        const dir = outputOptions.dir ?? (outputOptions.file ? path.dirname(outputOptions.file) : undefined)
+        await build.finish({ root }, dir && path.resolve(root, dir), withoutPrefix(this))
+      },
+    },
+
+    esbuild: {
+      setup(esbuild) {
+        const initial = esbuild.initialOptions
+        const cwd = initial.absWorkingDir ?? root
+        esbuild.onStart(() => build.reset())
+        esbuild.onEnd(async (result) => {
+          if (result.errors.length > 0 || !isProductionByEnv(options)) return
+          const dir = initial.outdir ?? (initial.outfile ? path.dirname(initial.outfile) : undefined)
+          await build.finish({ root: cwd }, initial.write === false || !dir ? undefined : path.resolve(cwd, dir), console)
+        })
       },
     },
   }
 }
 
-/** Vite's `base` ('/', '/app/', './', or a full URL) as a source-image prefix ('' or '/app'). */
-function basePathFromViteBase(base: string): string {
-  if (!base.startsWith('/')) return ''
-  return base.replace(/\/+$/, '')
+/** For loggers that name the plugin themselves (rollup's plugin context, webpack's infrastructure logger). */
+function withoutPrefix(context: Logger): Logger {
+  const strip = (message: string) => message.replace(`${LOG_PREFIX} `, '')
+  return { info: (message) => context.info(strip(message)), warn: (message) => context.warn(strip(message)) }
 }
 
 export const unplugin = /* #__PURE__ */ createUnplugin(unpluginFactory)

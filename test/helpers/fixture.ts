@@ -43,6 +43,36 @@ export interface RunResult {
   output: string
 }
 
+/**
+ * Copies `fixtures/<name>` into `.test-tmp/` inside the repository. Next.js (Turbopack) refuses packages
+ * linked from outside its root, so the copy sits under the repository, finds `next` and `react` in the
+ * repository's `node_modules`, and this package through `.test-tmp/node_modules/unplugin-image-invalidate`.
+ */
+export async function copyFixtureInRepo(name: string): Promise<Fixture> {
+  const base = path.join(repoRoot, '.test-tmp')
+  await mkdir(path.join(base, 'node_modules'), { recursive: true })
+  await symlink(repoRoot, path.join(base, 'node_modules', 'unplugin-image-invalidate'), 'dir').catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EEXIST') throw error
+  })
+  const dir = await mkdtemp(path.join(base, `${name}-`))
+  await cp(path.join(repoRoot, 'fixtures', name), dir, { recursive: true })
+  return {
+    dir,
+    path: (...parts) => path.join(dir, ...parts),
+    readJson: async (...parts) => JSON.parse(await readFile(path.join(dir, ...parts), 'utf8')),
+    remove: () => rm(dir, { recursive: true, force: true }),
+  }
+}
+
+/** `next build` in a fixture, through Next.js's own command line, with telemetry off. */
+export function nextBuild(fixture: Fixture, env: Record<string, string | undefined> = {}, args: string[] = []): Promise<RunResult> {
+  return run(process.execPath, [path.join(repoRoot, 'node_modules/next/dist/bin/next'), 'build', ...args], {
+    cwd: fixture.dir,
+    env: { NEXT_TELEMETRY_DISABLED: '1', ...env },
+    timeoutMs: 240_000,
+  })
+}
+
 /** Runs a command to its end with a clean environment plus `env`; never rejects on a non-zero exit. */
 export function run(command: string, args: string[], options: { cwd: string; env?: Record<string, string | undefined>; timeoutMs?: number }): Promise<RunResult> {
   return new Promise((resolve, reject) => {

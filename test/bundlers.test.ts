@@ -1,0 +1,77 @@
+import { appendFile, copyFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { Manifest } from '../src/core/manifest.js'
+import { copyFixture, repoRoot, run, type Fixture } from './helpers/fixture.js'
+
+const IMAGES = ['/img/hero.png', '/img/my photo.png', '/mark.svg']
+
+let fixture: Fixture | undefined
+afterEach(async () => {
+  await fixture?.remove()
+  fixture = undefined
+})
+
+const summaries = (output: string) => output.split('\n').filter((line) => line.includes('hashed in'))
+const node = (fixture: Fixture, args: string[], env: Record<string, string> = {}) => run(process.execPath, args, { cwd: fixture.dir, env })
+
+describe('webpack', () => {
+  it('runs once for a client + server pair, in the client output, after it is written; plans a change', async () => {
+    fixture = await copyFixture('bundler-app', ['webpack'])
+    const first = await node(fixture, ['webpack.build.mjs'], { IMAGE_INVALIDATE_BASELINE: 'live.json' })
+    expect(first.code, first.output).toBe(0)
+    expect(summaries(first.output)).toHaveLength(1)
+    expect(existsSync(fixture.path('dist/client/main.js'))).toBe(true)
+    expect(existsSync(fixture.path('dist/server/_image-invalidate.json'))).toBe(false)
+    const live = await fixture.readJson<Manifest>('dist/client/_image-invalidate.json')
+    expect(Object.keys(live.images)).toEqual(IMAGES)
+
+    await copyFile(fixture.path('dist/client/_image-invalidate.json'), fixture.path('live.json'))
+    await appendFile(fixture.path('public/img/hero.png'), 'x')
+    const second = await node(fixture, ['webpack.build.mjs'], { IMAGE_INVALIDATE_BASELINE: 'live.json' })
+    expect(second.code, second.output).toBe(0)
+    expect((await fixture.readJson<Manifest>('dist/client/_image-invalidate.json')).plan).toEqual({ baseline: live.buildId, srcImages: ['/img/hero.png'] })
+  })
+
+  it('does nothing in development mode', async () => {
+    fixture = await copyFixture('bundler-app', ['webpack'])
+    const result = await node(fixture, ['webpack.build.mjs'], { WEBPACK_MODE: 'development', IMAGE_INVALIDATE: '1' })
+    expect(result.code, result.output).toBe(0)
+    expect(existsSync(fixture.path('dist/client/main.js'))).toBe(true)
+    expect(existsSync(fixture.path('dist/client/_image-invalidate.json'))).toBe(false)
+  })
+})
+
+describe('rollup', () => {
+  const rollup = (fixture: Fixture, env: Record<string, string>) => node(fixture, [path.join(repoRoot, 'node_modules/rollup/dist/bin/rollup'), '-c'], env)
+
+  it('computes once for two outputs and writes the manifest into each, on a production build', async () => {
+    fixture = await copyFixture('bundler-app', ['rollup'])
+    const result = await rollup(fixture, { NODE_ENV: 'production', IMAGE_INVALIDATE_BASELINE: 'none.json' })
+    expect(result.code, result.output).toBe(0)
+    expect(summaries(result.output)).toHaveLength(1)
+    const esm = await fixture.readJson<Manifest>('dist/esm/_image-invalidate.json')
+    expect(Object.keys(esm.images)).toEqual(IMAGES)
+    expect(await fixture.readJson('dist/cjs/_image-invalidate.json')).toEqual(esm)
+  })
+
+  it('does nothing when the build is not a production one', async () => {
+    fixture = await copyFixture('bundler-app', ['rollup'])
+    const result = await rollup(fixture, {})
+    expect(result.code, result.output).toBe(0)
+    expect(existsSync(fixture.path('dist/esm/index.js'))).toBe(true)
+    expect(existsSync(fixture.path('dist/esm/_image-invalidate.json'))).toBe(false)
+  })
+})
+
+describe('esbuild', () => {
+  it('writes the manifest into outdir on a production build', async () => {
+    fixture = await copyFixture('bundler-app', ['esbuild'])
+    const result = await node(fixture, ['esbuild.build.mjs'], { NODE_ENV: 'production', IMAGE_INVALIDATE_BASELINE: 'none.json' })
+    expect(result.code, result.output).toBe(0)
+    expect(summaries(result.output)).toHaveLength(1)
+    expect(existsSync(fixture.path('dist/index.js'))).toBe(true)
+    expect(Object.keys((await fixture.readJson<Manifest>('dist/_image-invalidate.json')).images)).toEqual(IMAGES)
+  })
+})

@@ -1,0 +1,146 @@
+import { spawn } from 'node:child_process'
+import { appendFile, copyFile, readFile, rm, writeFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { Manifest } from '../src/core/manifest.js'
+import { DEFAULT_PLAN_FILE } from '../src/options.js'
+import { wrapNextConfig, hasAfterCompileHook } from '../src/next.js'
+import { cleanEnv } from './helpers/env.js'
+import { copyFixtureInRepo, nextBuild, repoRoot, type Fixture } from './helpers/fixture.js'
+
+const NEXT_IMAGES = ['/images/hero.png', '/images/my photo.png', '/images/team/avatar.png', '/logo.svg']
+
+let fixture: Fixture | undefined
+afterEach(async () => {
+  await fixture?.remove()
+  fixture = undefined
+})
+
+const config = (body: string) => `import { withImageInvalidate } from 'unplugin-image-invalidate/next'\n${body}\n`
+
+/** Builds, keeps the manifest as the live one, changes an image, builds again; returns the second manifest. */
+async function buildTwice(fixture: Fixture, args: string[] = []) {
+  const first = await nextBuild(fixture, { IMAGE_INVALIDATE_BASELINE: 'live.json' }, args)
+  expect(first.code, first.output).toBe(0)
+  expect(first.output).toContain('a first deploy: nothing to invalidate')
+  const firstManifest = await fixture.readJson<Manifest>('public/_image-invalidate.json')
+  await copyFile(fixture.path('public/_image-invalidate.json'), fixture.path('live.json'))
+  await appendFile(fixture.path('public/images/my photo.png'), Buffer.from([1]))
+  await rm(fixture.path('public/images/team/avatar.png'))
+  const second = await nextBuild(fixture, { IMAGE_INVALIDATE_BASELINE: 'live.json' }, args)
+  expect(second.code, second.output).toBe(0)
+  const manifest = await fixture.readJson<Manifest>('public/_image-invalidate.json')
+  return { firstManifest, manifest, output: second.output }
+}
+
+describe('next build', () => {
+  it('with Turbopack: plans the changed and removed images, basePath included, and keeps the user\'s hook', async () => {
+    fixture = await copyFixtureInRepo('next-app')
+    await writeFile(
+      fixture.path('next.config.mjs'),
+      config(`import { writeFile } from 'node:fs/promises'
+export default withImageInvalidate(async () => ({
+  basePath: '/docs',
+  poweredByHeader: false,
+  compiler: {
+    async runAfterProductionCompile({ projectDir, distDir }) {
+      await writeFile(projectDir + '/user-hook-ran.txt', distDir)
+    },
+  },
+}))`),
+    )
+    const { firstManifest, manifest, output } = await buildTwice(fixture)
+    expect(output).toContain('(Turbopack)')
+    expect(Object.keys(firstManifest.images)).toEqual(NEXT_IMAGES)
+    expect(manifest.basePath).toBe('/docs')
+    expect(manifest.plan).toEqual({ baseline: firstManifest.buildId, srcImages: ['/docs/images/my photo.png', '/docs/images/team/avatar.png'] })
+    expect(await fixture.readJson(DEFAULT_PLAN_FILE)).toEqual(manifest)
+    expect(await readFile(fixture.path('user-hook-ran.txt'), 'utf8')).toMatch(/\.next$/)
+    expect(output).toContain('vs build_')
+  })
+
+  it('with --webpack: the same plan, from the same hook', async () => {
+    fixture = await copyFixtureInRepo('next-app')
+    const { firstManifest, manifest, output } = await buildTwice(fixture, ['--webpack'])
+    expect(output).not.toContain('(Turbopack)')
+    expect(manifest.plan).toEqual({ baseline: firstManifest.buildId, srcImages: ['/images/my photo.png', '/images/team/avatar.png'] })
+  })
+
+  it('with output: "export" and a next.config.ts: the manifest is served from out/', async () => {
+    fixture = await copyFixtureInRepo('next-app')
+    await rm(fixture.path('next.config.mjs'))
+    await writeFile(
+      fixture.path('next.config.ts'),
+      config(`import type { NextConfig } from 'next'
+const nextConfig: NextConfig = { output: 'export', images: { unoptimized: true } }
+export default withImageInvalidate(nextConfig, { buildId: 'export-build' })`),
+    )
+    const result = await nextBuild(fixture)
+    expect(result.code, result.output).toBe(0)
+    const served = await fixture.readJson<Manifest>('out/_image-invalidate.json')
+    expect(served.buildId).toBe('export-build')
+    expect(Object.keys(served.images)).toEqual(NEXT_IMAGES)
+  })
+
+  it('never runs in next dev', async () => {
+    fixture = await copyFixtureInRepo('next-app')
+    const child = spawn(process.execPath, [path.join(repoRoot, 'node_modules/next/dist/bin/next'), 'dev', '--port', '0'], {
+      cwd: fixture.dir,
+      env: cleanEnv({ NEXT_TELEMETRY_DISABLED: '1', IMAGE_INVALIDATE: '1', IMAGE_INVALIDATE_BASELINE: 'none.json' }),
+    })
+    let output = ''
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`next dev did not start:\n${output}`)), 60_000)
+        const onData = (chunk: Buffer) => {
+          output += chunk
+          const match = output.match(/Local:\s+(http:\/\/\S+)/)
+          if (match) {
+            clearTimeout(timer)
+            resolve(match[1]!)
+          }
+        }
+        child.stdout.on('data', onData)
+        child.stderr.on('data', onData)
+      })
+      const page = await fetch(url)
+      expect(page.status).toBe(200)
+      expect(await page.text()).toContain('hero.png')
+    } finally {
+      child.kill()
+    }
+    expect(output).not.toContain('[image-invalidate]')
+    expect(existsSync(fixture.path('public/_image-invalidate.json'))).toBe(false)
+    expect(existsSync(fixture.path(DEFAULT_PLAN_FILE))).toBe(false)
+  })
+})
+
+describe('withImageInvalidate', () => {
+  it('keeps every key of the user config and adds no webpack key on Next.js >= 15.4.1', async () => {
+    const wrapped = wrapNextConfig({ basePath: '/x', images: { remotePatterns: [] }, experimental: {} }, {}, '16.4.6')
+    expect(wrapped).toMatchObject({ basePath: '/x', images: { remotePatterns: [] }, experimental: {} })
+    expect(wrapped).not.toHaveProperty('webpack')
+    expect(typeof (wrapped as { compiler: { runAfterProductionCompile: unknown } }).compiler.runAfterProductionCompile).toBe('function')
+  })
+
+  it('falls back to a webpack plugin on the client compiler of production builds before 15.4.1', () => {
+    const userWebpack = (config: { plugins: unknown[]; marker?: boolean }) => ({ ...config, marker: true })
+    const wrapped = wrapNextConfig({ webpack: userWebpack as never }, {}, '15.3.2') as { webpack: (config: unknown, context: unknown) => { plugins: unknown[]; marker?: boolean } }
+    const context = (isServer: boolean, dev: boolean) => ({ isServer, dev, dir: '/project' })
+    expect(wrapped.webpack({ plugins: [] }, context(false, false))).toMatchObject({ marker: true, plugins: [expect.objectContaining({ apply: expect.any(Function) })] })
+    expect(wrapped.webpack({ plugins: [] }, context(true, false)).plugins).toHaveLength(0)
+    expect(wrapped.webpack({ plugins: [] }, context(false, true)).plugins).toHaveLength(0)
+  })
+
+  it.each([
+    ['15.4.1', true],
+    ['15.4.0', false],
+    ['15.10.0', true],
+    ['16.0.0-canary.3', true],
+    ['14.2.30', false],
+    [undefined, true],
+  ])('knows whether Next.js %s has runAfterProductionCompile', (version, expected) => {
+    expect(hasAfterCompileHook(version)).toBe(expected)
+  })
+})
