@@ -11,6 +11,7 @@ export { planBuild, type BuildPlanResult, type Logger } from './build-plan.js'
 export { resolveBuildOptions, DEFAULT_PLAN_FILE } from './options.js'
 export { loadManifest, type ManifestLoad } from './manifest-source.js'
 export { apply, type ApplyReport } from './apply.js'
+export { createWebhookHandler, verifySignature, type WebhookOptions } from './webhook.js'
 
 const PLUGIN_NAME = 'unplugin-image-invalidate'
 

@@ -8,6 +8,8 @@ import type { Options } from './types.js'
 
 type NextConfigFunction = (phase: string, context: { defaultConfig: NextConfig }) => NextConfig | Promise<NextConfig>
 
+const PACKAGE_NAME = 'unplugin-image-invalidate'
+
 /** Next.js's `compiler.runAfterProductionCompile` appeared in 15.4.1. */
 const HOOK_SINCE: readonly [number, number, number] = [15, 4, 1]
 
@@ -30,9 +32,20 @@ export function withImageInvalidate(nextConfig: NextConfig | NextConfigFunction 
 
 /** @internal `withImageInvalidate` for a given Next.js version; exported for tests. */
 export function wrapNextConfig(nextConfig: NextConfig | NextConfigFunction, options: Options, nextVersion: string | undefined): NextConfig | NextConfigFunction {
-  const wrap = hasAfterCompileHook(nextVersion) ? addAfterCompileHook : addWebpackFallback
-  if (typeof nextConfig === 'function') return async (phase, context) => wrap(await nextConfig(phase, context), options)
-  return wrap(nextConfig, options)
+  const addHook = hasAfterCompileHook(nextVersion) ? addAfterCompileHook : addWebpackFallback
+  const wrap = (config: NextConfig) => keepPackageExternal(addHook(config, options))
+  if (typeof nextConfig === 'function') return async (phase, context) => wrap(await nextConfig(phase, context))
+  return wrap(nextConfig)
+}
+
+/**
+ * A route using `createWebhookHandler` must load this package from node_modules at run time: bundled, its
+ * bundler adapters and file-system code would be traced into the server output.
+ */
+function keepPackageExternal(config: NextConfig): NextConfig {
+  const external = config.serverExternalPackages ?? []
+  if (external.includes(PACKAGE_NAME)) return config
+  return { ...config, serverExternalPackages: [...external, PACKAGE_NAME] }
 }
 
 function addAfterCompileHook(config: NextConfig, options: Options): NextConfig {
@@ -64,7 +77,7 @@ function addWebpackFallback(config: NextConfig, options: Options): NextConfig {
         result.plugins ??= []
         result.plugins.push({
           apply(compiler: { hooks: { done: { tapPromise(name: string, fn: () => Promise<void>): void } } }) {
-            compiler.hooks.done.tapPromise('unplugin-image-invalidate', () => planForNext(config, context.dir, options))
+            compiler.hooks.done.tapPromise(PACKAGE_NAME, () => planForNext(config, context.dir, options))
           },
         })
       }

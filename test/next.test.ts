@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process'
+import { createHmac } from 'node:crypto'
+import { createServer, type AddressInfo } from 'node:net'
 import { appendFile, copyFile, readFile, rm, writeFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
@@ -58,6 +60,16 @@ export default withImageInvalidate(async () => ({
     expect(await fixture.readJson(DEFAULT_PLAN_FILE)).toEqual(manifest)
     expect(await readFile(fixture.path('user-hook-ran.txt'), 'utf8')).toMatch(/\.next$/)
     expect(output).toContain('vs build_')
+
+    // The webhook route of the fixture, served by `next start`: the package loads at run time.
+    await withServer(fixture, ['start', '--port', String(await freePort())], { IMAGE_INVALIDATE_WEBHOOK_SECRET: 'whsec' }, async (url) => {
+      const route = new URL('/docs/api/image-invalidate', url)
+      const body = JSON.stringify({ id: 'evt', type: 'deployment.created', payload: {} })
+      expect((await fetch(route, { method: 'POST', body })).status).toBe(401)
+      const signature = createHmac('sha1', 'whsec').update(body).digest('hex')
+      const ignored = await fetch(route, { method: 'POST', body, headers: { 'x-vercel-signature': signature } })
+      expect(await ignored.json()).toEqual({ ok: true, action: 'ignored', reason: 'event deployment.created is not handled' })
+    })
   })
 
   it('with --webpack: the same plan, from the same hook', async () => {
@@ -69,6 +81,8 @@ export default withImageInvalidate(async () => ({
 
   it('with output: "export" and a next.config.ts: the manifest is served from out/', async () => {
     fixture = await copyFixtureInRepo('next-app')
+    // A static export has no server for the webhook route.
+    await rm(fixture.path('app/api'), { recursive: true })
     await rm(fixture.path('next.config.mjs'))
     await writeFile(
       fixture.path('next.config.ts'),
@@ -85,36 +99,55 @@ export default withImageInvalidate(nextConfig, { buildId: 'export-build' })`),
 
   it('never runs in next dev', async () => {
     fixture = await copyFixtureInRepo('next-app')
-    const child = spawn(process.execPath, [path.join(repoRoot, 'node_modules/next/dist/bin/next'), 'dev', '--port', '0'], {
-      cwd: fixture.dir,
-      env: cleanEnv({ NEXT_TELEMETRY_DISABLED: '1', IMAGE_INVALIDATE: '1', IMAGE_INVALIDATE_BASELINE: 'none.json' }),
-    })
-    let output = ''
-    try {
-      const url = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`next dev did not start:\n${output}`)), 60_000)
-        const onData = (chunk: Buffer) => {
-          output += chunk
-          const match = output.match(/Local:\s+(http:\/\/\S+)/)
-          if (match) {
-            clearTimeout(timer)
-            resolve(match[1]!)
-          }
-        }
-        child.stdout.on('data', onData)
-        child.stderr.on('data', onData)
-      })
+    await withServer(fixture, ['dev', '--port', String(await freePort())], { IMAGE_INVALIDATE: '1', IMAGE_INVALIDATE_BASELINE: 'none.json' }, async (url, output) => {
       const page = await fetch(url)
       expect(page.status).toBe(200)
       expect(await page.text()).toContain('hero.png')
-    } finally {
-      child.kill()
-    }
-    expect(output).not.toContain('[image-invalidate]')
+      expect(output()).not.toContain('[image-invalidate]')
+    })
     expect(existsSync(fixture.path('public/_image-invalidate.json'))).toBe(false)
     expect(existsSync(fixture.path(DEFAULT_PLAN_FILE))).toBe(false)
   })
 })
+
+/** Runs `next <args>` until it says where it listens, hands the URL to `use`, then stops it. */
+async function withServer(fixture: Fixture, args: string[], env: Record<string, string>, use: (url: string, output: () => string) => Promise<void>) {
+  const child = spawn(process.execPath, [path.join(repoRoot, 'node_modules/next/dist/bin/next'), ...args], {
+    cwd: fixture.dir,
+    env: cleanEnv({ NEXT_TELEMETRY_DISABLED: '1', ...env }),
+  })
+  let output = ''
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`next ${args[0]} did not start:\n${output}`)), 60_000)
+      const onData = (chunk: Buffer) => {
+        output += chunk
+        const match = output.match(/Local:\s+(http:\/\/\S+)/)
+        if (match) {
+          clearTimeout(timer)
+          resolve(match[1]!)
+        }
+      }
+      child.stdout.on('data', onData)
+      child.stderr.on('data', onData)
+      child.on('exit', (code) => reject(new Error(`next ${args[0]} exited with ${code}:\n${output}`)))
+    })
+    await use(url, () => output)
+  } finally {
+    child.kill()
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.on('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo
+      server.close(() => resolve(port))
+    })
+  })
+}
 
 describe('withImageInvalidate', () => {
   it('keeps every key of the user config and adds no webpack key on Next.js >= 15.4.1', async () => {

@@ -44,18 +44,20 @@ export interface RunResult {
 }
 
 /**
- * Copies `fixtures/<name>` into `.test-tmp/` inside the repository. Next.js (Turbopack) refuses packages
- * linked from outside its root, so the copy sits under the repository, finds `next` and `react` in the
- * repository's `node_modules`, and this package through `.test-tmp/node_modules/unplugin-image-invalidate`.
+ * Copies `fixtures/<name>` into `.test-tmp/` inside the repository, and installs this package there as npm
+ * would (a copy of `package.json` and `dist/` in the fixture's `node_modules`). Next.js (Turbopack) refuses
+ * files linked from outside its root and treats only real `node_modules` paths as packages; `next` and
+ * `react` are found in the repository's own `node_modules`.
  */
 export async function copyFixtureInRepo(name: string): Promise<Fixture> {
   const base = path.join(repoRoot, '.test-tmp')
-  await mkdir(path.join(base, 'node_modules'), { recursive: true })
-  await symlink(repoRoot, path.join(base, 'node_modules', 'unplugin-image-invalidate'), 'dir').catch((error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EEXIST') throw error
-  })
+  await mkdir(base, { recursive: true })
   const dir = await mkdtemp(path.join(base, `${name}-`))
   await cp(path.join(repoRoot, 'fixtures', name), dir, { recursive: true })
+  const installed = path.join(dir, 'node_modules', 'unplugin-image-invalidate')
+  await mkdir(installed, { recursive: true })
+  await cp(path.join(repoRoot, 'package.json'), path.join(installed, 'package.json'))
+  await cp(path.join(repoRoot, 'dist'), path.join(installed, 'dist'), { recursive: true })
   return {
     dir,
     path: (...parts) => path.join(dir, ...parts),
