@@ -5,10 +5,11 @@ import { diffImages, type ImageDiff } from './core/diff.js'
 import { hashFiles, type HashFailure } from './core/hash.js'
 import { createManifest, MANIFEST_FILE_NAME, serializeManifest, type Manifest } from './core/manifest.js'
 import { batchCount, planInvalidation } from './core/plan.js'
-import { scanPublicDir } from './core/scan.js'
+import { isDirectory, walkPublicDir } from './core/scan.js'
 import { formatBytes } from './http.js'
 import { loadManifest, type ManifestLoad } from './manifest-source.js'
 import type { ResolvedBuildOptions } from './options.js'
+import { createProgressLine } from './progress.js'
 
 /** The few logger calls the plugin needs; every bundler's logger (and `console`) has them. */
 export interface Logger {
@@ -95,21 +96,24 @@ export async function computePlan(options: ResolvedBuildOptions, logger: Logger)
   options.warnings.forEach(warn)
   const started = performance.now()
 
+  // The baseline is fetched while the images are hashed.
+  const baselineLoad = options.planning && options.baseline ? loadBaselineManifest(options) : Promise.resolve(null)
   const { publicDir } = options
-  const scan = publicDir
-    ? await scanPublicDir(publicDir, { include: options.include, exclude: options.exclude })
-    : { exists: false, files: [] }
-  if (!scan.exists) {
+  // Files are hashed as the walk finds them.
+  const progress = createProgressLine()
+  const hashed = await hashFiles(publicDir ? walkPublicDir(publicDir, { include: options.include, exclude: options.exclude }) : [], {
+    onProgress: progress.update,
+  }).finally(progress.finish)
+  if (!publicDir || !(await isDirectory(publicDir))) {
     const where = publicDir ? `no public directory at ${relative(options.root, publicDir)}` : 'the public directory is turned off'
     logger.info(`${LOG_PREFIX} ${where}: the manifest lists no images`)
   }
-  const hashed = await hashFiles(scan.files)
   if (hashed.failures.length > 0) {
     const list = hashed.failures.map((failure) => `${failure.key} (${failure.reason})`).join(', ')
     warn(`could not read ${hashed.failures.length} image(s), left out of the manifest and invalidated if the live deployment has them: ${list}`)
   }
 
-  const baseline = options.planning && options.baseline ? await loadBaselineManifest(options) : null
+  const baseline = await baselineLoad
   let diff: ImageDiff | null = null
   if (baseline?.kind === 'found') diff = diffImages(baseline.manifest.images, hashed.digests)
   else if (baseline?.kind === 'invalid' || baseline?.kind === 'unreachable') {

@@ -46,17 +46,35 @@ export function createManifest(input: {
   }
 }
 
-/** JSON with every object's keys sorted, so the same manifest always gives the same bytes. */
+/**
+ * The manifest as JSON with every object's keys sorted, one image per line: the same manifest always gives
+ * the same bytes, and a diff of two manifests reads line by line. Written by hand rather than through a
+ * generic key-sorting pass, because a manifest can list tens of thousands of images.
+ */
 export function serializeManifest(manifest: Manifest): string {
-  return `${JSON.stringify(sortKeys(manifest), null, 2)}\n`
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys)
-  if (value === null || typeof value !== 'object') return value
-  const sorted: Record<string, unknown> = {}
-  for (const key of Object.keys(value).sort(compareKeys)) sorted[key] = sortKeys((value as Record<string, unknown>)[key])
-  return sorted
+  const json = JSON.stringify
+  const images = Object.keys(manifest.images)
+    .sort(compareKeys)
+    .map((key) => {
+      const { hash, size } = manifest.images[key]!
+      return `    ${json(key)}: {"hash": ${json(hash)}, "size": ${json(size)}}`
+    })
+  const srcImages = manifest.plan.srcImages.map((src) => `      ${json(src)}`)
+  return [
+    '{',
+    `  "algorithm": ${json(manifest.algorithm)},`,
+    `  "basePath": ${json(manifest.basePath)},`,
+    `  "buildId": ${json(manifest.buildId)},`,
+    `  "createdAt": ${json(manifest.createdAt)},`,
+    images.length > 0 ? `  "images": {\n${images.join(',\n')}\n  },` : '  "images": {},',
+    '  "plan": {',
+    `    "baseline": ${json(manifest.plan.baseline)},`,
+    srcImages.length > 0 ? `    "srcImages": [\n${srcImages.join(',\n')}\n    ]` : '    "srcImages": []',
+    '  },',
+    `  "version": ${json(manifest.version)}`,
+    '}',
+    '',
+  ].join('\n')
 }
 
 /** A manifest that is not what this package writes. The message says what is wrong, not where it came from. */

@@ -36,12 +36,22 @@ export interface ScanResult {
  * matched as written.
  */
 export async function scanPublicDir(dir: string, options: ScanOptions = {}): Promise<ScanResult> {
-  const info = await stat(dir).catch(() => undefined)
-  if (!info?.isDirectory()) return { exists: false, files: [] }
+  if (!(await isDirectory(dir))) return { exists: false, files: [] }
+  const files: ScannedFile[] = []
+  for await (const file of walkPublicDir(dir, options)) files.push(file)
+  files.sort((a, b) => compareKeys(a.key, b.key))
+  return { exists: true, files }
+}
 
+/**
+ * The files `scanPublicDir` lists, yielded as the walk finds them and in no set order, so that hashing
+ * can start before the walk ends. Yields nothing when `dir` is not a directory.
+ */
+export async function* walkPublicDir(dir: string, options: ScanOptions = {}): AsyncGenerator<ScannedFile> {
+  if (!(await isDirectory(dir))) return
   const include = options.include?.length ? options.include : DEFAULT_INCLUDE
   const isIncluded = picomatch(include, { dot: true, nocase: include === DEFAULT_INCLUDE })
-  const entries = await fg('**/*', {
+  const entries = fg.stream('**/*', {
     cwd: dir,
     dot: true,
     onlyFiles: true,
@@ -49,13 +59,19 @@ export async function scanPublicDir(dir: string, options: ScanOptions = {}): Pro
     ignore: options.exclude ?? [],
     // A loop of links or an unreadable folder must not end the scan.
     suppressErrors: true,
+    // One pattern cannot match a path twice: skip the set that removes duplicates.
+    unique: false,
   })
-
-  const files: ScannedFile[] = []
-  for (const relative of entries) {
-    if (!isIncluded(relative)) continue
-    files.push({ key: `/${relative}`, absolutePath: path.join(dir, relative) })
+  // fast-glob gives POSIX paths relative to `dir`, which is absolute: joining by hand is exact, and much
+  // cheaper than path.join on tens of thousands of files.
+  const base = dir.endsWith(path.sep) ? dir : dir + path.sep
+  for await (const entry of entries) {
+    const relative = String(entry)
+    if (isIncluded(relative)) yield { key: `/${relative}`, absolutePath: base + relative }
   }
-  files.sort((a, b) => compareKeys(a.key, b.key))
-  return { exists: true, files }
+}
+
+export async function isDirectory(dir: string): Promise<boolean> {
+  const info = await stat(dir).catch(() => undefined)
+  return info?.isDirectory() ?? false
 }

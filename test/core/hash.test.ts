@@ -2,12 +2,16 @@ import { createHash } from 'node:crypto'
 import { mkdir, symlink } from 'node:fs/promises'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { hashFile, hashFiles } from '../../src/core/hash.js'
+import { hashFiles } from '../../src/core/hash.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex')
 
 describe('hashFiles', () => {
+  it('hashes nothing without starting a worker for an empty list', async () => {
+    expect(await hashFiles([])).toEqual({ digests: new Map(), failures: [], bytes: 0 })
+  })
+
   it('gives the SHA-256 and size of each file', async () => {
     const dir = await tempDir({ 'a.png': 'abc', 'b.png': '' })
     const result = await hashFiles([
@@ -24,7 +28,8 @@ describe('hashFiles', () => {
     const big = Buffer.alloc(5 * 1024 * 1024 + 17)
     for (let i = 0; i < big.length; i++) big[i] = (i * 31) % 251
     const dir = await tempDir({ 'big.tif': big })
-    expect(await hashFile(path.join(dir, 'big.tif'))).toEqual({ hash: sha256(big), size: big.length })
+    const { digests } = await hashFiles([{ key: '/big.tif', absolutePath: path.join(dir, 'big.tif') }])
+    expect(digests.get('/big.tif')).toEqual({ hash: sha256(big), size: big.length })
   })
 
   it('reports a file it cannot read (a dangling link, a folder) and still hashes the rest', async () => {
@@ -33,7 +38,7 @@ describe('hashFiles', () => {
     await mkdir(path.join(dir, 'folder.png'))
     const result = await hashFiles(
       ['ok.png', 'dangling.png', 'folder.png'].map((name) => ({ key: `/${name}`, absolutePath: path.join(dir, name) })),
-      { concurrency: 2 },
+      { threads: 2 },
     )
     expect([...result.digests.keys()]).toEqual(['/ok.png'])
     expect(result.failures.map((failure) => failure.key)).toEqual(['/dangling.png', '/folder.png'])
@@ -41,13 +46,16 @@ describe('hashFiles', () => {
     expect(result.failures[1]!.reason).toMatch(/EISDIR/)
   })
 
-  it('hashes many files with few open at once and loses none', async () => {
+  it('hashes many files on several threads, each once, and loses none', async () => {
     const files: Record<string, string> = {}
     for (let i = 0; i < 300; i++) files[`img/${i}.png`] = `content ${i}`
     const dir = await tempDir(files)
     const entries = Object.keys(files).map((name) => ({ key: `/${name}`, absolutePath: path.join(dir, name) }))
-    const result = await hashFiles(entries, { concurrency: 3 })
+    const progress: number[] = []
+    const result = await hashFiles(entries, { threads: 3, onProgress: ({ files }) => progress.push(files) })
     expect(result.digests.size).toBe(300)
-    expect(result.digests.get('/img/299.png')!.hash).toBe(sha256('content 299'))
+    for (let i = 0; i < 300; i++) expect(result.digests.get(`/img/${i}.png`)!.hash).toBe(sha256(`content ${i}`))
+    expect(result.bytes).toBe(Object.values(files).reduce((sum, content) => sum + content.length, 0))
+    expect(progress.at(-1)).toBe(300)
   })
 })

@@ -1,0 +1,288 @@
+// @ts-check
+// npm run bench: how fast the plugin hashes public images, against the machine's practical limit.
+//
+//   node scripts/bench.mjs           the full benchmark: exits 1 if a target is missed
+//   node scripts/bench.mjs --smoke   small sets, one run each, no targets (CI runs this as a test)
+//
+// Sets are generated once (deterministic bytes from AES-CTR) under the system temp folder and reused.
+// Every method reads from a warm page cache: what is compared is CPU and system-call cost.
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
+import { createCipheriv, createHash } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { mkdir, rm, writeFile } from 'node:fs/promises'
+import { availableParallelism, tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { startVercelApi } from '../test/stand-ins/vercel-api.mjs'
+
+const repo = fileURLToPath(new URL('..', import.meta.url))
+const smoke = process.argv.includes('--smoke')
+const runs = smoke ? 1 : 5
+const cores = availableParallelism()
+const MB = 1024 * 1024
+
+/** @typedef {{ name: string, files: number, bytes: number, dir: string }} DataSet */
+
+/** Deterministic pseudo-random bytes: the AES-256-CTR keystream for a seed. */
+/** @param {string} seed @param {number} size */
+function bytesFor(seed, size) {
+  const iv = createHash('sha256').update(`iv:${seed}`).digest().subarray(0, 16)
+  const cipher = createCipheriv('aes-256-ctr', Buffer.alloc(32, 7), iv)
+  return cipher.update(Buffer.alloc(size))
+}
+
+/** A deterministic generator of sizes in [0, 1). */
+/** @param {number} seed */
+function random(seed) {
+  let state = seed >>> 0 || 1
+  return () => {
+    state ^= state << 13
+    state ^= state >>> 17
+    state ^= state << 5
+    return (state >>> 0) / 2 ** 32
+  }
+}
+
+/**
+ * @param {string} name
+ * @param {number[]} sizes
+ * @returns {Promise<DataSet>}
+ */
+async function makeSet(name, sizes) {
+  const bytes = sizes.reduce((sum, size) => sum + size, 0)
+  const id = createHash('sha256').update(JSON.stringify(sizes)).digest('hex').slice(0, 12)
+  const dir = path.join(tmpdir(), `image-invalidate-bench-${name}-${id}`)
+  const done = path.join(dir, '.complete')
+  if (!existsSync(done)) {
+    await rm(dir, { recursive: true, force: true })
+    const extensions = ['png', 'jpg', 'webp', 'avif']
+    for (let i = 0; i < sizes.length; i++) {
+      const folder = path.join(dir, 'images', String(Math.floor(i / 100)).padStart(3, '0'))
+      if (i % 100 === 0) await mkdir(folder, { recursive: true })
+      // Large files are written in pieces so that generating them stays within memory too.
+      const file = path.join(folder, `image-${i}.${extensions[i % extensions.length]}`)
+      const size = sizes[i] ?? 0
+      if (size <= 64 * MB) await writeFile(file, bytesFor(`${name}:${i}`, size))
+      else for (let written = 0; written < size; written += 64 * MB) await writeFile(file, bytesFor(`${name}:${i}:${written}`, Math.min(64 * MB, size - written)), { flag: 'a' })
+    }
+    await writeFile(done, '')
+  }
+  return { name, files: sizes.length, bytes, dir }
+}
+
+/** @param {number} count @param {number} bigFiles @param {number} bigSize @param {number[]} [extra] */
+function mixedSizes(count, bigFiles, bigSize, extra = []) {
+  const next = random(42)
+  const sizes = Array.from({ length: count }, () => Math.round(2048 * 1000 ** (next() ** 2)))
+  return [...sizes, ...Array.from({ length: bigFiles }, (_, i) => bigSize + i * MB), ...extra]
+}
+
+/** @param {number} count */
+function smallSizes(count) {
+  const next = random(7)
+  return Array.from({ length: count }, () => 2048 + Math.round(next() * 18 * 1024))
+}
+
+/** Reads every file once so that each method starts from the same warm page cache. */
+/** @param {string} dir */
+function warm(dir) {
+  execFileSync('bash', ['-c', `find "${dir}" -type f -print0 | xargs -0 cat > /dev/null`])
+}
+
+const median = (/** @type {number[]} */ values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN
+
+/**
+ * Runs each method `runs` times, taking turns (A B C A B C ...) so that drift in the machine's speed hits
+ * every method alike, and returns the median time and the largest peak RSS of each.
+ */
+/** @typedef {{ ms: number, rssMB?: number }} Sample */
+/** @param {Array<() => Sample | Promise<Sample>>} methods */
+async function measureInTurns(methods) {
+  /** @type {Sample[][]} */
+  const samples = methods.map(() => [])
+  for (let i = 0; i < runs; i++) for (const [m, method] of methods.entries()) samples[m]?.push(await method())
+  return samples.map((list) => ({ ms: median(list.map((sample) => sample.ms)), rssMB: Math.max(...list.map((sample) => sample.rssMB ?? 0)) }))
+}
+
+/** @param {string} command @returns {Sample} */
+function timeCommand(command) {
+  const started = process.hrtime.bigint()
+  const result = spawnSync('bash', ['-c', command], { stdio: ['ignore', 'ignore', 'pipe'] })
+  if (result.status !== 0) throw new Error(`${command} failed: ${result.stderr}`)
+  return { ms: Number(process.hrtime.bigint() - started) / 1e6 }
+}
+
+/**
+ * Runs a Node snippet in a fresh process; it prints `{ ms, ... }` as JSON on its last line. Asynchronous,
+ * so that stand-in servers in this process can answer it.
+ */
+/**
+ * @param {string} source
+ * @param {string[]} args
+ * @returns {Promise<any>}
+ */
+function timeNode(source, args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', source, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk) => (stdout += chunk))
+    child.stderr.on('data', (chunk) => (stderr += chunk))
+    child.on('error', reject)
+    child.on('close', (code) => {
+      if (code !== 0 || stderr) reject(new Error(`node snippet failed (${code}): ${stderr}`))
+      else resolve(JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}'))
+    })
+  })
+}
+
+const OPENSSL = (/** @type {string} */ dir) => `find "${dir}" -type f -name 'image-*' -print0 | xargs -0 -P${cores} -n 500 openssl dgst -sha256 > /dev/null`
+
+const SEQUENTIAL_NODE = `
+import { readFileSync, readdirSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import path from 'node:path'
+const dir = process.argv[1]
+const started = performance.now()
+const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile() && entry.name.startsWith('image-'))
+let bytes = 0
+for (const entry of files) {
+  const data = readFileSync(path.join(entry.parentPath ?? entry.path, entry.name))
+  createHash('sha256').update(data).digest('hex')
+  bytes += data.length
+}
+console.log(JSON.stringify({ ms: performance.now() - started, bytes, rssMB: process.resourceUsage().maxRSS / 1024 }))
+`
+
+// The plugin's own path, as a build runs it: options, scan, hash, manifest, write.
+const PLUGIN = `
+import { planBuild, resolveBuildOptions } from ${JSON.stringify(path.join(repo, 'dist/index.js'))}
+const [dir, out] = process.argv.slice(1)
+const options = resolveBuildOptions({ publicDir: dir, baseline: false, planFile: out + '/plan.json' }, { root: out, env: {} })
+const started = performance.now()
+const result = await planBuild(options, [out], { info() {}, warn: console.error })
+const ms = performance.now() - started
+console.log(JSON.stringify({ ms, bytes: result.bytesHashed, files: Object.keys(result.manifest.images).length, rssMB: process.resourceUsage().maxRSS / 1024 }))
+`
+
+/** @type {string[][]} */
+const rows = []
+/** @type {string[]} */
+const misses = []
+/** @param {boolean} ok @param {string} text */
+function check(ok, text) {
+  if (!ok) misses.push(text)
+  return ok ? 'ok' : 'MISSED'
+}
+
+/** @param {DataSet} set @param {{ targets: boolean }} options */
+async function hashingBench(set, { targets }) {
+  warm(set.dir)
+  const out = path.join(tmpdir(), `image-invalidate-bench-out-${process.pid}`)
+  await mkdir(out, { recursive: true })
+  const [openssl, sequential, plugin] = /** @type {[Sample & { rssMB: number }, Sample & { rssMB: number }, Sample & { rssMB: number }]} */ (await measureInTurns([
+    () => timeCommand(OPENSSL(set.dir)),
+    () => timeNode(SEQUENTIAL_NODE, [set.dir]),
+    () => timeNode(PLUGIN, [set.dir, out]),
+  ]))
+  const check1 = await timeNode(PLUGIN, [set.dir, out])
+  await rm(out, { recursive: true, force: true })
+  if (check1.files !== set.files || check1.bytes !== set.bytes) throw new Error(`the plugin hashed ${check1.files} files / ${check1.bytes} bytes, expected ${set.files} / ${set.bytes}`)
+
+  const mbps = (/** @type {number} */ ms) => (set.bytes / MB / (ms / 1000)).toFixed(0)
+  const vsOpenssl = openssl.ms / plugin.ms
+  const vsSequential = sequential.ms / plugin.ms
+  rows.push([`${set.name}: openssl dgst, ${cores} processes`, openssl.ms.toFixed(0), mbps(openssl.ms), '', '', ''])
+  rows.push([`${set.name}: sequential Node`, sequential.ms.toFixed(0), mbps(sequential.ms), '', sequential.rssMB.toFixed(0), ''])
+  rows.push([
+    `${set.name}: unplugin-image-invalidate`,
+    plugin.ms.toFixed(0),
+    mbps(plugin.ms),
+    `${vsOpenssl.toFixed(2)}x openssl, ${vsSequential.toFixed(2)}x seq`,
+    plugin.rssMB.toFixed(0),
+    targets ? `${check(vsOpenssl >= 0.8, `${set.name}: ${vsOpenssl.toFixed(2)}x openssl < 0.8x`)} / ${check(vsSequential >= 1.6, `${set.name}: ${vsSequential.toFixed(2)}x sequential < 1.6x`)}` : 'smoke',
+  ])
+  return plugin
+}
+
+/** @param {DataSet} set */
+async function unchangedBuildBench(set) {
+  // A second build with nothing changed: the baseline is fetched once from a stand-in site, each file is
+  // read once, nothing else goes out.
+  const { startSite } = await import('../test/stand-ins/site.mjs')
+  const out = path.join(tmpdir(), `image-invalidate-bench-unchanged-${process.pid}`)
+  await mkdir(out, { recursive: true })
+  const source = `
+import { planBuild, resolveBuildOptions } from ${JSON.stringify(path.join(repo, 'dist/index.js'))}
+const [dir, out, baseline] = process.argv.slice(1)
+const options = resolveBuildOptions({ publicDir: dir, baseline: baseline || false, planFile: out + '/plan.json' }, { root: out, env: {} })
+const result = await planBuild(options, [out], { info() {}, warn: console.error })
+console.log(JSON.stringify({ bytes: result.bytesHashed, planned: result.manifest.plan.srcImages.length, baseline: result.manifest.plan.baseline }))
+`
+  await timeNode(source, [set.dir, out, ''])
+  const site = await startSite({ dir: out })
+  const second = await timeNode(source, [set.dir, path.join(out, 'second'), `${site.origin}/_image-invalidate.json`])
+  const requests = site.requests.length
+  await site.close()
+  await rm(out, { recursive: true, force: true })
+  const ok = second.planned === 0 && second.bytes === set.bytes && requests === 1 && second.baseline !== null
+  rows.push([`${set.name}, unchanged rebuild`, '', '', `${second.planned} planned, ${(second.bytes / set.bytes).toFixed(2)}x bytes read, ${requests} request`, '', smoke ? 'smoke' : check(ok, 'unchanged rebuild: not one pass with one request and nothing planned')])
+}
+
+/** @param {number} count @param {number} latencyMs @param {number} concurrency */
+async function applyBench(count, latencyMs, concurrency) {
+  const api = await startVercelApi({ token: 'bench', projectId: 'prj_bench', latencyMs })
+  const { apply } = await import(path.join(repo, 'dist/index.js'))
+  const planDir = path.join(tmpdir(), `image-invalidate-bench-plan-${process.pid}`)
+  await mkdir(planDir, { recursive: true })
+  await writeFile(path.join(planDir, 'plan.json'), await planText(count))
+  const started = performance.now()
+  const report = await apply({ root: planDir, plan: path.join(planDir, 'plan.json'), concurrency, env: { VERCEL_TOKEN: 'bench', VERCEL_PROJECT_ID: 'prj_bench', IMAGE_INVALIDATE_API_URL: api.origin } })
+  const ms = performance.now() - started
+  const requests = api.invalidations().length
+  await api.close()
+  await rm(planDir, { recursive: true, force: true })
+  const ideal = (Math.ceil(count / 8) / concurrency) * latencyMs
+  const ok = report.ok && requests === Math.ceil(count / 8) && ms <= 1.3 * ideal
+  rows.push([`apply ${count} images, ${latencyMs} ms latency, ${concurrency} in flight`, ms.toFixed(0), '', `${requests} requests, ${(ms / ideal).toFixed(2)}x ideal ${ideal.toFixed(0)} ms`, '', smoke ? 'smoke' : check(ok, `apply: ${requests} requests in ${ms.toFixed(0)} ms (ideal ${ideal.toFixed(0)} ms)`)])
+}
+
+/** A plan of `count` source images, as a build writes it. */
+/** @param {number} count */
+async function planText(count) {
+  const { serializeManifest } = await import(path.join(repo, 'dist/index.js'))
+  const srcImages = Array.from({ length: count }, (_, i) => `/images/photo-${String(i).padStart(4, '0')}.png`)
+  return serializeManifest({ version: 1, buildId: 'dpl_bench', createdAt: new Date().toISOString(), algorithm: 'sha256', basePath: '', images: {}, plan: { baseline: 'dpl_prev', srcImages } })
+}
+
+function printTable() {
+  const header = ['case', 'median ms', 'MiB/s', 'ratio', 'peak RSS MiB', 'target']
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => String(row[i]).length)))
+  const line = (/** @type {string[]} */ cells) => cells.map((cell, i) => String(cell).padEnd(widths[i] ?? 0)).join('  ')
+  console.log(`\n${line(header)}\n${widths.map((width) => '-'.repeat(width)).join('  ')}`)
+  for (const row of rows) console.log(line(row))
+}
+
+console.log(`unplugin-image-invalidate benchmark: ${cores} cores, Node ${process.version}, ${runs} run(s) per case${smoke ? ', smoke mode (no targets)' : ''}`)
+const mixed = await makeSet(smoke ? 'smoke-mixed' : 'mixed', smoke ? mixedSizes(200, 1, 4 * MB) : mixedSizes(2997, 3, 52 * MB))
+console.log(`  ${mixed.name}: ${mixed.files} files, ${(mixed.bytes / MB).toFixed(0)} MiB in ${mixed.dir}`)
+const small = await makeSet(smoke ? 'smoke-small' : 'small', smallSizes(smoke ? 500 : 20_000))
+console.log(`  ${small.name}: ${small.files} files, ${(small.bytes / MB).toFixed(0)} MiB in ${small.dir}`)
+await hashingBench(mixed, { targets: !smoke })
+await hashingBench(small, { targets: !smoke })
+
+const huge = await makeSet(smoke ? 'smoke-huge' : 'huge', smoke ? mixedSizes(200, 1, 4 * MB, [16 * MB]) : mixedSizes(2997, 3, 52 * MB, [300 * MB]))
+warm(huge.dir)
+const hugeOut = path.join(tmpdir(), `image-invalidate-bench-huge-${process.pid}`)
+await mkdir(hugeOut, { recursive: true })
+const hugeRun = await timeNode(PLUGIN, [huge.dir, hugeOut])
+await rm(hugeOut, { recursive: true, force: true })
+rows.push([`${huge.name}: with one ${smoke ? 16 : 300} MiB file`, hugeRun.ms.toFixed(0), (huge.bytes / MB / (hugeRun.ms / 1000)).toFixed(0), '', hugeRun.rssMB.toFixed(0), smoke ? 'smoke' : check(hugeRun.rssMB < 200, `peak RSS ${hugeRun.rssMB.toFixed(0)} MiB >= 200 MiB`)])
+
+await unchangedBuildBench(mixed)
+await applyBench(smoke ? 100 : 1000, smoke ? 5 : 50, 4)
+printTable()
+if (misses.length > 0) {
+  console.log(`\nMissed targets:\n${misses.map((miss) => `  - ${miss}`).join('\n')}`)
+  process.exitCode = 1
+} else console.log(smoke ? '\nsmoke run complete' : '\nall targets met')

@@ -1,0 +1,22 @@
+import path from 'node:path'
+import { expect, it } from 'vitest'
+import { repoRoot, run } from './helpers/fixture.js'
+
+// The benchmark's small variant, as a smoke test: it must run end to end and report every case. Timing
+// targets are checked only by the full `npm run bench`, never here.
+it('npm run bench -- --smoke runs every case and prints the table', async () => {
+  const result = await run(process.execPath, [path.join(repoRoot, 'scripts/bench.mjs'), '--smoke'], { cwd: repoRoot, timeoutMs: 110_000 })
+  expect(result.code, result.output).toBe(0)
+  for (const row of [
+    /smoke-mixed: openssl dgst/,
+    /smoke-mixed: sequential Node/,
+    /smoke-mixed: unplugin-image-invalidate +\d+/,
+    /smoke-small: unplugin-image-invalidate +\d+/,
+    /smoke-huge: with one 16 MiB file/,
+    /unchanged rebuild +0 planned, 1\.00x bytes read, 1 request/,
+    /apply 100 images, 5 ms latency, 4 in flight +\d+ +13 requests/,
+  ]) {
+    expect(result.stdout).toMatch(row)
+  }
+  expect(result.stdout).toContain('smoke run complete')
+})
