@@ -88,10 +88,8 @@ try {
   for (const src of plan.plan.srcImages) console.log(`    ${src}`)
 
   say('3. `image-invalidate apply --wait`: nothing may be sent before the new build is live. Promoting it in 3 s.')
-  setTimeout(() => {
-    site.serve(path.join(dir, 'dist'))
-    console.log('  promoted: the site now serves build dpl_demo_2')
-  }, 3_000)
+  site.promoteIn(3_000, path.join(dir, 'dist'))
+  setTimeout(() => console.log('  promoted: the site now serves build dpl_demo_2'), 3_000)
   code = await run([cli, 'apply', '--wait'], { cwd: dir, env })
 
   say('4. What the Vercel API stand-in received:')

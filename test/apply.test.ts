@@ -248,16 +248,12 @@ describe('apply: wait until live', () => {
     await writePlan(oldDir, [], { buildId: 'dpl_old', name: '_image-invalidate.json' })
     await writePlan(newDir, images(9), { buildId: 'dpl_new', name: '_image-invalidate.json' })
     site = await startSite({ dir: oldDir })
-    let flippedAt = Infinity
-    setTimeout(() => {
-      flippedAt = Date.now()
-      site!.serve(newDir)
-    }, 400)
+    const promotion = site.promoteIn(400, newDir)
     const { report } = await run(images(9), { wait: true, siteUrl: site.origin, pollIntervalMs: 50 })
     expect(report.ok).toBe(true)
     expect(site.requests.length).toBeGreaterThan(2)
     expect(api.invalidations()).toHaveLength(2)
-    expect(api.invalidations()[0]!.at).toBeGreaterThanOrEqual(flippedAt)
+    expect(api.invalidations()[0]!.at).toBeGreaterThanOrEqual(promotion.at)
     expect(site.requests.every((request) => request.headers['cache-control'] === 'no-cache')).toBe(true)
   })
 

@@ -83,16 +83,12 @@ describe('image-invalidate', () => {
     await writePlan(oldDir, [], { buildId: 'dpl_old', name: '_image-invalidate.json' })
     await writePlan(newDir, images(9), { buildId: 'dpl_new', name: '_image-invalidate.json' })
     site = await startSite({ dir: oldDir })
-    let flippedAt = Infinity
-    setTimeout(() => {
-      flippedAt = Date.now()
-      site!.serve(newDir)
-    }, 2_500)
+    const promotion = site.promoteIn(2_500, newDir)
     const result = await imageInvalidate(dir, ['apply', '--plan', plan, '--wait', '--site', site.origin], env)
     expect(result.code, result.output).toBe(0)
     expect(result.stderr).toContain('waiting: serving dpl_old')
     expect(api!.invalidations()).toHaveLength(2)
-    expect(api!.invalidations()[0]!.at).toBeGreaterThanOrEqual(flippedAt)
+    expect(api!.invalidations()[0]!.at).toBeGreaterThanOrEqual(promotion.at)
   })
 
   it('with --wait gives up at --timeout, sends nothing and exits 1', async () => {

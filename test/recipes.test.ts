@@ -42,16 +42,12 @@ describe('recipe: a CI that deploys itself', () => {
     expect(plan.plan.srcImages).toEqual(['/icons/LOGO.PNG', '/images/hero.png'])
 
     // `vercel deploy --prebuilt --prod` returns before the new deployment serves traffic.
-    let promotedAt = Infinity
-    setTimeout(() => {
-      promotedAt = Date.now()
-      site!.serve(fixture!.path('dist'))
-    }, 2_500)
+    const promotion = site.promoteIn(2_500, fixture.path('dist'))
     const applied = await run(process.execPath, [cli, 'apply', '--wait', '--json'], { cwd: fixture.dir, env: { ...recipe, ...credentials } })
     expect(applied.code, applied.output).toBe(0)
     expect(JSON.parse(applied.stdout)).toMatchObject({ ok: true, invalidated: ['/icons/LOGO.PNG', '/images/hero.png'], plan: { buildId: plan.buildId } })
     expect(api.invalidations()).toHaveLength(1)
-    expect(api.invalidations()[0]!.at).toBeGreaterThanOrEqual(promotedAt)
+    expect(api.invalidations()[0]!.at).toBeGreaterThanOrEqual(promotion.at)
     expect(api.invalidations()[0]!.query).toEqual({ projectIdOrName: 'prj_ci', teamId: 'team_ci' })
   })
 })

@@ -13,6 +13,7 @@ import path from 'node:path'
  *   origin: string,
  *   requests: RecordedRequest[],
  *   serve(dir: string | null): void,
+ *   promoteIn(delayMs: number, dir: string): { readonly at: number },
  *   failNext(statuses: number[]): void,
  *   close(): Promise<void>,
  * }} SiteStandIn
@@ -55,6 +56,16 @@ export async function startSite(options = {}) {
     requests,
     serve(dir) {
       live = dir
+    },
+    // Serves `dir` after a delay, as a promotion does some time after a deploy; `at` is when it happened
+    // (Infinity until then), so a test can check that nothing was sent before.
+    promoteIn(delayMs, dir) {
+      const promotion = { at: Infinity }
+      setTimeout(() => {
+        promotion.at = Date.now()
+        live = dir
+      }, delayMs)
+      return promotion
     },
     failNext(statuses) {
       faults = [...statuses]
