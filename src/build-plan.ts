@@ -101,7 +101,9 @@ export async function computePlan(options: ResolvedBuildOptions, logger: Logger)
   const { publicDir } = options
   // Files are hashed as the walk finds them.
   const progress = createProgressLine()
-  const hashed = await hashFiles(publicDir ? walkPublicDir(publicDir, { include: options.include, exclude: options.exclude }) : [], {
+  // The manifest itself never counts, whatever `include` says: it changes on every build.
+  const exclude = [...options.exclude, MANIFEST_FILE_NAME]
+  const hashed = await hashFiles(publicDir ? walkPublicDir(publicDir, { include: options.include, exclude }) : [], {
     onProgress: progress.update,
   }).finally(progress.finish)
   if (!publicDir || !(await isDirectory(publicDir))) {

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises'
 import path from 'node:path'
-import fg from 'fast-glob'
+import fg, { type Entry } from 'fast-glob'
 import picomatch from 'picomatch'
 import { compareKeys } from './keys.js'
 
@@ -54,7 +54,10 @@ export async function* walkPublicDir(dir: string, options: ScanOptions = {}): As
   const entries = fg.stream('**/*', {
     cwd: dir,
     dot: true,
-    onlyFiles: true,
+    // Files and links. A link whose target is missing is kept, so that it is reported as unreadable
+    // rather than silently taken for a removed image.
+    onlyFiles: false,
+    objectMode: true,
     followSymbolicLinks: true,
     ignore: options.exclude ?? [],
     // A loop of links or an unreadable folder must not end the scan.
@@ -65,9 +68,11 @@ export async function* walkPublicDir(dir: string, options: ScanOptions = {}): As
   // fast-glob gives POSIX paths relative to `dir`, which is absolute: joining by hand is exact, and much
   // cheaper than path.join on tens of thousands of files.
   const base = dir.endsWith(path.sep) ? dir : dir + path.sep
-  for await (const entry of entries) {
-    const relative = String(entry)
-    if (isIncluded(relative)) yield { key: `/${relative}`, absolutePath: base + relative }
+  for await (const entry of entries as AsyncIterable<Entry>) {
+    // Never a folder, and never a FIFO or socket: opening one could block the build.
+    const { dirent } = entry
+    if (!(dirent.isFile() || dirent.isSymbolicLink()) || !isIncluded(entry.path)) continue
+    yield { key: `/${entry.path}`, absolutePath: base + entry.path }
   }
 }
 

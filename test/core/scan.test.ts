@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { mkdir, symlink } from 'node:fs/promises'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -40,6 +41,13 @@ describe('scanPublicDir', () => {
   it('reports a missing public directory as an empty scan, not an error', async () => {
     const dir = await tempDir()
     expect(await scanPublicDir(path.join(dir, 'nope'))).toEqual({ exists: false, files: [] })
+  })
+
+  it('keeps a dangling link, so that hashing reports it, and leaves out a FIFO, which could block a read', async () => {
+    const dir = await tempDir({ 'ok.png': 'x' })
+    await symlink(path.join(dir, 'missing.png'), path.join(dir, 'dangling.png'))
+    execFileSync('mkfifo', [path.join(dir, 'pipe.png')])
+    expect(await keys(dir)).toEqual(['/dangling.png', '/ok.png'])
   })
 
   it('follows symbolic links to files and folders, as bundlers copy their targets', async () => {

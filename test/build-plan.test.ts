@@ -1,0 +1,54 @@
+import { rm, symlink, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { planBuild, StrictModeError } from '../src/build-plan.js'
+import { hashFiles } from '../src/core/hash.js'
+import { createManifest, serializeManifest } from '../src/core/manifest.js'
+import { resolveBuildOptions } from '../src/options.js'
+import type { Options } from '../src/types.js'
+import { tempDir } from './helpers/tmp.js'
+
+function logger() {
+  const lines: string[] = []
+  return { lines, info: (line: string) => lines.push(`info ${line}`), warn: (line: string) => lines.push(`warn ${line}`) }
+}
+
+/** A project whose live manifest lists `a.png` and `b.png` as they are now. */
+async function project() {
+  const root = await tempDir({ 'public/a.png': 'a', 'public/b.png': 'b' })
+  const pub = (name: string) => path.join(root, 'public', name)
+  const { digests } = await hashFiles(['a.png', 'b.png'].map((name) => ({ key: `/${name}`, absolutePath: pub(name) })))
+  await writeFile(path.join(root, 'live.json'), serializeManifest(createManifest({ buildId: 'dpl_live', basePath: '', digests, plan: { baseline: null, srcImages: [] } })))
+  const resolve = (options: Options = {}) => resolveBuildOptions({ baseline: 'live.json', ...options }, { root, env: {} })
+  return { root, pub, resolve }
+}
+
+describe('planBuild', () => {
+  it('plans an image it cannot read if the live deployment has it, warns, and leaves it out of the manifest', async () => {
+    const { root, pub, resolve } = await project()
+    await writeFile(pub('b.png'), 'B')
+    // a.png becomes a dangling link: it cannot be read, so it cannot be shown to be unchanged.
+    await rm(pub('a.png'))
+    await symlink(path.join(root, 'gone.png'), pub('a.png'))
+    const log = logger()
+    const result = await planBuild(resolve(), [path.join(root, 'dist')], log)
+    expect(result!.manifest.plan.srcImages).toEqual(['/a.png', '/b.png'])
+    expect(Object.keys(result!.manifest.images)).toEqual(['/b.png'])
+    expect(log.lines).toContainEqual(expect.stringMatching(/^warn \[image-invalidate\] could not read 1 image\(s\), left out of the manifest and invalidated if the live deployment has them: \/a\.png \(ENOENT/))
+  })
+
+  it('fails in strict mode instead, and only then', async () => {
+    const { root, pub, resolve } = await project()
+    await symlink(path.join(root, 'gone.png'), pub('c.png'))
+    await expect(planBuild(resolve({ strict: true }), [], logger())).rejects.toThrow(StrictModeError)
+  })
+
+  it('never lists its own manifest, whatever include says', async () => {
+    const { root, resolve } = await project()
+    const first = await planBuild(resolve({ include: '**/*' }), [path.join(root, 'public')], logger())
+    expect(Object.keys(first!.manifest.images)).toEqual(['/a.png', '/b.png'])
+    const second = await planBuild(resolve({ include: '**/*' }), [path.join(root, 'public')], logger())
+    expect(Object.keys(second!.manifest.images)).toEqual(['/a.png', '/b.png'])
+    expect(second!.manifest.plan.srcImages).toEqual([])
+  })
+})
