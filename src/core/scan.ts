@@ -2,7 +2,6 @@ import { stat } from 'node:fs/promises'
 import path from 'node:path'
 import fg, { type Entry } from 'fast-glob'
 import picomatch from 'picomatch'
-import { compareKeys } from './keys.js'
 
 /** The extensions that Vercel Image Optimization takes as source images. */
 export const IMAGE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'webp', 'avif', 'gif', 'svg', 'ico', 'bmp', 'tif', 'tiff'] as const
@@ -22,30 +21,14 @@ export interface ScannedFile {
   absolutePath: string
 }
 
-export interface ScanResult {
-  /** False when the public directory does not exist: an empty scan, not an error. */
-  exists: boolean
-  files: ScannedFile[]
-}
-
 /**
- * Lists the files of a public directory that match `include` and not `exclude`, sorted by key.
+ * Yields the files of a public directory that match `include` and not `exclude`, as the walk finds them
+ * and in no set order, so that hashing can start before the walk ends. Yields nothing when `dir` is not a
+ * directory.
  *
  * Symbolic links are followed, because bundlers copy what they point to and that is what gets served.
  * The default include matches extensions case-insensitively (`HERO.PNG` is an image too); user globs are
  * matched as written.
- */
-export async function scanPublicDir(dir: string, options: ScanOptions = {}): Promise<ScanResult> {
-  if (!(await isDirectory(dir))) return { exists: false, files: [] }
-  const files: ScannedFile[] = []
-  for await (const file of walkPublicDir(dir, options)) files.push(file)
-  files.sort((a, b) => compareKeys(a.key, b.key))
-  return { exists: true, files }
-}
-
-/**
- * The files `scanPublicDir` lists, yielded as the walk finds them and in no set order, so that hashing
- * can start before the walk ends. Yields nothing when `dir` is not a directory.
  */
 export async function* walkPublicDir(dir: string, options: ScanOptions = {}): AsyncGenerator<ScannedFile> {
   if (!(await isDirectory(dir))) return
