@@ -5,7 +5,8 @@ import { diffImages, type ImageDiff } from './core/diff.js'
 import { hashFiles, type HashFailure } from './core/hash.js'
 import { createManifest, MANIFEST_FILE_NAME, serializeManifest, type Manifest } from './core/manifest.js'
 import { batchCount, planInvalidation } from './core/plan.js'
-import { isDirectory, walkPublicDir } from './core/scan.js'
+import { isDirectory, walkPublicDir, type ScannedFile } from './core/scan.js'
+import { loadHashCache, saveHashCache } from './hash-cache.js'
 import { formatBytes } from './http.js'
 import { loadManifest, type ManifestLoad } from './manifest-source.js'
 import type { ResolvedBuildOptions } from './options.js'
@@ -27,7 +28,10 @@ export interface BuildPlanResult {
   unreadable: HashFailure[]
   /** Manifest files written: one per output directory, then the local plan file. */
   written: string[]
+  /** Bytes read and hashed (files unchanged since the last build are not read). */
   bytesHashed: number
+  /** Images whose digest was taken from the last build's cache, unread. */
+  reused: number
   durationMs: number
 }
 
@@ -99,13 +103,21 @@ export async function computePlan(options: ResolvedBuildOptions, logger: Logger)
   // The baseline is fetched while the images are hashed.
   const baselineLoad = options.planning && options.baseline ? loadBaselineManifest(options) : Promise.resolve(null)
   const { publicDir } = options
-  // Files are hashed as the walk finds them.
-  const progress = createProgressLine()
+  const cache = publicDir && options.cacheFile ? await loadHashCache(options.cacheFile, publicDir) : undefined
   // The manifest itself never counts, whatever `include` says: it changes on every build.
   const exclude = [...options.exclude, MANIFEST_FILE_NAME]
-  const hashed = await hashFiles(publicDir ? walkPublicDir(publicDir, { include: options.include, exclude }) : [], {
-    onProgress: progress.update,
-  }).finally(progress.finish)
+  // Files are hashed as the walk finds them; the walk is kept for the cache.
+  const files: ScannedFile[] = []
+  async function* walk(): AsyncGenerator<ScannedFile> {
+    if (!publicDir) return
+    for await (const file of walkPublicDir(publicDir, { include: options.include, exclude })) {
+      files.push(file)
+      yield file
+    }
+  }
+  const progress = createProgressLine()
+  const hashed = await hashFiles(walk(), { cache, onProgress: progress.update }).finally(progress.finish)
+  if (publicDir && options.cacheFile) await saveHashCache(options.cacheFile, publicDir, files, hashed)
   if (!publicDir || !(await isDirectory(publicDir))) {
     const where = publicDir ? `no public directory at ${relative(options.root, publicDir)}` : 'the public directory is turned off'
     logger.info(`${LOG_PREFIX} ${where}: the manifest lists no images`)
@@ -131,7 +143,15 @@ export async function computePlan(options: ResolvedBuildOptions, logger: Logger)
       srcImages: diff ? planInvalidation(diff, options.basePath) : [],
     },
   })
-  return { manifest, diff, baseline, unreadable: hashed.failures, bytesHashed: hashed.bytes, durationMs: performance.now() - started }
+  return {
+    manifest,
+    diff,
+    baseline,
+    unreadable: hashed.failures,
+    bytesHashed: hashed.bytes,
+    reused: hashed.reused,
+    durationMs: performance.now() - started,
+  }
 }
 
 function loadBaselineManifest(options: ResolvedBuildOptions): Promise<ManifestLoad> {
@@ -143,7 +163,8 @@ function loadBaselineManifest(options: ResolvedBuildOptions): Promise<ManifestLo
 /** One line: what was hashed, what it was compared with, what is planned, where it went. */
 export function summarize(result: Omit<BuildPlanResult, 'written'> & { written?: string[] }, options: ResolvedBuildOptions): string {
   const count = Object.keys(result.manifest.images).length
-  const parts = [`${count} image${count === 1 ? '' : 's'} (${formatBytes(result.bytesHashed)}) hashed in ${Math.round(result.durationMs)} ms`]
+  const unchanged = result.reused > 0 ? `, ${result.reused} unchanged since the last build and not read` : ''
+  const parts = [`${count} image${count === 1 ? '' : 's'} (${formatBytes(result.bytesHashed)} read) hashed in ${Math.round(result.durationMs)} ms${unchanged}`]
   const { baseline, diff } = result
   if (!options.planning) parts.push(options.planningReason)
   else if (!baseline) parts.push('no baseline configured (set IMAGE_INVALIDATE_BASELINE or IMAGE_INVALIDATE_SITE_URL): nothing planned')

@@ -87,7 +87,7 @@ async function runPlan(args: string[]): Promise<number> {
   if (values.help) return help('plan')
   const logger: Logger = { info: () => {}, warn: (message) => process.stderr.write(`${message}\n`) }
   const options = resolveBuildOptions(
-    { enabled: true, publicDir: values.dir, baseline: values.baseline, basePath: values['base-path'] },
+    { enabled: true, publicDir: values.dir, baseline: values.baseline, basePath: values['base-path'], cache: false },
     { root: process.cwd() },
   )
   const result = await computePlan(options, logger)

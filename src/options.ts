@@ -39,6 +39,8 @@ export interface ResolvedBuildOptions {
   basePath: string
   buildId: string
   planFile: string
+  /** The digests of the last build, or null when caching is off. */
+  cacheFile: string | null
   /** Sent as `x-vercel-protection-bypass` when fetching from a protected deployment. */
   protectionBypass: string | undefined
   /** Problems with options or flags that were worked around. */
@@ -77,6 +79,7 @@ export function resolveBuildOptions(options: Options, context: BuildContext): Re
   else if (env.VERCEL_ENV) [planning, planningReason] = [false, `Vercel ${env.VERCEL_ENV} build: nothing planned (IMAGE_INVALIDATE=1 plans here too)`]
   else [planning, planningReason] = [false, 'not a Vercel production build: nothing planned (IMAGE_INVALIDATE=1 plans here too)']
 
+  const planFile = path.resolve(root, options.planFile ?? DEFAULT_PLAN_FILE)
   return {
     root,
     active,
@@ -90,7 +93,8 @@ export function resolveBuildOptions(options: Options, context: BuildContext): Re
     baseline,
     basePath,
     buildId: options.buildId ?? nonEmpty(env.VERCEL_DEPLOYMENT_ID) ?? `build_${randomUUID()}`,
-    planFile: path.resolve(root, options.planFile ?? DEFAULT_PLAN_FILE),
+    planFile,
+    cacheFile: options.cache === false ? null : path.join(path.dirname(planFile), 'hashes.json'),
     protectionBypass: nonEmpty(env.VERCEL_AUTOMATION_BYPASS_SECRET),
     warnings,
   }

@@ -47,6 +47,12 @@ export interface Options {
   /** Id written into the manifest. Default: `VERCEL_DEPLOYMENT_ID`, else a random id. */
   buildId?: string
   /**
+   * Keep each build's digests next to the local plan (`hashes.json`), so that the next build reads only
+   * the files whose size, times or inode changed. A fresh clone hashes everything, which is always right.
+   * @default true
+   */
+  cache?: boolean
+  /**
    * Where the build keeps a copy of its manifest and plan for `image-invalidate apply`, relative to the root.
    * @default 'node_modules/.cache/unplugin-image-invalidate/plan.json'
    */

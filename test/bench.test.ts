@@ -13,7 +13,7 @@ it('npm run bench -- --smoke runs every case and prints the table', async () => 
     /smoke-mixed: unplugin-image-invalidate +\d+/,
     /smoke-small: unplugin-image-invalidate +\d+/,
     /smoke-huge: with one 16 MiB file/,
-    /unchanged rebuild +0 planned, 1\.00x bytes read, 1 request/,
+    /unchanged rebuild +\d+ +201 of 201 unread \(first build \d+ ms\), 0 planned, 1 request/,
     /apply 100 images, 5 ms latency, 4 in flight +\d+ +13 requests/,
   ]) {
     expect(result.stdout).toMatch(row)

@@ -16,10 +16,32 @@ export interface HashFailure {
   reason: string
 }
 
+/**
+ * What tells that a file is unchanged without reading it, as git's index does: size, modification and
+ * change times, inode. The change time cannot be set back by a user, so an edit that restores size and
+ * mtime still shows.
+ */
+export interface FileStamp {
+  size: number
+  mtimeMs: number
+  ctimeMs: number
+  ino: number
+}
+
+/** A digest from an earlier build, valid while its file's stamp is the same. */
+export interface CachedDigest extends FileStamp {
+  hash: string
+}
+
 export interface HashResult {
   digests: Map<string, FileDigest>
+  /** The stamp of each file in `digests`, to cache its digest for the next build. */
+  stamps: Map<string, FileStamp>
   failures: HashFailure[]
+  /** Bytes read and hashed; files taken from the cache add nothing. */
   bytes: number
+  /** Files whose digest came from the cache, unread. */
+  reused: number
 }
 
 export interface HashProgress {
@@ -33,6 +55,8 @@ export interface HashOptions {
   threads?: number
   /** Called about four times a second while hashing, with the files and bytes done so far. */
   onProgress?: (progress: HashProgress) => void
+  /** Digests of an earlier build by absolute path: a file whose stamp matches is not read again. */
+  cache?: ReadonlyMap<string, CachedDigest>
 }
 
 /** Read size per call: large files stream through this buffer, so memory stays flat whatever their size. */
@@ -42,29 +66,41 @@ const READ_CHUNK = 1024 * 1024
 const MAX_BATCH = 64
 
 /*
- * The worker script. A worker hashes the batches of paths it is sent, reading each file with synchronous
- * calls into one reused buffer: in a worker, a synchronous read is one system call, without the
- * thread-pool round trip of async fs calls that dominates on many small files. It answers each batch with
- * the digests and sizes in transferred buffers (no copy), and counts its progress in shared memory.
+ * The worker script. A worker hashes the batches of paths it is sent. It stats each file first: when the
+ * stamp matches the cached one it sends along, the cached digest stands and the file is not opened.
+ * Otherwise it reads the file with synchronous calls into one reused buffer: in a worker, a synchronous
+ * read is one system call, without the thread-pool round trip of async fs calls that dominates on many
+ * small files. It answers each batch with digests, stamps and flags in transferred buffers (no copy), and
+ * counts its progress in shared memory.
  *
  * Plain JavaScript evaluated as the worker's script, so there is no file to resolve whatever bundles or
  * moves this package; `process.getBuiltinModule` (Node 20.16+) works whether it is taken as CommonJS or,
  * under `--input-type=module`, as an ES module.
  */
 const WORKER_SOURCE = `
-const { openSync, readSync, closeSync } = process.getBuiltinModule('node:fs')
+const { statSync, openSync, readSync, closeSync } = process.getBuiltinModule('node:fs')
 const { createHash, hash: hashOnce } = process.getBuiltinModule('node:crypto')
 const { parentPort, workerData } = process.getBuiltinModule('node:worker_threads')
 // Progress: files and bytes done, one slot per worker (plain numbers: no BigInt per read).
 const progress = new Float64Array(workerData.progress, workerData.slot * 16, 2)
 const buffer = Buffer.allocUnsafe(${READ_CHUNK})
-parentPort.on('message', (paths) => {
+parentPort.on('message', ({ paths, cached }) => {
   const digests = new Uint8Array(paths.length * 32)
-  const sizes = new Float64Array(paths.length)
+  // Per file: size (-1 when unreadable), mtimeMs, ctimeMs, ino.
+  const stamps = new Float64Array(paths.length * 4)
+  const reused = new Uint8Array(paths.length)
   const errors = []
   for (let i = 0; i < paths.length; i++) {
     let fd
     try {
+      const stat = statSync(paths[i])
+      stamps.set([stat.size, stat.mtimeMs, stat.ctimeMs, stat.ino], i * 4)
+      const entry = cached[i]
+      if (entry && entry[0] === stat.size && entry[1] === stat.mtimeMs && entry[2] === stat.ctimeMs && entry[3] === stat.ino) {
+        digests.set(Buffer.from(entry[4], 'hex'), i * 32)
+        reused[i] = 1
+        continue
+      }
       fd = openSync(paths[i], 'r')
       // Fill the buffer, hashing it each time it is full; a file that fits is hashed in one call.
       let hash = null
@@ -81,23 +117,25 @@ parentPort.on('message', (paths) => {
       size += filled
       const digest = hash ? hash.update(buffer.subarray(0, filled)).digest() : hashOnce('sha256', buffer.subarray(0, filled), 'buffer')
       digests.set(digest, i * 32)
-      sizes[i] = size
+      // The bytes read are the size that counts, should the file have changed since the stat.
+      stamps[i * 4] = size
       progress[1] += size
     } catch (error) {
-      sizes[i] = -1
+      stamps[i * 4] = -1
       errors.push([i, error.message])
     } finally {
       if (fd !== undefined) closeSync(fd)
       progress[0]++
     }
   }
-  parentPort.postMessage({ digests, sizes, errors }, [digests.buffer, sizes.buffer])
+  parentPort.postMessage({ digests, stamps, reused, errors }, [digests.buffer, stamps.buffer, reused.buffer])
 })
 `
 
 interface BatchAnswer {
   digests: Uint8Array
-  sizes: Float64Array
+  stamps: Float64Array
+  reused: Uint8Array
   errors: Array<[index: number, reason: string]>
 }
 
@@ -111,7 +149,8 @@ interface BatchAnswer {
  * instead of leaving one core to finish them alone.
  */
 export async function hashFiles(files: Iterable<ScannedFile> | AsyncIterable<ScannedFile>, options: HashOptions = {}): Promise<HashResult> {
-  const result: HashResult = { digests: new Map(), failures: [], bytes: 0 }
+  const result: HashResult = { digests: new Map(), stamps: new Map(), failures: [], bytes: 0, reused: 0 }
+  const { cache } = options
   const threads = Math.max(1, options.threads ?? availableParallelism())
   // Per worker: files done, bytes done. Read without locks: progress only needs to be about right.
   const counters = new Float64Array(new SharedArrayBuffer(threads * 16))
@@ -157,7 +196,12 @@ export async function hashFiles(files: Iterable<ScannedFile> | AsyncIterable<Sca
         if (walking && pending.length < size) break
         const batch = pending.splice(0, size)
         state.busy.push(batch)
-        state.worker.postMessage(batch.map((file) => file.absolutePath))
+        const paths = batch.map((file) => file.absolutePath)
+        const cached = paths.map((file) => {
+          const entry = cache?.get(file)
+          return entry ? [entry.size, entry.mtimeMs, entry.ctimeMs, entry.ino, entry.hash] : null
+        })
+        state.worker.postMessage({ paths, cached })
       }
     }
     if (!walking && pending.length === 0 && pool.every((state) => state.busy.length === 0)) finish()
@@ -185,13 +229,17 @@ export async function hashFiles(files: Iterable<ScannedFile> | AsyncIterable<Sca
 function collect(batch: ScannedFile[], answer: BatchAnswer, result: HashResult): void {
   const reasons = new Map(answer.errors)
   const digests = Buffer.from(answer.digests.buffer, answer.digests.byteOffset, answer.digests.byteLength)
+  const { stamps } = answer
   for (let i = 0; i < batch.length; i++) {
     const { key } = batch[i]!
-    const size = answer.sizes[i]!
-    if (size < 0) result.failures.push({ key, reason: reasons.get(i) ?? 'unreadable' })
-    else {
-      result.digests.set(key, { hash: digests.toString('hex', i * 32, i * 32 + 32), size })
-      result.bytes += size
+    const size = stamps[i * 4]!
+    if (size < 0) {
+      result.failures.push({ key, reason: reasons.get(i) ?? 'unreadable' })
+      continue
     }
+    result.digests.set(key, { hash: digests.toString('hex', i * 32, i * 32 + 32), size })
+    result.stamps.set(key, { size, mtimeMs: stamps[i * 4 + 1]!, ctimeMs: stamps[i * 4 + 2]!, ino: stamps[i * 4 + 3]! })
+    if (answer.reused[i]) result.reused++
+    else result.bytes += size
   }
 }

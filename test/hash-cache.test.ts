@@ -1,0 +1,68 @@
+import { utimes, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { hashFiles, type CachedDigest } from '../src/core/hash.js'
+import { loadHashCache, saveHashCache } from '../src/hash-cache.js'
+import { tempDir } from './helpers/tmp.js'
+
+const FAKE = 'f'.repeat(64)
+const files = (dir: string, names: string[]) => names.map((name) => ({ key: `/${name}`, absolutePath: path.join(dir, name) }))
+
+describe('hashFiles with a cache', () => {
+  it('takes the cached digest, unread, when the stamp matches, and reads the file when any part differs', async () => {
+    const dir = await tempDir({ 'a.png': 'a', 'b.png': 'b' })
+    const first = await hashFiles(files(dir, ['a.png', 'b.png']))
+    const stampA = first.stamps.get('/a.png')!
+    const stampB = first.stamps.get('/b.png')!
+    // A digest no file has: if it comes back, the file was not read.
+    const cache = new Map<string, CachedDigest>([
+      [path.join(dir, 'a.png'), { ...stampA, hash: FAKE }],
+      [path.join(dir, 'b.png'), { ...stampB, ctimeMs: stampB.ctimeMs - 1, hash: FAKE }],
+    ])
+    const second = await hashFiles(files(dir, ['a.png', 'b.png']), { cache })
+    expect(second.digests.get('/a.png')).toEqual({ hash: FAKE, size: 1 })
+    expect(second.digests.get('/b.png')).toEqual(first.digests.get('/b.png'))
+    expect(second.reused).toBe(1)
+    expect(second.bytes).toBe(1)
+  })
+})
+
+describe('the hash cache file', () => {
+  it('round-trips, and keeps no file changed within the last 2 seconds ("racily clean")', async () => {
+    const dir = await tempDir({ 'a.png': 'a', 'b.png': 'b' })
+    const cacheFile = path.join(dir, 'cache/hashes.json')
+    const list = files(dir, ['a.png', 'b.png'])
+    const hashed = await hashFiles(list)
+    await saveHashCache(cacheFile, dir, list, hashed)
+    expect((await loadHashCache(cacheFile, dir)).size).toBe(0)
+    await saveHashCache(cacheFile, dir, list, hashed, Date.now() + 10_000)
+    const cache = await loadHashCache(cacheFile, dir)
+    expect([...cache.keys()].sort()).toEqual([path.join(dir, 'a.png'), path.join(dir, 'b.png')])
+    expect(cache.get(path.join(dir, 'a.png'))).toEqual({ ...hashed.stamps.get('/a.png'), hash: hashed.digests.get('/a.png')!.hash })
+  })
+
+  it('sees an edit that keeps the size and puts the old mtime back: the change time moved', async () => {
+    const dir = await tempDir({ 'a.png': 'old!' })
+    const file = path.join(dir, 'a.png')
+    const cacheFile = path.join(dir, 'hashes.json')
+    const list = files(dir, ['a.png'])
+    const before = await hashFiles(list)
+    await saveHashCache(cacheFile, dir, list, before, Date.now() + 10_000)
+    const { mtimeMs } = before.stamps.get('/a.png')!
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    await writeFile(file, 'new!')
+    await utimes(file, new Date(mtimeMs), new Date(mtimeMs))
+    const after = await hashFiles(list, { cache: await loadHashCache(cacheFile, dir) })
+    expect(after.reused).toBe(0)
+    expect(after.digests.get('/a.png')!.hash).not.toBe(before.digests.get('/a.png')!.hash)
+  })
+
+  it('ignores a cache that is missing, corrupt, of another folder, or holds bad entries', async () => {
+    const dir = await tempDir({ 'bad.json': '{nope', 'other.json': JSON.stringify({ version: 1, publicDir: '/elsewhere', entries: { '/x': [1, 1, 1, 1, FAKE] } }) })
+    expect((await loadHashCache(path.join(dir, 'none.json'), dir)).size).toBe(0)
+    expect((await loadHashCache(path.join(dir, 'bad.json'), dir)).size).toBe(0)
+    expect((await loadHashCache(path.join(dir, 'other.json'), dir)).size).toBe(0)
+    await writeFile(path.join(dir, 'mixed.json'), JSON.stringify({ version: 1, publicDir: dir, entries: { '/ok': [1, 2, 3, 4, FAKE], '/short': [1, 2, 3, FAKE], '/hex': [1, 2, 3, 4, 'xyz'] } }))
+    expect([...(await loadHashCache(path.join(dir, 'mixed.json'), dir)).keys()]).toEqual(['/ok'])
+  })
+})
