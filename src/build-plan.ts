@@ -5,7 +5,7 @@ import { diffImages, type ImageDiff } from './core/diff.js'
 import { hashFiles, type HashFailure } from './core/hash.js'
 import { createManifest, MANIFEST_FILE_NAME, serializeManifest, type Manifest } from './core/manifest.js'
 import { batchCount, planInvalidation } from './core/plan.js'
-import { isDirectory, walkPublicDir, type ScannedFile } from './core/scan.js'
+import { isDirectory, walkPublicDir } from './core/scan.js'
 import { loadHashCache, saveHashCache } from './hash-cache.js'
 import { formatBytes } from './http.js'
 import { loadManifest, type ManifestLoad } from './manifest-source.js'
@@ -106,18 +106,11 @@ export async function computePlan(options: ResolvedBuildOptions, logger: Logger)
   const cache = publicDir && options.cacheFile ? await loadHashCache(options.cacheFile, publicDir) : undefined
   // The manifest itself never counts, whatever `include` says: it changes on every build.
   const exclude = [...options.exclude, MANIFEST_FILE_NAME]
-  // Files are hashed as the walk finds them; the walk is kept for the cache.
-  const files: ScannedFile[] = []
-  async function* walk(): AsyncGenerator<ScannedFile> {
-    if (!publicDir) return
-    for await (const file of walkPublicDir(publicDir, { include: options.include, exclude })) {
-      files.push(file)
-      yield file
-    }
-  }
+  // Files are hashed as the walk finds them.
+  const files = publicDir ? walkPublicDir(publicDir, { include: options.include, exclude }) : []
   const progress = createProgressLine()
-  const hashed = await hashFiles(walk(), { cache, onProgress: progress.update }).finally(progress.finish)
-  if (publicDir && options.cacheFile) await saveHashCache(options.cacheFile, publicDir, files, hashed)
+  const hashed = await hashFiles(files, { cache, onProgress: progress.update }).finally(progress.finish)
+  if (publicDir && options.cacheFile) await saveHashCache(options.cacheFile, publicDir, hashed)
   if (!publicDir || !(await isDirectory(publicDir))) {
     const where = publicDir ? `no public directory at ${relative(options.root, publicDir)}` : 'the public directory is turned off'
     logger.info(`${LOG_PREFIX} ${where}: the manifest lists no images`)

@@ -1,7 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { CachedDigest, HashResult } from './core/hash.js'
-import type { ScannedFile } from './core/scan.js'
+import { absolutePathOf } from './core/scan.js'
 
 /**
  * The digests of the last build, kept next to the local plan, so that a build where little changed reads
@@ -37,19 +37,12 @@ export async function loadHashCache(file: string, publicDir: string): Promise<Ma
 }
 
 /** Writes the digests of this build for the next one (atomically: a crash leaves the old cache or none). */
-export async function saveHashCache(
-  file: string,
-  publicDir: string,
-  files: Iterable<ScannedFile>,
-  hashed: Pick<HashResult, 'digests' | 'stamps'>,
-  now = Date.now(),
-): Promise<void> {
+export async function saveHashCache(file: string, publicDir: string, hashed: Pick<HashResult, 'digests' | 'stamps'>, now = Date.now()): Promise<void> {
   const entries: Record<string, Entry> = {}
-  for (const { key, absolutePath } of files) {
+  for (const [key, stamp] of hashed.stamps) {
     const digest = hashed.digests.get(key)
-    const stamp = hashed.stamps.get(key)
-    if (!digest || !stamp || Math.max(stamp.mtimeMs, stamp.ctimeMs) > now - RACY_WINDOW_MS) continue
-    entries[absolutePath] = [stamp.size, stamp.mtimeMs, stamp.ctimeMs, stamp.ino, digest.hash]
+    if (!digest || Math.max(stamp.mtimeMs, stamp.ctimeMs) > now - RACY_WINDOW_MS) continue
+    entries[absolutePathOf(publicDir, key)] = [stamp.size, stamp.mtimeMs, stamp.ctimeMs, stamp.ino, digest.hash]
   }
   await mkdir(path.dirname(file), { recursive: true })
   const temporary = `${file}.${process.pid}.tmp`

@@ -66,8 +66,8 @@ const READ_CHUNK = 1024 * 1024
 const MAX_BATCH = 64
 
 /*
- * The worker script. A worker hashes the batches of paths it is sent. It stats each file first: when the
- * stamp matches the cached one it sends along, the cached digest stands and the file is not opened.
+ * The worker script. A worker hashes the batches of paths it is sent. For a file with a cached digest it
+ * stats the file first: when the stamp matches, the cached digest stands and the file is not opened.
  * Otherwise it reads the file with synchronous calls into one reused buffer: in a worker, a synchronous
  * read is one system call, without the thread-pool round trip of async fs calls that dominates on many
  * small files. It answers each batch with digests, stamps and flags in transferred buffers (no copy), and
@@ -78,12 +78,14 @@ const MAX_BATCH = 64
  * under `--input-type=module`, as an ES module.
  */
 const WORKER_SOURCE = `
-const { statSync, openSync, readSync, closeSync } = process.getBuiltinModule('node:fs')
+const { statSync, fstatSync, openSync, readSync, closeSync } = process.getBuiltinModule('node:fs')
 const { createHash, hash: hashOnce } = process.getBuiltinModule('node:crypto')
 const { parentPort, workerData } = process.getBuiltinModule('node:worker_threads')
 // Progress: files and bytes done, one slot per worker (plain numbers: no BigInt per read).
 const progress = new Float64Array(workerData.progress, workerData.slot * 16, 2)
 const buffer = Buffer.allocUnsafe(${READ_CHUNK})
+const sameStamp = (entry, stat) =>
+  entry[0] === stat.size && entry[1] === stat.mtimeMs && entry[2] === stat.ctimeMs && entry[3] === stat.ino
 parentPort.on('message', ({ paths, cached }) => {
   const digests = new Uint8Array(paths.length * 32)
   // Per file: size (-1 when unreadable), mtimeMs, ctimeMs, ino.
@@ -93,20 +95,25 @@ parentPort.on('message', ({ paths, cached }) => {
   for (let i = 0; i < paths.length; i++) {
     let fd
     try {
-      const stat = statSync(paths[i])
-      stamps.set([stat.size, stat.mtimeMs, stat.ctimeMs, stat.ino], i * 4)
       const entry = cached[i]
-      if (entry && entry[0] === stat.size && entry[1] === stat.mtimeMs && entry[2] === stat.ctimeMs && entry[3] === stat.ino) {
+      // With a cached digest, one stat decides: an unchanged file is not opened.
+      let stat = entry ? statSync(paths[i]) : undefined
+      if (stat && sameStamp(entry, stat)) {
+        stamps.set([stat.size, stat.mtimeMs, stat.ctimeMs, stat.ino], i * 4)
         digests.set(Buffer.from(entry[4], 'hex'), i * 32)
         reused[i] = 1
         continue
       }
       fd = openSync(paths[i], 'r')
-      // Fill the buffer, hashing it each time it is full; a file that fits is hashed in one call.
+      stat ??= fstatSync(fd)
+      // Read the size fstat gives, as readFileSync does: no extra read to find the end. A file written
+      // meanwhile gets a new stamp, so the next build reads it again.
       let hash = null
       let size = 0
       let filled = 0
-      for (let n; (n = readSync(fd, buffer, filled, buffer.length - filled, null)) > 0; ) {
+      while (size + filled < stat.size) {
+        const n = readSync(fd, buffer, filled, Math.min(buffer.length - filled, stat.size - size - filled), null)
+        if (n === 0) break
         filled += n
         if (filled === buffer.length) {
           hash = (hash ?? createHash('sha256')).update(buffer)
@@ -117,8 +124,7 @@ parentPort.on('message', ({ paths, cached }) => {
       size += filled
       const digest = hash ? hash.update(buffer.subarray(0, filled)).digest() : hashOnce('sha256', buffer.subarray(0, filled), 'buffer')
       digests.set(digest, i * 32)
-      // The bytes read are the size that counts, should the file have changed since the stat.
-      stamps[i * 4] = size
+      stamps.set([size, stat.mtimeMs, stat.ctimeMs, stat.ino], i * 4)
       progress[1] += size
     } catch (error) {
       stamps[i * 4] = -1

@@ -48,15 +48,21 @@ export async function* walkPublicDir(dir: string, options: ScanOptions = {}): As
     // One pattern cannot match a path twice: skip the set that removes duplicates.
     unique: false,
   })
-  // fast-glob gives POSIX paths relative to `dir`, which is absolute: joining by hand is exact, and much
-  // cheaper than path.join on tens of thousands of files.
-  const base = dir.endsWith(path.sep) ? dir : dir + path.sep
   for await (const entry of entries as AsyncIterable<Entry>) {
     // Never a folder, and never a FIFO or socket: opening one could block the build.
     const { dirent } = entry
     if (!(dirent.isFile() || dirent.isSymbolicLink()) || !isIncluded(entry.path)) continue
-    yield { key: `/${entry.path}`, absolutePath: base + entry.path }
+    const key = `/${entry.path}`
+    yield { key, absolutePath: absolutePathOf(dir, key) }
   }
+}
+
+/**
+ * The file of `key` in the public directory `dir` (absolute). Keys are POSIX paths, which every platform's
+ * fs calls take; joined by hand because path.join costs too much on tens of thousands of files.
+ */
+export function absolutePathOf(dir: string, key: string): string {
+  return (dir.endsWith(path.sep) ? dir : dir + path.sep) + key.slice(1)
 }
 
 export async function isDirectory(dir: string): Promise<boolean> {
