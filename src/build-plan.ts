@@ -110,7 +110,12 @@ export async function computePlan(options: ResolvedBuildOptions, logger: Logger)
   const files = publicDir ? walkPublicDir(publicDir, { include: options.include, exclude }) : []
   const progress = createProgressLine()
   const hashed = await hashFiles(files, { cache, onProgress: progress.update }).finally(progress.finish)
-  if (publicDir && options.cacheFile) await saveHashCache(options.cacheFile, publicDir, hashed)
+  if (publicDir && options.cacheFile) {
+    // Only a speed-up for the next build: failing to keep it is worth a line, never the plan.
+    await saveHashCache(options.cacheFile, publicDir, hashed).catch((error: Error) => {
+      logger.warn(`${LOG_PREFIX} could not keep the digest cache (${error.message}); the next build hashes every image`)
+    })
+  }
   if (!publicDir || !(await isDirectory(publicDir))) {
     const where = publicDir ? `no public directory at ${relative(options.root, publicDir)}` : 'the public directory is turned off'
     logger.info(`${LOG_PREFIX} ${where}: the manifest lists no images`)

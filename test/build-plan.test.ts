@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { rm, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -50,5 +51,18 @@ describe('planBuild', () => {
     const second = await planBuild(resolve({ include: '**/*' }), [path.join(root, 'public')], logger())
     expect(Object.keys(second!.manifest.images)).toEqual(['/a.png', '/b.png'])
     expect(second!.manifest.plan.srcImages).toEqual([])
+  })
+})
+
+describe('the digest cache', () => {
+  it('is only a speed-up: when it cannot be written, the plan and manifest are still made', async () => {
+    const { root, resolve } = await project()
+    // A file where the cache's folder should be.
+    await writeFile(path.join(root, 'not-a-folder'), '')
+    const log = logger()
+    const result = await planBuild({ ...resolve(), cacheFile: path.join(root, 'not-a-folder/hashes.json') }, [path.join(root, 'dist')], log)
+    expect(result!.manifest.plan.baseline).toBe('dpl_live')
+    expect(existsSync(path.join(root, 'dist/_image-invalidate.json'))).toBe(true)
+    expect(log.lines).toContainEqual(expect.stringMatching(/^warn \[image-invalidate\] could not keep the digest cache \(.*\); the next build hashes every image$/))
   })
 })
