@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { diffImages, type ImageDiff } from './core/diff.js'
-import { hashFiles, type HashFailure } from './core/hash.js'
+import { hashFiles, type HashFailure, type HashResult } from './core/hash.js'
 import { createManifest, MANIFEST_FILE_NAME, serializeManifest, type Manifest } from './core/manifest.js'
 import { batchCount, planInvalidation } from './core/plan.js'
 import { isDirectory, walkPublicDir } from './core/scan.js'
@@ -103,20 +103,11 @@ export async function computePlan(options: ResolvedBuildOptions, logger: Logger)
   // The baseline is fetched while the images are hashed.
   const baselineLoad = options.planning && options.baseline ? loadBaselineManifest(options) : Promise.resolve(null)
   const { publicDir } = options
-  const cache = publicDir && options.cacheFile ? await loadHashCache(options.cacheFile, publicDir) : undefined
-  // The manifest itself never counts, whatever `include` says: it changes on every build.
-  const exclude = [...options.exclude, MANIFEST_FILE_NAME]
-  // Files are hashed as the walk finds them.
-  const files = publicDir ? walkPublicDir(publicDir, { include: options.include, exclude }) : []
-  const progress = createProgressLine()
-  const hashed = await hashFiles(files, { cache, onProgress: progress.update }).finally(progress.finish)
-  if (publicDir && options.cacheFile) {
-    // Only a speed-up for the next build: failing to keep it is worth a line, never the plan.
-    await saveHashCache(options.cacheFile, publicDir, hashed).catch((error: Error) => {
-      logger.warn(`${LOG_PREFIX} could not keep the digest cache (${error.message}); the next build hashes every image`)
-    })
-  }
-  if (!publicDir || !(await isDirectory(publicDir))) {
+  let hashed: HashResult
+  if (publicDir && (await isDirectory(publicDir))) hashed = await hashPublicDir(publicDir, options, logger)
+  else {
+    // Nothing to hash: no worker is started.
+    hashed = { digests: new Map(), stamps: new Map(), failures: [], bytes: 0, reused: 0 }
     const where = publicDir ? `no public directory at ${relative(options.root, publicDir)}` : 'the public directory is turned off'
     logger.info(`${LOG_PREFIX} ${where}: the manifest lists no images`)
   }
@@ -150,6 +141,22 @@ export async function computePlan(options: ResolvedBuildOptions, logger: Logger)
     reused: hashed.reused,
     durationMs: performance.now() - started,
   }
+}
+
+/** Hashes the images of the public directory as the walk finds them, with the last build's digests. */
+async function hashPublicDir(publicDir: string, options: ResolvedBuildOptions, logger: Logger): Promise<HashResult> {
+  const cache = options.cacheFile ? await loadHashCache(options.cacheFile, publicDir) : undefined
+  // The manifest itself never counts, whatever `include` says: it changes on every build.
+  const files = walkPublicDir(publicDir, { include: options.include, exclude: [...options.exclude, MANIFEST_FILE_NAME] })
+  const progress = createProgressLine()
+  const hashed = await hashFiles(files, { cache, onProgress: progress.update }).finally(progress.finish)
+  if (options.cacheFile) {
+    // Only a speed-up for the next build: failing to keep it is worth a line, never the plan.
+    await saveHashCache(options.cacheFile, publicDir, hashed).catch((error: Error) => {
+      logger.warn(`${LOG_PREFIX} could not keep the digest cache (${error.message}); the next build hashes every image`)
+    })
+  }
+  return hashed
 }
 
 function loadBaselineManifest(options: ResolvedBuildOptions): Promise<ManifestLoad> {

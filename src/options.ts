@@ -4,6 +4,7 @@ import path from 'node:path'
 import { basePathProblem } from './core/keys.js'
 import { MANIFEST_FILE_NAME } from './core/manifest.js'
 import type { Options } from './types.js'
+import type { VercelTarget } from './vercel/client.js'
 
 export type { Options }
 
@@ -184,7 +185,7 @@ export function resolveVercelTarget(
   input: VercelTargetInput,
   root: string,
   env: Env = process.env,
-): { token: string; projectId: string; teamId?: string; teamSlug?: string; apiUrl: string } | { problem: string } {
+): VercelTarget | { problem: string } {
   const link = readVercelProjectLink(root)
   const token = nonEmpty(input.token) ?? nonEmpty(env.VERCEL_TOKEN)
   if (!token) return { problem: 'no Vercel token: set VERCEL_TOKEN (an access token with access to the project)' }

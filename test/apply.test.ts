@@ -2,7 +2,7 @@ import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { apply, type ApplyReport } from '../src/apply.js'
 import type { ApplyOptions } from '../src/types.js'
-import { images, writePlan } from './helpers/plan.js'
+import { images, twoDeployments, writePlan } from './helpers/plan.js'
 import { tempDir } from './helpers/tmp.js'
 import { startSite, type SiteStandIn } from './stand-ins/site.mjs'
 import { startVercelApi, type VercelApiStandIn } from './stand-ins/vercel-api.mjs'
@@ -243,12 +243,9 @@ describe('apply: wait until live', () => {
 
   it('waits for the site to serve the plan\'s buildId, then invalidates', async () => {
     api = await startVercelApi({ token: TOKEN, projectId: 'prj_1', teamId: 'team_1' })
-    const oldDir = await tempDir()
-    const newDir = await tempDir()
-    await writePlan(oldDir, [], { buildId: 'dpl_old', name: '_image-invalidate.json' })
-    await writePlan(newDir, images(9), { buildId: 'dpl_new', name: '_image-invalidate.json' })
-    site = await startSite({ dir: oldDir })
-    const promotion = site.promoteIn(400, newDir)
+    const { live, next } = await twoDeployments(images(9), tempDir)
+    site = await startSite({ dir: live })
+    const promotion = site.promoteIn(400, next)
     const { report } = await run(images(9), { wait: true, siteUrl: site.origin, pollIntervalMs: 50 })
     expect(report.ok).toBe(true)
     expect(site.requests.length).toBeGreaterThan(2)
@@ -259,9 +256,9 @@ describe('apply: wait until live', () => {
 
   it('gives up at the timeout and sends nothing', async () => {
     api = await startVercelApi({ token: TOKEN, projectId: 'prj_1', teamId: 'team_1' })
-    const oldDir = await tempDir()
-    await writePlan(oldDir, [], { buildId: 'dpl_old', name: '_image-invalidate.json' })
-    site = await startSite({ dir: oldDir })
+    // The new deployment is never promoted.
+    const { live } = await twoDeployments(images(9), tempDir)
+    site = await startSite({ dir: live })
     const started = Date.now()
     const { report } = await run(images(9), { wait: true, siteUrl: site.origin, pollIntervalMs: 50, timeoutMs: 600 })
     expect(Date.now() - started).toBeLessThan(5_000)

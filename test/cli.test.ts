@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { hashFiles } from '../src/core/hash.js'
 import { createManifest, serializeManifest } from '../src/core/manifest.js'
 import { repoRoot, run } from './helpers/fixture.js'
-import { images, writePlan } from './helpers/plan.js'
+import { images, twoDeployments, writePlan } from './helpers/plan.js'
 import { tempDir } from './helpers/tmp.js'
 import { startSite, type SiteStandIn } from './stand-ins/site.mjs'
 import { startVercelApi, type VercelApiStandIn } from './stand-ins/vercel-api.mjs'
@@ -78,12 +78,9 @@ describe('image-invalidate', () => {
 
   it('with --wait sends nothing until the site serves the new build, then invalidates', async () => {
     const { dir, plan, env } = await setUp(images(9))
-    const oldDir = await tempDir()
-    const newDir = await tempDir()
-    await writePlan(oldDir, [], { buildId: 'dpl_old', name: '_image-invalidate.json' })
-    await writePlan(newDir, images(9), { buildId: 'dpl_new', name: '_image-invalidate.json' })
-    site = await startSite({ dir: oldDir })
-    const promotion = site.promoteIn(2_500, newDir)
+    const { live, next } = await twoDeployments(images(9), tempDir)
+    site = await startSite({ dir: live })
+    const promotion = site.promoteIn(2_500, next)
     const result = await imageInvalidate(dir, ['apply', '--plan', plan, '--wait', '--site', site.origin], env)
     expect(result.code, result.output).toBe(0)
     expect(result.stderr).toContain('waiting: serving dpl_old')

@@ -18,3 +18,14 @@ export async function writePlan(dir: string, srcImages: string[], options: { bui
   await writeFile(file, serializeManifest(manifest))
   return file
 }
+
+/**
+ * Two deployments as a site serves them: the live one (`dpl_old`, nothing planned) and the new one
+ * (`dpl_new`, planning `srcImages`), each a folder holding its `_image-invalidate.json`.
+ */
+export async function twoDeployments(srcImages: string[], makeDir: () => Promise<string>): Promise<{ live: string; next: string }> {
+  const [live, next] = await Promise.all([makeDir(), makeDir()])
+  await writePlan(live, [], { buildId: 'dpl_old', name: '_image-invalidate.json' })
+  await writePlan(next, srcImages, { buildId: 'dpl_new', name: '_image-invalidate.json' })
+  return { live, next }
+}
