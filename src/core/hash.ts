@@ -62,16 +62,25 @@ export interface HashOptions {
 /** Read size per call: large files stream through this buffer, so memory stays flat whatever their size. */
 const READ_CHUNK = 1024 * 1024
 
-/** Most files per message to a worker: enough to make messaging cheap on folders of small images. */
-const MAX_BATCH = 64
+/** Files per chunk published to the workers while the walk goes on. */
+const CHUNK_FILES = 256
+
+/** Most files a worker claims at once; fewer as a chunk empties, down to one (guided scheduling). */
+const MAX_CLAIM = 16
+
+/** Numbers kept per file in a chunk's results: state (0 read, 1 cached, -1 unreadable), size, mtimeMs, ctimeMs, ino. */
+const RESULT_FIELDS = 5
 
 /*
- * The worker script. A worker hashes the batches of paths it is sent. For a file with a cached digest it
- * stats the file first: when the stamp matches, the cached digest stands and the file is not opened.
- * Otherwise it reads the file with synchronous calls into one reused buffer: in a worker, a synchronous
- * read is one system call, without the thread-pool round trip of async fs calls that dominates on many
- * small files. It answers each batch with digests, stamps and flags in transferred buffers (no copy), and
- * counts its progress in shared memory.
+ * The worker script. Files are published in chunks, each with shared memory for its results and a shared
+ * claim counter; every worker gets every chunk and claims a few files at a time with one atomic add, so
+ * the cores share the work with no message per file or batch, and a few large files at the end go one to
+ * each free core. A worker answers 'done' with the reasons of the files it could not read.
+ *
+ * For a file with a cached digest it stats the file first: when the stamp matches, the cached digest
+ * stands and the file is not opened. Otherwise it reads the file with synchronous calls into one reused
+ * buffer: in a worker, a synchronous read is one system call, without the thread-pool round trip of async
+ * fs calls that dominates on many small files.
  *
  * Plain JavaScript evaluated as the worker's script, so there is no file to resolve whatever bundles or
  * moves this package; `process.getBuiltinModule` (Node 20.16+) works whether it is taken as CommonJS or,
@@ -81,81 +90,124 @@ const WORKER_SOURCE = `
 const { statSync, fstatSync, openSync, readSync, closeSync } = process.getBuiltinModule('node:fs')
 const { createHash, hash: hashOnce } = process.getBuiltinModule('node:crypto')
 const { parentPort, workerData } = process.getBuiltinModule('node:worker_threads')
+const { threads } = workerData
 // Progress: files and bytes done, one slot per worker (plain numbers: no BigInt per read).
 const progress = new Float64Array(workerData.progress, workerData.slot * 16, 2)
 const buffer = Buffer.allocUnsafe(${READ_CHUNK})
-const sameStamp = (entry, stat) =>
-  entry[0] === stat.size && entry[1] === stat.mtimeMs && entry[2] === stat.ctimeMs && entry[3] === stat.ino
-parentPort.on('message', ({ paths, cached }) => {
-  const digests = new Uint8Array(paths.length * 32)
-  // Per file: size (-1 when unreadable), mtimeMs, ctimeMs, ino.
-  const stamps = new Float64Array(paths.length * 4)
-  const reused = new Uint8Array(paths.length)
-  const errors = []
-  for (let i = 0; i < paths.length; i++) {
-    let fd
-    try {
-      const entry = cached[i]
-      // With a cached digest, one stat decides: an unchanged file is not opened.
-      let stat = entry ? statSync(paths[i]) : undefined
-      if (stat && sameStamp(entry, stat)) {
-        stamps.set([stat.size, stat.mtimeMs, stat.ctimeMs, stat.ino], i * 4)
-        digests.set(Buffer.from(entry[4], 'hex'), i * 32)
-        reused[i] = 1
-        continue
-      }
-      fd = openSync(paths[i], 'r')
-      stat ??= fstatSync(fd)
-      // Read the size fstat gives, as readFileSync does: no extra read to find the end. A file written
-      // meanwhile gets a new stamp, so the next build reads it again.
-      let hash = null
-      let size = 0
-      let filled = 0
-      while (size + filled < stat.size) {
-        const n = readSync(fd, buffer, filled, Math.min(buffer.length - filled, stat.size - size - filled), null)
-        if (n === 0) break
-        filled += n
-        if (filled === buffer.length) {
-          hash = (hash ?? createHash('sha256')).update(buffer)
-          size += filled
-          filled = 0
-        }
-      }
-      size += filled
-      const digest = hash ? hash.update(buffer.subarray(0, filled)).digest() : hashOnce('sha256', buffer.subarray(0, filled), 'buffer')
-      digests.set(digest, i * 32)
-      stamps.set([size, stat.mtimeMs, stat.ctimeMs, stat.ino], i * 4)
-      progress[1] += size
-    } catch (error) {
-      stamps[i * 4] = -1
-      errors.push([i, error.message])
-    } finally {
-      if (fd !== undefined) closeSync(fd)
-      progress[0]++
+const errors = []
+
+function hashFile(path, i, chunk) {
+  const { results, digests, cached } = chunk
+  const at = i * ${RESULT_FIELDS}
+  let fd
+  try {
+    // With a cached digest, one stat decides: an unchanged file is not opened.
+    let stat = cached && cached.stamps[i * 4] >= 0 ? statSync(path) : undefined
+    if (stat && stat.size === cached.stamps[i * 4] && stat.mtimeMs === cached.stamps[i * 4 + 1] &&
+        stat.ctimeMs === cached.stamps[i * 4 + 2] && stat.ino === cached.stamps[i * 4 + 3]) {
+      results.set([1, stat.size, stat.mtimeMs, stat.ctimeMs, stat.ino], at)
+      cached.digests.copy(digests, i * 32, i * 32, i * 32 + 32)
+      return
     }
+    fd = openSync(path, 'r')
+    stat ??= fstatSync(fd)
+    // Read the size fstat gives, as readFileSync does: no extra read to find the end. A file written
+    // meanwhile gets a new stamp, so the next build reads it again.
+    let hash = null
+    let size = 0
+    let filled = 0
+    while (size + filled < stat.size) {
+      const n = readSync(fd, buffer, filled, Math.min(buffer.length - filled, stat.size - size - filled), null)
+      if (n === 0) break
+      filled += n
+      if (filled === buffer.length) {
+        hash = (hash ?? createHash('sha256')).update(buffer)
+        size += filled
+        filled = 0
+      }
+    }
+    size += filled
+    const digest = hash ? hash.update(buffer.subarray(0, filled)).digest() : hashOnce('sha256', buffer.subarray(0, filled), 'buffer')
+    digest.copy(digests, i * 32)
+    results.set([0, size, stat.mtimeMs, stat.ctimeMs, stat.ino], at)
+    progress[1] += size
+  } catch (error) {
+    results[at] = -1
+    errors.push([chunk.id, i, error.message])
+  } finally {
+    if (fd !== undefined) closeSync(fd)
+    progress[0]++
   }
-  parentPort.postMessage({ digests, stamps, reused, errors }, [digests.buffer, stamps.buffer, reused.buffer])
+}
+
+parentPort.on('message', (message) => {
+  if (message === 'done') return parentPort.postMessage(errors)
+  const paths = message.paths.split('\\0')
+  const chunk = {
+    id: message.id,
+    results: new Float64Array(message.results),
+    digests: Buffer.from(message.digests),
+    cached: message.cached && { stamps: new Float64Array(message.cached.stamps), digests: Buffer.from(message.cached.digests) },
+  }
+  const claimed = new Int32Array(message.claimed)
+  for (;;) {
+    const left = paths.length - Atomics.load(claimed, 0)
+    const want = Math.max(1, Math.min(${MAX_CLAIM}, Math.floor(left / (2 * threads))))
+    const start = Atomics.add(claimed, 0, want)
+    if (start >= paths.length) return
+    const end = Math.min(paths.length, start + want)
+    for (let i = start; i < end; i++) hashFile(paths[i], i, chunk)
+  }
 })
 `
 
-interface BatchAnswer {
-  digests: Uint8Array
-  stamps: Float64Array
-  reused: Uint8Array
-  errors: Array<[index: number, reason: string]>
+/** A run of files handed to every worker at once, with the shared memory their results go to. */
+interface Chunk {
+  files: ScannedFile[]
+  results: Float64Array
+  digests: Buffer
+  message: {
+    id: number
+    paths: string
+    claimed: SharedArrayBuffer
+    results: SharedArrayBuffer
+    digests: SharedArrayBuffer
+    cached?: { stamps: SharedArrayBuffer; digests: SharedArrayBuffer }
+  }
+}
+
+function createChunk(id: number, files: ScannedFile[], cache: ReadonlyMap<string, CachedDigest> | undefined): Chunk {
+  const results = new SharedArrayBuffer(files.length * RESULT_FIELDS * 8)
+  const digests = new SharedArrayBuffer(files.length * 32)
+  const chunk: Chunk = {
+    files,
+    results: new Float64Array(results),
+    digests: Buffer.from(digests),
+    // NUL cannot occur in a path, so it separates them: one string is far cheaper to send than an array.
+    message: { id, paths: files.map((file) => file.absolutePath).join('\0'), claimed: new SharedArrayBuffer(4), results, digests },
+  }
+  if (cache && cache.size > 0) {
+    const stamps = new Float64Array(new SharedArrayBuffer(files.length * 4 * 8)).fill(-1)
+    const cachedDigests = Buffer.from(new SharedArrayBuffer(files.length * 32))
+    files.forEach((file, i) => {
+      const entry = cache.get(file.absolutePath)
+      if (!entry) return
+      stamps.set([entry.size, entry.mtimeMs, entry.ctimeMs, entry.ino], i * 4)
+      cachedDigests.write(entry.hash, i * 32, 'hex')
+    })
+    chunk.message.cached = { stamps: stamps.buffer as SharedArrayBuffer, digests: cachedDigests.buffer as SharedArrayBuffer }
+  }
+  return chunk
 }
 
 /**
  * Hashes files with SHA-256 on every core. A file that cannot be read is reported in `failures` and left
  * out of `digests`; one bad file never fails the rest.
  *
- * `files` may be an async iterable (`walkPublicDir`): the workers start at once and hash files as the walk
- * yields them, so walking and hashing overlap. Work is handed out in batches whose size shrinks as the
- * queue empties (guided scheduling), so that a few large files at the end are shared out one by one
- * instead of leaving one core to finish them alone.
+ * `files` may be batches from an async iterable (`walkPublicDir`): the workers start at once and hash files
+ * as the walk yields them, so walking and hashing overlap.
  */
-export async function hashFiles(files: Iterable<ScannedFile> | AsyncIterable<ScannedFile>, options: HashOptions = {}): Promise<HashResult> {
-  const result: HashResult = { digests: new Map(), stamps: new Map(), failures: [], bytes: 0, reused: 0 }
+export async function hashFiles(files: Iterable<ScannedFile> | AsyncIterable<readonly ScannedFile[]>, options: HashOptions = {}): Promise<HashResult> {
   const { cache } = options
   const threads = Math.max(1, options.threads ?? availableParallelism())
   // Per worker: files done, bytes done. Read without locks: progress only needs to be about right.
@@ -172,80 +224,62 @@ export async function hashFiles(files: Iterable<ScannedFile> | AsyncIterable<Sca
   }
   const timer = options.onProgress ? setInterval(report, 250) : undefined
 
-  const pending: ScannedFile[] = []
-  let walking = true
-  let failure: Error | undefined
-  let finish: () => void = () => {}
-  const finished = new Promise<void>((resolve) => (finish = resolve))
-
   // Workers start before the first file is found: their start-up overlaps the walk.
-  const pool = Array.from({ length: threads }, (_, slot) => {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { progress: counters.buffer, slot } })
-    const state = { worker, busy: [] as ScannedFile[][] }
-    worker.on('message', (answer: BatchAnswer) => {
-      collect(state.busy.shift()!, answer, result)
-      feed()
-    })
-    worker.on('error', (error) => {
-      failure ??= error
-      finish()
-    })
-    return state
+  const workers = Array.from({ length: threads }, (_, slot) => new Worker(WORKER_SOURCE, { eval: true, workerData: { progress: counters.buffer, slot, threads } }))
+  const failed = new Promise<never>((_, reject) => {
+    for (const worker of workers) worker.once('error', reject)
   })
+  failed.catch(() => {})
 
-  function feed(): void {
-    for (const state of pool) {
-      // While the walk goes on, a second batch waits in each worker so it never idles; after it, one at
-      // a time, so that nothing waits behind a large file while another core is free.
-      while (pending.length > 0 && state.busy.length < (walking ? 2 : 1)) {
-        const size = walking ? MAX_BATCH : Math.min(MAX_BATCH, Math.ceil(pending.length / (2 * threads)))
-        if (walking && pending.length < size) break
-        const batch = pending.splice(0, size)
-        state.busy.push(batch)
-        const paths = batch.map((file) => file.absolutePath)
-        const cached = paths.map((file) => {
-          const entry = cache?.get(file)
-          return entry ? [entry.size, entry.mtimeMs, entry.ctimeMs, entry.ino, entry.hash] : null
-        })
-        state.worker.postMessage({ paths, cached })
-      }
-    }
-    if (!walking && pending.length === 0 && pool.every((state) => state.busy.length === 0)) finish()
+  const chunks: Chunk[] = []
+  let batch: ScannedFile[] = []
+  const publish = () => {
+    if (batch.length === 0) return
+    const chunk = createChunk(chunks.length, batch, cache)
+    chunks.push(chunk)
+    for (const worker of workers) worker.postMessage(chunk.message)
+    batch = []
   }
-
   try {
-    for await (const file of files) {
+    const take = (file: ScannedFile) => {
       found++
-      pending.push(file)
-      if (pending.length >= MAX_BATCH) feed()
+      batch.push(file)
+      if (batch.length === CHUNK_FILES) publish()
     }
-    walking = false
-    feed()
-    await finished
-    if (failure) throw failure
-    result.failures.sort((a, b) => compareKeys(a.key, b.key))
-    return result
+    if (Symbol.asyncIterator in files) for await (const walked of files) walked.forEach(take)
+    else for (const file of files) take(file)
+    publish()
+    // Messages arrive in order: a worker answers 'done' once it has finished its share of every chunk.
+    const answers = workers.map((worker) => {
+      const answer = new Promise<Array<[chunk: number, index: number, reason: string]>>((resolve) => worker.once('message', resolve))
+      worker.postMessage('done')
+      return answer
+    })
+    const errors = (await Promise.race([Promise.all(answers), failed])).flat()
+    return collect(chunks, errors)
   } finally {
     clearInterval(timer)
     if (timer) report()
-    await Promise.all(pool.map((state) => state.worker.terminate()))
+    await Promise.all(workers.map((worker) => worker.terminate()))
   }
 }
 
-function collect(batch: ScannedFile[], answer: BatchAnswer, result: HashResult): void {
-  const reasons = new Map(answer.errors)
-  const digests = Buffer.from(answer.digests.buffer, answer.digests.byteOffset, answer.digests.byteLength)
-  const { stamps } = answer
-  for (let i = 0; i < batch.length; i++) {
-    const { key } = batch[i]!
-    const size = stamps[i * 4]!
-    if (size < 0) {
-      result.failures.push({ key, reason: reasons.get(i) ?? 'unreadable' })
-      continue
+function collect(chunks: readonly Chunk[], errors: ReadonlyArray<[chunk: number, index: number, reason: string]>): HashResult {
+  const result: HashResult = { digests: new Map(), stamps: new Map(), failures: [], bytes: 0, reused: 0 }
+  for (const [id, index, reason] of errors) result.failures.push({ key: chunks[id]!.files[index]!.key, reason })
+  result.failures.sort((a, b) => compareKeys(a.key, b.key))
+  for (const { files, results, digests } of chunks) {
+    for (let i = 0; i < files.length; i++) {
+      const at = i * RESULT_FIELDS
+      const state = results[at]!
+      if (state < 0) continue
+      const { key } = files[i]!
+      const size = results[at + 1]!
+      result.digests.set(key, { hash: digests.toString('hex', i * 32, i * 32 + 32), size })
+      result.stamps.set(key, { size, mtimeMs: results[at + 2]!, ctimeMs: results[at + 3]!, ino: results[at + 4]! })
+      if (state === 1) result.reused++
+      else result.bytes += size
     }
-    result.digests.set(key, { hash: digests.toString('hex', i * 32, i * 32 + 32), size })
-    result.stamps.set(key, { size, mtimeMs: stamps[i * 4 + 1]!, ctimeMs: stamps[i * 4 + 2]!, ino: stamps[i * 4 + 3]! })
-    if (answer.reused[i]) result.reused++
-    else result.bytes += size
   }
+  return result
 }

@@ -2,13 +2,14 @@ import { execFileSync } from 'node:child_process'
 import { mkdir, symlink } from 'node:fs/promises'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { walkPublicDir, type ScanOptions } from '../../src/core/scan.js'
+import picomatch from 'picomatch'
+import { DEFAULT_INCLUDE, hasImageExtension, walkPublicDir, type ScanOptions } from '../../src/core/scan.js'
 import { compareKeys } from '../../src/core/keys.js'
 import { tempDir } from '../helpers/tmp.js'
 
 async function keys(dir: string, options: ScanOptions = {}): Promise<string[]> {
   const found: string[] = []
-  for await (const file of walkPublicDir(dir, options)) found.push(file.key)
+  for await (const batch of walkPublicDir(dir, options)) found.push(...batch.map((file) => file.key))
   return found.sort(compareKeys)
 }
 
@@ -30,6 +31,14 @@ describe('walkPublicDir', () => {
     const names = ['a.png', 'b.JPG', 'c.jpeg', 'd.WebP', 'e.avif', 'f.gif', 'g.svg', 'h.ico', 'i.bmp', 'j.tif', 'k.TIFF', 'l.heic', 'm.pngx']
     const dir = await tempDir(Object.fromEntries(names.map((name) => [name, name])))
     expect(await keys(dir)).toEqual(['/a.png', '/b.JPG', '/c.jpeg', '/d.WebP', '/e.avif', '/f.gif', '/g.svg', '/h.ico', '/i.bmp', '/j.tif', '/k.TIFF'])
+  })
+
+  it('takes the same files as the default glob, matched case-insensitively', () => {
+    const glob = picomatch(DEFAULT_INCLUDE, { dot: true, nocase: true })
+    const paths = ['a.png', 'x/y/B.JPEG', '.png', '.hidden/z.svg', 'a.png.txt', 'png', 'dir.png/file', 'dir.png/file.gif', 'a.', 'a..png', 'ä/ö.WEBP', 'a.tiff', 'a.tif', 'a.tiffx', 'a.jpg ', 'x/.ico']
+    const taken = paths.filter(hasImageExtension)
+    expect(taken).toEqual(paths.filter((path) => glob(path)))
+    expect(taken).toEqual(['a.png', 'x/y/B.JPEG', '.png', '.hidden/z.svg', 'dir.png/file.gif', 'a..png', 'ä/ö.WEBP', 'a.tiff', 'a.tif', 'x/.ico'])
   })
 
   it('includes hidden folders, which are served as well', async () => {
