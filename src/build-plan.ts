@@ -77,13 +77,14 @@ async function runPlan(options: ResolvedBuildOptions, outputDirs: readonly strin
  * and to `planFile` when given. Adds each file to `result.written`.
  */
 export async function writeManifestTo(result: BuildPlanResult, outputDirs: readonly string[], planFile?: string): Promise<void> {
-  const text = serializeManifest(result.manifest)
+  // Encoded once for every copy.
+  const bytes = Buffer.from(serializeManifest(result.manifest))
   const files = outputDirs.map((dir) => path.join(dir, MANIFEST_FILE_NAME))
   if (planFile) files.push(planFile)
   for (const file of files) {
     if (result.written.includes(file)) continue
     await mkdir(path.dirname(file), { recursive: true })
-    await writeFile(file, text)
+    await writeFile(file, bytes)
     result.written.push(file)
   }
 }

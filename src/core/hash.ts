@@ -35,7 +35,10 @@ export interface CachedDigest extends FileStamp {
 
 export interface HashResult {
   digests: Map<string, FileDigest>
-  /** The stamp of each file in `digests`, to cache its digest for the next build. */
+  /**
+   * The stamp of each file in `digests`, to cache its digest for the next build. Kept only when a `cache`
+   * was given (an empty one for a first build): otherwise nobody needs them.
+   */
   stamps: Map<string, FileStamp>
   failures: HashFailure[]
   /** Bytes read and hashed; files taken from the cache add nothing. */
@@ -256,7 +259,7 @@ export async function hashFiles(files: Iterable<ScannedFile> | AsyncIterable<rea
       return answer
     })
     const errors = (await Promise.race([Promise.all(answers), failed])).flat()
-    return collect(chunks, errors)
+    return collect(chunks, errors, cache !== undefined)
   } finally {
     clearInterval(timer)
     if (timer) report()
@@ -264,19 +267,21 @@ export async function hashFiles(files: Iterable<ScannedFile> | AsyncIterable<rea
   }
 }
 
-function collect(chunks: readonly Chunk[], errors: ReadonlyArray<[chunk: number, index: number, reason: string]>): HashResult {
+function collect(chunks: readonly Chunk[], errors: ReadonlyArray<[chunk: number, index: number, reason: string]>, keepStamps: boolean): HashResult {
   const result: HashResult = { digests: new Map(), stamps: new Map(), failures: [], bytes: 0, reused: 0 }
   for (const [id, index, reason] of errors) result.failures.push({ key: chunks[id]!.files[index]!.key, reason })
   result.failures.sort((a, b) => compareKeys(a.key, b.key))
   for (const { files, results, digests } of chunks) {
+    // One hex string per chunk, sliced: a slice shares its characters instead of copying them.
+    const hex = digests.toString('hex')
     for (let i = 0; i < files.length; i++) {
       const at = i * RESULT_FIELDS
       const state = results[at]!
       if (state < 0) continue
       const { key } = files[i]!
       const size = results[at + 1]!
-      result.digests.set(key, { hash: digests.toString('hex', i * 32, i * 32 + 32), size })
-      result.stamps.set(key, { size, mtimeMs: results[at + 2]!, ctimeMs: results[at + 3]!, ino: results[at + 4]! })
+      result.digests.set(key, { hash: hex.slice(i * 64, i * 64 + 64), size })
+      if (keepStamps) result.stamps.set(key, { size, mtimeMs: results[at + 2]!, ctimeMs: results[at + 3]!, ino: results[at + 4]! })
       if (state === 1) result.reused++
       else result.bytes += size
     }

@@ -50,9 +50,11 @@ export function createManifest(input: {
  */
 export function serializeManifest(manifest: Manifest): string {
   const json = JSON.stringify
+  // A hash is 64 hex digits and a size an integer (hashFiles and parseManifest make them so): neither
+  // needs escaping. A key can hold any character.
   const images = sortKeys(Object.keys(manifest.images)).map((key) => {
     const { hash, size } = manifest.images[key]!
-    return `    ${json(key)}: {"hash": ${json(hash)}, "size": ${json(size)}}`
+    return `    ${json(key)}: {"hash": "${hash}", "size": ${size}}`
   })
   const srcImages = manifest.plan.srcImages.map((src) => `      ${json(src)}`)
   return [
