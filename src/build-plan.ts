@@ -81,12 +81,14 @@ export async function writeManifestTo(result: BuildPlanResult, outputDirs: reado
   const bytes = Buffer.from(serializeManifest(result.manifest))
   const files = outputDirs.map((dir) => path.join(dir, MANIFEST_FILE_NAME))
   if (planFile) files.push(planFile)
-  for (const file of files) {
-    if (result.written.includes(file)) continue
-    await mkdir(path.dirname(file), { recursive: true })
-    await writeFile(file, bytes)
-    result.written.push(file)
-  }
+  const fresh = [...new Set(files)].filter((file) => !result.written.includes(file))
+  await Promise.all(
+    fresh.map(async (file) => {
+      await mkdir(path.dirname(file), { recursive: true })
+      await writeFile(file, bytes)
+    }),
+  )
+  result.written.push(...fresh)
 }
 
 /**

@@ -71,6 +71,9 @@ const CHUNK_FILES = 256
 /** Most files a worker claims at once; fewer as a chunk empties, down to one (guided scheduling). */
 const MAX_CLAIM = 16
 
+/** Bytes of shared memory per worker's progress counters: a cache line each, so no two workers write to one line. */
+const PROGRESS_SLOT = 64
+
 /** Numbers kept per file in a chunk's results: state (0 read, 1 cached, -1 unreadable), size, mtimeMs, ctimeMs, ino. */
 const RESULT_FIELDS = 5
 
@@ -95,7 +98,7 @@ const { createHash, hash: hashOnce } = process.getBuiltinModule('node:crypto')
 const { parentPort, workerData } = process.getBuiltinModule('node:worker_threads')
 const { threads } = workerData
 // Progress: files and bytes done, one slot per worker (plain numbers: no BigInt per read).
-const progress = new Float64Array(workerData.progress, workerData.slot * 16, 2)
+const progress = new Float64Array(workerData.progress, workerData.slot * ${PROGRESS_SLOT}, 2)
 const buffer = Buffer.allocUnsafe(${READ_CHUNK})
 const errors = []
 
@@ -214,12 +217,12 @@ export async function hashFiles(files: Iterable<ScannedFile> | AsyncIterable<rea
   const { cache } = options
   const threads = Math.max(1, options.threads ?? availableParallelism())
   // Per worker: files done, bytes done. Read without locks: progress only needs to be about right.
-  const counters = new Float64Array(new SharedArrayBuffer(threads * 16))
+  const counters = new Float64Array(new SharedArrayBuffer(threads * PROGRESS_SLOT))
   let found = 0
   const report = () => {
     let done = 0
     let bytes = 0
-    for (let i = 0; i < counters.length; i += 2) {
+    for (let i = 0; i < counters.length; i += PROGRESS_SLOT / 8) {
       done += counters[i]!
       bytes += counters[i + 1]!
     }
@@ -263,7 +266,8 @@ export async function hashFiles(files: Iterable<ScannedFile> | AsyncIterable<rea
   } finally {
     clearInterval(timer)
     if (timer) report()
-    await Promise.all(workers.map((worker) => worker.terminate()))
+    // Not awaited: once the answers are in, waiting for the threads to wind down only delays the build.
+    for (const worker of workers) worker.terminate().catch(() => {})
   }
 }
 

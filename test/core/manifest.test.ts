@@ -29,6 +29,15 @@ describe('manifest', () => {
     expect(text).toContain('"/images/my photo.png"')
   })
 
+  it('sorts the images of a manifest built by hand, one field per line', () => {
+    const manifest = sample()
+    const byHand: Manifest = { ...manifest, images: { '/z.png': { hash: hash('d'), size: 4 }, ...manifest.images } }
+    const text = serializeManifest(byHand)
+    expect(Object.keys(JSON.parse(text).images)).toEqual(['/a.png', '/images/café.png', '/images/my photo.png', '/z.png'])
+    expect(text).toContain(`\n    "/z.png": {\n      "hash": "${hash('d')}",\n      "size": 4\n    }\n  },\n`)
+    expect(text.endsWith('\n  "version": 1\n}\n')).toBe(true)
+  })
+
   const base = JSON.parse(serializeManifest(sample())) as Record<string, any>
   const bad = (change: (m: Record<string, any>) => void) => {
     const copy = structuredClone(base)
