@@ -46,6 +46,19 @@ describe('hashFiles', () => {
     expect(result.failures[1]!.reason).toMatch(/EISDIR/)
   })
 
+  it('shares files of very different sizes between threads and gets every digest once, unreadable ones reported', async () => {
+    const contents: Record<string, Buffer> = {}
+    for (let i = 0; i < 40; i++) contents[`img/${i}.png`] = Buffer.alloc([0, 1, 70_000, 3 * 1024 * 1024 + 5][i % 4]!, i)
+    const dir = await tempDir(contents)
+    await symlink(path.join(dir, 'gone.png'), path.join(dir, 'img/dangling.png'))
+    const names = [...Object.keys(contents), 'img/dangling.png']
+    const result = await hashFiles(names.map((name) => ({ key: `/${name}`, absolutePath: path.join(dir, name) })), { threads: 3 })
+    for (const [name, content] of Object.entries(contents)) expect(result.digests.get(`/${name}`)).toEqual({ hash: sha256(content), size: content.length })
+    expect(result.digests.size).toBe(40)
+    expect(result.failures.map((failure) => failure.key)).toEqual(['/img/dangling.png'])
+    expect(result.bytes).toBe(Object.values(contents).reduce((sum, content) => sum + content.length, 0))
+  })
+
   it('hashes many files on several threads, each once, and loses none', async () => {
     const files: Record<string, string> = {}
     for (let i = 0; i < 300; i++) files[`img/${i}.png`] = `content ${i}`
