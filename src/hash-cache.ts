@@ -1,14 +1,13 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { CachedDigest, HashResult } from './core/hash.js'
-import { absolutePathOf } from './core/scan.js'
 
 /**
  * The digests of the last build, kept next to the local plan, so that a build where little changed reads
  * little. An entry is trusted only while its file's stamp (size, mtime, ctime, inode) is the same; on a
  * fresh clone every stamp differs and everything is hashed again, which is always correct.
  */
-const CACHE_VERSION = 1
+const CACHE_VERSION = 2
 
 /**
  * A file changed within this long before the cache was written could change again within the same clock
@@ -16,46 +15,81 @@ const CACHE_VERSION = 1
  */
 const RACY_WINDOW_MS = 2_000
 
-type Entry = [size: number, mtimeMs: number, ctimeMs: number, ino: number, hash: string]
+/**
+ * The file, in columns rather than one object per image, stamps and digests in binary: an object per path
+ * and 80,000 fractional milliseconds in decimal took 63-83 ms to write or read for 20,000 images, and
+ * reading and writing the cache are on the path of every build.
+ */
+interface CacheFile {
+  version: typeof CACHE_VERSION
+  publicDir: string
+  keys: string[]
+  /** Base64 of a Float64Array: size, mtimeMs, ctimeMs, ino of each key, one after the other. */
+  stamps: string
+  /** Base64 of the digests of the keys, 32 bytes each, one after the other. */
+  hashes: string
+}
 
-/** The cached digests by absolute path; empty when there is no cache, or one this version cannot read. */
+/** The cached digests by key; empty when there is no cache, or one this version cannot read. */
 export async function loadHashCache(file: string, publicDir: string): Promise<Map<string, CachedDigest>> {
   const cache = new Map<string, CachedDigest>()
-  let data: { version?: unknown; publicDir?: unknown; entries?: Record<string, unknown> }
+  let data: Partial<CacheFile> | null
   try {
     data = JSON.parse(await readFile(file, 'utf8'))
   } catch {
     return cache
   }
-  if (data?.version !== CACHE_VERSION || data.publicDir !== publicDir || typeof data.entries !== 'object' || data.entries === null) return cache
-  for (const [absolutePath, value] of Object.entries(data.entries)) {
-    if (!isEntry(value)) continue
-    const [size, mtimeMs, ctimeMs, ino, hash] = value
-    cache.set(absolutePath, { size, mtimeMs, ctimeMs, ino, hash })
+  if (!isCacheFile(data, publicDir)) return cache
+  const { keys } = data
+  const stamps = decodeStamps(data.stamps)
+  const digests = Buffer.from(data.hashes, 'base64')
+  if (stamps.length !== keys.length * 4 || !stamps.every(Number.isFinite) || digests.length !== keys.length * 32) return cache
+  const hashes = digests.toString('hex')
+  for (let i = 0; i < keys.length; i++) {
+    const at = i * 4
+    cache.set(keys[i]!, { size: stamps[at]!, mtimeMs: stamps[at + 1]!, ctimeMs: stamps[at + 2]!, ino: stamps[at + 3]!, hash: hashes.slice(i * 64, i * 64 + 64) })
   }
   return cache
 }
 
 /** Writes the digests of this build for the next one (atomically: a crash leaves the old cache or none). */
 export async function saveHashCache(file: string, publicDir: string, hashed: Pick<HashResult, 'digests' | 'stamps'>, now = Date.now()): Promise<void> {
-  const entries: Record<string, Entry> = {}
+  const keys: string[] = []
+  const stamps = new Float64Array(hashed.stamps.size * 4)
+  const digests = Buffer.alloc(hashed.stamps.size * 32)
   for (const [key, stamp] of hashed.stamps) {
     const digest = hashed.digests.get(key)
     if (!digest || Math.max(stamp.mtimeMs, stamp.ctimeMs) > now - RACY_WINDOW_MS) continue
-    entries[absolutePathOf(publicDir, key)] = [stamp.size, stamp.mtimeMs, stamp.ctimeMs, stamp.ino, digest.hash]
+    const i = keys.push(key) - 1
+    stamps.set([stamp.size, stamp.mtimeMs, stamp.ctimeMs, stamp.ino], i * 4)
+    digests.write(digest.hash, i * 32, 'hex')
+  }
+  const data: CacheFile = {
+    version: CACHE_VERSION,
+    publicDir,
+    keys,
+    stamps: Buffer.from(stamps.buffer, 0, keys.length * 32).toString('base64'),
+    hashes: digests.toString('base64', 0, keys.length * 32),
   }
   await mkdir(path.dirname(file), { recursive: true })
   const temporary = `${file}.${process.pid}.tmp`
-  await writeFile(temporary, JSON.stringify({ version: CACHE_VERSION, publicDir, entries }))
+  await writeFile(temporary, JSON.stringify(data))
   await rename(temporary, file)
 }
 
-function isEntry(value: unknown): value is Entry {
+function isCacheFile(data: Partial<CacheFile> | null, publicDir: string): data is CacheFile {
+  if (data?.version !== CACHE_VERSION || data.publicDir !== publicDir) return false
+  const { keys, stamps, hashes } = data
   return (
-    Array.isArray(value) &&
-    value.length === 5 &&
-    value.slice(0, 4).every((number) => typeof number === 'number' && Number.isFinite(number)) &&
-    typeof value[4] === 'string' &&
-    /^[0-9a-f]{64}$/.test(value[4])
+    Array.isArray(keys) &&
+    keys.every((key) => typeof key === 'string') &&
+    typeof stamps === 'string' &&
+    typeof hashes === 'string'
   )
+}
+
+function decodeStamps(base64: string): Float64Array {
+  const bytes = Buffer.from(base64, 'base64')
+  // Copied into a fresh buffer: a Float64Array needs an offset that is a multiple of 8.
+  return bytes.length % 8 === 0 ? new Float64Array(new Uint8Array(bytes).buffer) : new Float64Array(0)
 }

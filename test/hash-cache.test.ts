@@ -17,8 +17,8 @@ describe('hashFiles with a cache', () => {
     const stampB = first.stamps.get('/b.png')!
     // A digest no file has: if it comes back, the file was not read.
     const cache = new Map<string, CachedDigest>([
-      [path.join(dir, 'a.png'), { ...stampA, hash: FAKE }],
-      [path.join(dir, 'b.png'), { ...stampB, ctimeMs: stampB.ctimeMs - 1, hash: FAKE }],
+      ['/a.png', { ...stampA, hash: FAKE }],
+      ['/b.png', { ...stampB, ctimeMs: stampB.ctimeMs - 1, hash: FAKE }],
     ])
     const second = await hashFiles(files(dir, ['a.png', 'b.png']), { cache })
     expect(second.digests.get('/a.png')).toEqual({ hash: FAKE, size: 1 })
@@ -38,8 +38,8 @@ describe('the hash cache file', () => {
     expect((await loadHashCache(cacheFile, dir)).size).toBe(0)
     await saveHashCache(cacheFile, dir, hashed, Date.now() + 10_000)
     const cache = await loadHashCache(cacheFile, dir)
-    expect([...cache.keys()].sort()).toEqual([path.join(dir, 'a.png'), path.join(dir, 'b.png')])
-    expect(cache.get(path.join(dir, 'a.png'))).toEqual({ ...hashed.stamps.get('/a.png'), hash: hashed.digests.get('/a.png')!.hash })
+    expect([...cache.keys()].sort()).toEqual(['/a.png', '/b.png'])
+    expect(cache.get('/a.png')).toEqual({ ...hashed.stamps.get('/a.png'), hash: hashed.digests.get('/a.png')!.hash })
   })
 
   it('sees an edit that keeps the size and puts the old mtime back: the change time moved', async () => {
@@ -58,12 +58,30 @@ describe('the hash cache file', () => {
     expect(after.digests.get('/a.png')!.hash).not.toBe(before.digests.get('/a.png')!.hash)
   })
 
-  it('ignores a cache that is missing, corrupt, of another folder, or holds bad entries', async () => {
-    const dir = await tempDir({ 'bad.json': '{nope', 'other.json': JSON.stringify({ version: 1, publicDir: '/elsewhere', entries: { '/x': [1, 1, 1, 1, FAKE] } }) })
+  it('ignores a cache that is missing, corrupt, of another folder or version, or inconsistent', async () => {
+    const dir = await tempDir()
+    const stamps = (...numbers: number[]) => Buffer.from(new Float64Array(numbers).buffer).toString('base64')
+    const hashes = (hex: string) => Buffer.from(hex, 'hex').toString('base64')
+    const cacheOf = (change: Record<string, unknown>) => JSON.stringify({ version: 2, publicDir: dir, keys: ['/a.png'], stamps: stamps(1, 2, 3, 4), hashes: hashes(FAKE), ...change })
+    const cases: Record<string, string> = {
+      'bad.json': '{nope',
+      'null.json': 'null',
+      'other-folder.json': cacheOf({ publicDir: '/elsewhere' }),
+      'version-1.json': JSON.stringify({ version: 1, publicDir: dir, entries: { [path.join(dir, 'a.png')]: [1, 2, 3, 4, FAKE] } }),
+      'short-stamps.json': cacheOf({ stamps: stamps(1, 2, 3) }),
+      'not-a-number.json': cacheOf({ stamps: stamps(1, 2, 3, Number.NaN) }),
+      'not-base64-stamps.json': cacheOf({ stamps: [1, 2, 3, 4] }),
+      'odd-stamps.json': cacheOf({ stamps: Buffer.alloc(31).toString('base64') }),
+      'short-hashes.json': cacheOf({ hashes: hashes(FAKE.slice(2)) }),
+      'hex-hashes.json': cacheOf({ hashes: FAKE }),
+      'not-a-key.json': cacheOf({ keys: [42] }),
+    }
     expect((await loadHashCache(path.join(dir, 'none.json'), dir)).size).toBe(0)
-    expect((await loadHashCache(path.join(dir, 'bad.json'), dir)).size).toBe(0)
-    expect((await loadHashCache(path.join(dir, 'other.json'), dir)).size).toBe(0)
-    await writeFile(path.join(dir, 'mixed.json'), JSON.stringify({ version: 1, publicDir: dir, entries: { '/ok': [1, 2, 3, 4, FAKE], '/short': [1, 2, 3, FAKE], '/hex': [1, 2, 3, 4, 'xyz'] } }))
-    expect([...(await loadHashCache(path.join(dir, 'mixed.json'), dir)).keys()]).toEqual(['/ok'])
+    for (const [name, text] of Object.entries(cases)) {
+      await writeFile(path.join(dir, name), text)
+      expect([name, (await loadHashCache(path.join(dir, name), dir)).size]).toEqual([name, 0])
+    }
+    await writeFile(path.join(dir, 'good.json'), cacheOf({}))
+    expect(await loadHashCache(path.join(dir, 'good.json'), dir)).toEqual(new Map([['/a.png', { size: 1, mtimeMs: 2, ctimeMs: 3, ino: 4, hash: FAKE }]]))
   })
 })

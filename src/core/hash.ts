@@ -58,7 +58,7 @@ export interface HashOptions {
   threads?: number
   /** Called about four times a second while hashing, with the files and bytes done so far. */
   onProgress?: (progress: HashProgress) => void
-  /** Digests of an earlier build by absolute path: a file whose stamp matches is not read again. */
+  /** Digests of an earlier build of the same folder, by key: a file whose stamp matches is not read again. */
   cache?: ReadonlyMap<string, CachedDigest>
 }
 
@@ -196,7 +196,7 @@ function createChunk(id: number, files: ScannedFile[], cache: ReadonlyMap<string
     const stamps = new Float64Array(new SharedArrayBuffer(files.length * 4 * 8)).fill(-1)
     const cachedDigests = Buffer.from(new SharedArrayBuffer(files.length * 32))
     files.forEach((file, i) => {
-      const entry = cache.get(file.absolutePath)
+      const entry = cache.get(file.key)
       if (!entry) return
       stamps.set([entry.size, entry.mtimeMs, entry.ctimeMs, entry.ino], i * 4)
       cachedDigests.write(entry.hash, i * 32, 'hex')
