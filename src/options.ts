@@ -95,7 +95,9 @@ export function resolveBuildOptions(options: Options, context: BuildContext): Re
     basePath,
     buildId: options.buildId ?? nonEmpty(env.VERCEL_DEPLOYMENT_ID) ?? `build_${randomUUID()}`,
     planFile,
-    cacheFile: options.cache === false ? null : path.join(path.dirname(planFile), 'hashes.json'),
+    // CI and Vercel build from a fresh checkout, where every file has new stamps: a cache could never be
+    // used there, and would only cost its reading and writing.
+    cacheFile: (options.cache ?? !(env.CI || env.VERCEL)) ? path.join(path.dirname(planFile), 'hashes.json') : null,
     protectionBypass: nonEmpty(env.VERCEL_AUTOMATION_BYPASS_SECRET),
     warnings,
   }

@@ -49,7 +49,8 @@ export interface Options {
   /**
    * Keep each build's digests next to the local plan (`hashes.json`), so that the next build reads only
    * the files whose size, times or inode changed. A fresh clone hashes everything, which is always right.
-   * @default true
+   * @default true, except when `CI` or `VERCEL` is set: they build from a fresh checkout, where no stamp
+   * can match
    */
   cache?: boolean
   /**

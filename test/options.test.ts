@@ -32,6 +32,14 @@ describe('resolveBuildOptions', () => {
     expect(resolve({}, { IMAGE_INVALIDATE: value, VERCEL_ENV: 'production' })).toMatchObject({ active: false, planning: false })
   })
 
+  it('keeps a digest cache beside the plan, except in CI and on Vercel (a fresh checkout), unless asked', () => {
+    expect(resolve({}, {}).cacheFile).toBe('/project/node_modules/.cache/unplugin-image-invalidate/hashes.json')
+    expect(resolve({}, { CI: 'true' }).cacheFile).toBeNull()
+    expect(resolve({}, { VERCEL: '1' }).cacheFile).toBeNull()
+    expect(resolve({ cache: true }, { CI: 'true' }).cacheFile).toBe('/project/node_modules/.cache/unplugin-image-invalidate/hashes.json')
+    expect(resolve({ cache: false }, {}).cacheFile).toBeNull()
+  })
+
   it('lets options win over environment flags', () => {
     expect(resolve({ enabled: false }, { IMAGE_INVALIDATE: '1' }).active).toBe(false)
     expect(resolve({ baseline: 'https://a.test/m.json' }, { IMAGE_INVALIDATE_BASELINE: 'b.json' }).baseline).toBe('https://a.test/m.json')
