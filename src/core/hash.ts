@@ -232,8 +232,13 @@ export async function hashFiles(files: Iterable<ScannedFile> | AsyncIterable<rea
 
   // Workers start before the first file is found: their start-up overlaps the walk.
   const workers = Array.from({ length: threads }, (_, slot) => new Worker(WORKER_SOURCE, { eval: true, workerData: { progress: counters.buffer, slot, threads } }))
+  // A worker that fails, or stops before it answers, ends the run with an error rather than a build that
+  // waits forever (after the answers, the exits of terminate() come too late to matter).
   const failed = new Promise<never>((_, reject) => {
-    for (const worker of workers) worker.once('error', reject)
+    for (const worker of workers) {
+      worker.once('error', reject)
+      worker.once('exit', (code) => reject(new Error(`a hashing thread stopped early (exit code ${code})`)))
+    }
   })
   failed.catch(() => {})
 
