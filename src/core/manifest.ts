@@ -1,4 +1,4 @@
-import { basePathProblem, compareKeys, keyProblem } from './keys.js'
+import { basePathProblem, keyProblem, sortKeys } from './keys.js'
 import type { FileDigest } from './hash.js'
 
 export const MANIFEST_VERSION = 1
@@ -68,14 +68,6 @@ export function serializeManifest(manifest: Manifest): string {
   return `${JSON.stringify(ordered, null, 2)}\n`
 }
 
-/**
- * Sorts keys in place in the order of `compareKeys`. The default sort compares strings by UTF-16 code
- * units, which is that order, without a call back into JavaScript per comparison.
- */
-function sortKeys(keys: string[]): string[] {
-  return keys.sort()
-}
-
 /** A manifest that is not what this package writes. The message says what is wrong, not where it came from. */
 export class ManifestError extends Error {
   override name = 'ManifestError'
@@ -119,7 +111,7 @@ export function parseManifest(text: string, limits: ParseLimits = {}): Manifest 
   const maxImages = limits.maxImages ?? DEFAULT_MAX_IMAGES
   if (keys.length > maxImages) throw new ManifestError(`lists ${keys.length} images, more than the limit of ${maxImages}`)
   const images: Record<string, FileDigest> = {}
-  for (const key of keys.sort(compareKeys)) {
+  for (const key of sortKeys(keys)) {
     const problem = keyProblem(key)
     if (problem) throw new ManifestError(`has an image key ${JSON.stringify(truncate(key))} that ${problem}`)
     const entry = data.images[key]

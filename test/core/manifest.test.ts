@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { compareKeys, sortKeys } from '../../src/core/keys.js'
 import { createManifest, parseManifest, serializeManifest, type Manifest } from '../../src/core/manifest.js'
 
 const hash = (c: string) => c.repeat(64)
@@ -18,6 +19,16 @@ function sample(order: 'forward' | 'reverse' = 'forward'): Manifest {
     createdAt: new Date('2026-01-02T03:04:05.000Z'),
   })
 }
+
+describe('sortKeys', () => {
+  it('sorts as compareKeys does: by UTF-16 code unit, not by locale', () => {
+    const keys = ['/b.png', '/B.png', '/é.png', '/e.png', '/😀.png', '/\uffff.png', '/a b.png', '/a-b.png', '/a/b.png', '/a.png']
+    const expected = [...keys].sort(compareKeys)
+    expect(sortKeys([...keys])).toEqual(expected)
+    expect(expected.slice(0, 3)).toEqual(['/B.png', '/a b.png', '/a-b.png'])
+    expect(expected.slice(-2)).toEqual(['/😀.png', '/\uffff.png'])
+  })
+})
 
 describe('manifest', () => {
   it('serializes deterministically, whatever the insertion order, and parses back to the same value', () => {
