@@ -39,11 +39,9 @@ export async function loadHashCache(file: string, publicDir: string): Promise<Ma
   } catch {
     return cache
   }
-  if (!isCacheFile(data, publicDir)) return cache
-  const { keys } = data
-  const stamps = decodeStamps(data.stamps)
-  const digests = Buffer.from(data.hashes, 'base64')
-  if (stamps.length !== keys.length * 4 || !stamps.every(Number.isFinite) || digests.length !== keys.length * 32) return cache
+  const columns = readColumns(data, publicDir)
+  if (!columns) return cache
+  const { keys, stamps, digests } = columns
   const hashes = digests.toString('hex')
   for (let i = 0; i < keys.length; i++) {
     const at = i * 4
@@ -77,19 +75,17 @@ export async function saveHashCache(file: string, publicDir: string, hashed: Pic
   await rename(temporary, file)
 }
 
-function isCacheFile(data: Partial<CacheFile> | null, publicDir: string): data is CacheFile {
-  if (data?.version !== CACHE_VERSION || data.publicDir !== publicDir) return false
-  const { keys, stamps, hashes } = data
-  return (
-    Array.isArray(keys) &&
-    keys.every((key) => typeof key === 'string') &&
-    typeof stamps === 'string' &&
-    typeof hashes === 'string'
-  )
-}
-
-function decodeStamps(base64: string): Float64Array {
-  const bytes = Buffer.from(base64, 'base64')
+/** The decoded columns of a cache of this version and folder, or undefined when anything does not fit. */
+function readColumns(data: Partial<CacheFile> | null, publicDir: string): { keys: string[]; stamps: Float64Array; digests: Buffer } | undefined {
+  if (data?.version !== CACHE_VERSION || data.publicDir !== publicDir) return undefined
+  const { keys } = data
+  if (!Array.isArray(keys) || !keys.every((key) => typeof key === 'string')) return undefined
+  if (typeof data.stamps !== 'string' || typeof data.hashes !== 'string') return undefined
+  const bytes = Buffer.from(data.stamps, 'base64')
+  if (bytes.length !== keys.length * 32) return undefined
   // Copied into a fresh buffer: a Float64Array needs an offset that is a multiple of 8.
-  return bytes.length % 8 === 0 ? new Float64Array(new Uint8Array(bytes).buffer) : new Float64Array(0)
+  const stamps = new Float64Array(new Uint8Array(bytes).buffer)
+  const digests = Buffer.from(data.hashes, 'base64')
+  if (!stamps.every(Number.isFinite) || digests.length !== keys.length * 32) return undefined
+  return { keys, stamps, digests }
 }

@@ -42,7 +42,6 @@ export async function* walkPublicDir(dir: string, options: ScanOptions = {}): As
   const isExcluded = exclude.length > 0 ? picomatch(exclude, { dot: true }) : () => false
   const found: ScannedFile[] = []
   let ended = false
-  let failure: Error | undefined
   let wake: () => void = () => {}
   // The walk's own callback API, with the entry filter as the place where files are taken: faster than
   // its stream (a Readable push per entry), which moreover never closes when iterated with `for await`.
@@ -66,17 +65,16 @@ export async function* walkPublicDir(dir: string, options: ScanOptions = {}): As
         return false
       },
       deepFilter: ({ path }) => !isExcluded(path),
-      // A loop of links or an unreadable folder must not end the scan.
+      // No error ends the walk (so the callback never gets one): a loop of links or an unreadable folder
+      // must not end the scan.
       errorFilter: () => true,
     },
-    (error) => {
-      if (error) failure = error
+    () => {
       ended = true
       wake()
     },
   )
   while (true) {
-    if (failure) throw failure
     if (found.length > 0) yield found.splice(0)
     else if (ended) return
     else await new Promise<void>((resolve) => (wake = resolve))
