@@ -1,12 +1,10 @@
-import { spawn } from 'node:child_process'
 import { appendFile, copyFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Manifest } from '../src/core/manifest.js'
 import { DEFAULT_PLAN_FILE } from '../src/options.js'
-import { cleanEnv } from './helpers/env.js'
-import { copyFixture, repoRoot, viteBuild, type Fixture } from './helpers/fixture.js'
+import { copyFixture, repoRoot, viteBuild, withServer, type Fixture } from './helpers/fixture.js'
 import { startSite, type SiteStandIn } from './stand-ins/site.mjs'
 
 const FIXTURE_IMAGES = [
@@ -32,7 +30,9 @@ const summaryLines = (output: string) => output.split('\n').filter((line) => lin
 describe('vite build', () => {
   it('writes the manifest and the local plan on a first build, with nothing to invalidate', async () => {
     fixture = await copyFixture('vite-app')
-    const result = await viteBuild(fixture, { IMAGE_INVALIDATE_BASELINE: 'no-such-manifest.json' })
+    // A production site that serves no manifest yet: HTTP 404 at the default baseline URL.
+    site = await startSite()
+    const result = await viteBuild(fixture, { IMAGE_INVALIDATE: '1', IMAGE_INVALIDATE_SITE_URL: site.origin })
     expect(result.code, result.output).toBe(0)
     const manifest = await fixture.readJson<Manifest>('dist/_image-invalidate.json')
     expect(Object.keys(manifest.images)).toEqual(FIXTURE_IMAGES)
@@ -142,33 +142,18 @@ export default {
 
   it('never runs in the dev server', async () => {
     fixture = await copyFixture('vite-app')
-    const child = spawn(process.execPath, [path.join(repoRoot, 'node_modules/vite/bin/vite.js'), '--port', '0', '--strictPort=false'], {
-      cwd: fixture.dir,
-      env: cleanEnv({ IMAGE_INVALIDATE: '1', IMAGE_INVALIDATE_BASELINE: 'none.json' }),
-    })
     let output = ''
-    const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`dev server did not start:\n${output}`)), 30_000)
-      const onData = (chunk: Buffer) => {
-        output += chunk
-        // eslint-disable-next-line no-control-regex
-        const match = output.replace(/\u001b\[[0-9;]*m/g, '').match(/Local:\s+(http:\/\/\S+)/)
-        if (match) {
-          clearTimeout(timer)
-          resolve(match[1]!)
-        }
-      }
-      child.stdout.on('data', onData)
-      child.stderr.on('data', onData)
-    })
-    try {
-      const page = await fetch(url)
-      expect(page.status).toBe(200)
-      const image = await fetch(new URL('/images/hero.png', url))
-      expect(image.status).toBe(200)
-    } finally {
-      child.kill()
-    }
+    await withServer(
+      [path.join(repoRoot, 'node_modules/vite/bin/vite.js'), '--port', '0', '--strictPort=false'],
+      { cwd: fixture.dir, env: { IMAGE_INVALIDATE: '1', IMAGE_INVALIDATE_BASELINE: 'none.json' }, startMs: 30_000 },
+      async (url, printed) => {
+        const page = await fetch(url)
+        expect(page.status).toBe(200)
+        const image = await fetch(new URL('/images/hero.png', url))
+        expect(image.status).toBe(200)
+        output = printed()
+      },
+    )
     expect(output).not.toContain('[image-invalidate]')
     expect(existsSync(fixture.path(DEFAULT_PLAN_FILE))).toBe(false)
     await expect(stat(fixture.path('dist'))).rejects.toThrow(/ENOENT/)

@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process'
 import { cp, mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { cleanEnv } from './env.js'
+import { killGroup, spawnTracked, stopChildren } from './processes.js'
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -32,8 +32,14 @@ export async function copyFixture(name: string, links: string[] = ['vite']): Pro
     dir,
     path: (...parts) => path.join(dir, ...parts),
     readJson: async (...parts) => JSON.parse(await readFile(path.join(dir, ...parts), 'utf8')),
-    remove: () => rm(dir, { recursive: true, force: true }),
+    remove: () => removeFixture(dir),
   }
+}
+
+/** Ends what still runs in the fixture (a build of a test that timed out), then removes it. */
+async function removeFixture(dir: string): Promise<void> {
+  await stopChildren()
+  await rm(dir, { recursive: true, force: true })
 }
 
 export interface RunResult {
@@ -50,7 +56,8 @@ export interface RunResult {
  * `react` are found in the repository's own `node_modules`.
  */
 export async function copyFixtureInRepo(name: string): Promise<Fixture> {
-  const base = path.join(repoRoot, '.test-tmp')
+  // Named after the run's temporary folder, which the global teardown removes with it.
+  const base = path.join(repoRoot, '.test-tmp', path.basename(tmpdir()))
   await mkdir(base, { recursive: true })
   const dir = await mkdtemp(path.join(base, `${name}-`))
   await cp(path.join(repoRoot, 'fixtures', name), dir, { recursive: true })
@@ -62,7 +69,7 @@ export async function copyFixtureInRepo(name: string): Promise<Fixture> {
     dir,
     path: (...parts) => path.join(dir, ...parts),
     readJson: async (...parts) => JSON.parse(await readFile(path.join(dir, ...parts), 'utf8')),
-    remove: () => rm(dir, { recursive: true, force: true }),
+    remove: () => removeFixture(dir),
   }
 }
 
@@ -78,7 +85,8 @@ export function nextBuild(fixture: Fixture, env: Record<string, string | undefin
 /** Runs a command to its end with a clean environment plus `env`; never rejects on a non-zero exit. */
 export function run(command: string, args: string[], options: { cwd: string; env?: Record<string, string | undefined>; timeoutMs?: number }): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: cleanEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawnTracked(command, args, { cwd: options.cwd, env: cleanEnv(options.env) })
+    child.stdin.end()
     let stdout = ''
     let stderr = ''
     let output = ''
@@ -90,7 +98,7 @@ export function run(command: string, args: string[], options: { cwd: string; env
       stderr += chunk
       output += chunk
     })
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 110_000)
+    const timer = setTimeout(() => killGroup(child.pid!), options.timeoutMs ?? 110_000)
     child.on('error', reject)
     child.on('close', (code) => {
       clearTimeout(timer)
@@ -102,4 +110,40 @@ export function run(command: string, args: string[], options: { cwd: string; env
 /** `vite build` in a fixture, through Vite's own command line. */
 export function viteBuild(fixture: Fixture, env: Record<string, string | undefined> = {}, args: string[] = []): Promise<RunResult> {
   return run(process.execPath, [path.join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', ...args], { cwd: fixture.dir, env })
+}
+
+/**
+ * Runs a server command (`vite`, `next dev`, `next start`) until it prints the URL it listens on, hands that
+ * URL and its output so far to `use`, then ends it, whatever `use` does.
+ */
+export async function withServer(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string | undefined>; startMs?: number },
+  use: (url: string, output: () => string) => Promise<void>,
+): Promise<void> {
+  const child = spawnTracked(process.execPath, args, { cwd: options.cwd, env: cleanEnv(options.env) })
+  let output = ''
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start:\n${output}`)), options.startMs ?? 60_000)
+      const onData = (chunk: Buffer) => {
+        output += chunk
+        // eslint-disable-next-line no-control-regex
+        const match = output.replace(/\u001b\[[0-9;]*m/g, '').match(/Local:\s+(http:\/\/\S+)/)
+        if (match) {
+          clearTimeout(timer)
+          resolve(match[1]!)
+        }
+      }
+      child.stdout.on('data', onData)
+      child.stderr.on('data', onData)
+      child.on('exit', (code) => {
+        clearTimeout(timer)
+        reject(new Error(`${args.join(' ')} exited with ${code}:\n${output}`))
+      })
+    })
+    await use(url, () => output)
+  } finally {
+    await stopChildren()
+  }
 }
