@@ -1,0 +1,59 @@
+import { execFileSync } from 'node:child_process'
+import { cp, mkdir, readFile, symlink, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { expect, it } from 'vitest'
+import type { Manifest } from '../src/core/manifest.js'
+import { repoRoot, run } from './helpers/fixture.js'
+import { writeOfflineLock } from './helpers/offline-install.js'
+import { tempDir } from './helpers/tmp.js'
+
+const npm = (args: string[], cwd: string) => run('npm', args, { cwd, timeoutMs: 100_000 })
+
+// What a user gets from `npm pack` (or an install from a git checkout): a fresh checkout has no dist/, so
+// `prepack` must build it. The tarball is then installed as npm installs it, offline, from the lock and the
+// npm cache that this repository's own `npm ci` filled, into a project outside the repository.
+it('npm pack of a fresh checkout installs into a new project, where the command and a vite build work', async () => {
+  const work = await tempDir()
+  const checkout = path.join(work, 'checkout')
+  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: repoRoot, encoding: 'utf8' })
+    .split('\0')
+    .filter(Boolean)
+  for (const file of files) {
+    await mkdir(path.dirname(path.join(checkout, file)), { recursive: true })
+    await cp(path.join(repoRoot, file), path.join(checkout, file)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error // a file deleted in the working tree
+    })
+  }
+  await symlink(path.join(repoRoot, 'node_modules'), path.join(checkout, 'node_modules'), 'dir')
+
+  // prepack's build prints to stdout too; the JSON document is last.
+  const packed = await npm(['pack', '--json', '--pack-destination', work], checkout)
+  expect(packed.code, packed.output).toBe(0)
+  const [info] = JSON.parse(packed.stdout.slice(packed.stdout.search(/^\[\s*\{/m))) as Array<{ filename: string; integrity: string; files: Array<{ path: string }> }>
+  const contents = info!.files.map((file) => file.path)
+  expect(contents).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'dist/cli.js', 'dist/index.js', 'dist/index.d.ts', 'dist/vite.js', 'dist/next.js']))
+  expect(contents.filter((file) => !file.startsWith('dist/') && !['package.json', 'README.md', 'LICENSE'].includes(file))).toEqual([])
+
+  const project = path.join(work, 'project')
+  await cp(path.join(repoRoot, 'fixtures/vite-app'), project, { recursive: true })
+  const pkg = JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as { name: string; version: string; dependencies: Record<string, string>; bin: Record<string, string> }
+  const viteVersion = (JSON.parse(await readFile(path.join(repoRoot, 'node_modules/vite/package.json'), 'utf8')) as { version: string }).version
+  const tarball = { name: pkg.name, version: pkg.version, file: `../${info!.filename}`, integrity: info!.integrity, dependencies: pkg.dependencies, bin: pkg.bin }
+  await writeFile(
+    path.join(project, 'package.json'),
+    JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'module', dependencies: { [pkg.name]: tarball.file, vite: viteVersion } }),
+  )
+  await writeOfflineLock(project, repoRoot, tarball, { vite: viteVersion })
+  const installed = await npm(['ci', '--offline', '--no-audit', '--no-fund'], project)
+  expect(installed.code, installed.output).toBe(0)
+
+  const help = await npm(['exec', '--offline', '--', 'image-invalidate', '--help'], project)
+  expect(help.code, help.output).toBe(0)
+  expect(help.stdout).toContain('image-invalidate apply [options]')
+
+  const build = await npm(['exec', '--offline', '--', 'vite', 'build'], project)
+  expect(build.code, build.output).toBe(0)
+  expect(build.output).toMatch(/\[image-invalidate\] 7 images/)
+  const manifest = JSON.parse(await readFile(path.join(project, 'dist/_image-invalidate.json'), 'utf8')) as Manifest
+  expect(Object.keys(manifest.images)).toContain('/images/my photo.png')
+})
