@@ -86,6 +86,13 @@ try {
   const plan = JSON.parse(await readFile(path.join(dir, 'node_modules/.cache/unplugin-image-invalidate/plan.json'), 'utf8'))
   console.log(`  planned (${plan.plan.srcImages.length}):`)
   for (const src of plan.plan.srcImages) console.log(`    ${src}`)
+  // What is left out, and why: read from the two manifests, as the plugin compared them.
+  const live = JSON.parse(await readFile(path.join(dir, 'live-1/_image-invalidate.json'), 'utf8'))
+  console.log('  not planned:')
+  for (const [key, { hash }] of Object.entries(plan.images)) {
+    if (!live.images[key]) console.log(`    ${key}: added, so no variant of it can be cached yet`)
+    else if (live.images[key].hash === hash && key === '/icons/mark.svg') console.log(`    ${key}: touched, but its bytes are the same, so its cached variants are still right`)
+  }
 
   say('3. `image-invalidate apply --wait`: nothing may be sent before the new build is live. Promoting it in 3 s.')
   site.promoteIn(3_000, path.join(dir, 'dist'))

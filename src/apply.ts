@@ -7,7 +7,8 @@ import { DEFAULT_PLAN_FILE, isUrl, readFlag, resolveSiteUrl, resolveVercelTarget
 import type { ApplyOptions } from './types.js'
 import { invalidateInBatches, type BatchRecord, type FailedImage } from './vercel/batches.js'
 import { VercelClient } from './vercel/client.js'
-import { formatDuration, waitForDeployment, waitForSite } from './vercel/wait.js'
+import { countOf, formatDuration } from './format.js'
+import { waitForDeployment, waitForSite } from './vercel/wait.js'
 
 export interface ApplyReport {
   /** True when every planned source image was invalidated, or there was nothing to do. */
@@ -62,7 +63,7 @@ export async function apply(options: ApplyOptions = {}): Promise<ApplyReport> {
     log(`plan ${manifest.buildId}: nothing to invalidate`)
     return finish()
   }
-  log(`plan ${manifest.buildId}: ${report.planned.length} source images in ${batchCount(report.planned.length)} calls`)
+  log(`plan ${manifest.buildId}: ${countOf(report.planned.length, 'source image')} in ${countOf(batchCount(report.planned.length), 'call')}`)
   if (dryRun) {
     for (const src of report.planned) log(`  would invalidate ${src}`)
     return finish()

@@ -7,7 +7,7 @@ import { createManifest, MANIFEST_FILE_NAME, serializeManifest, type Manifest } 
 import { batchCount, planInvalidation } from './core/plan.js'
 import { isDirectory, walkPublicDir } from './core/scan.js'
 import { loadHashCache, saveHashCache } from './hash-cache.js'
-import { formatBytes } from './http.js'
+import { countOf, formatBytes } from './format.js'
 import { loadManifest, type ManifestLoad } from './manifest-source.js'
 import type { ResolvedBuildOptions } from './options.js'
 import { createProgressLine } from './progress.js'
@@ -124,6 +124,9 @@ export async function computePlan(options: ResolvedBuildOptions, logger: Logger)
   if (baseline?.kind === 'found') diff = diffImages(baseline.manifest.images, hashed.digests)
   else if (baseline?.kind === 'invalid' || baseline?.kind === 'unreachable') {
     warn(`baseline ${baseline.source} ${baseline.reason}: nothing planned for this build`)
+  } else if (baseline?.kind === 'missing' && options.baselineGivenBy) {
+    // The default production URL answering 404 is a first deploy; a baseline named by hand is a mistake.
+    warn(`baseline ${baseline.source}, given by ${options.baselineGivenBy}, was not found (${baseline.reason}): nothing planned for this build`)
   }
 
   const manifest = createManifest({
@@ -172,17 +175,18 @@ function loadBaselineManifest(options: ResolvedBuildOptions): Promise<ManifestLo
 export function summarize(result: Omit<BuildPlanResult, 'written'> & { written?: string[] }, options: ResolvedBuildOptions): string {
   const count = Object.keys(result.manifest.images).length
   const unchanged = result.reused > 0 ? `, ${result.reused} unchanged since the last build and not read` : ''
-  const parts = [`${count} image${count === 1 ? '' : 's'} (${formatBytes(result.bytesHashed)} read) hashed in ${Math.round(result.durationMs)} ms${unchanged}`]
+  const parts = [`${countOf(count, 'image')} (${formatBytes(result.bytesHashed)} read) hashed in ${Math.round(result.durationMs)} ms${unchanged}`]
   const { baseline, diff } = result
   if (!options.planning) parts.push(options.planningReason)
   else if (!baseline) parts.push('no baseline configured (set IMAGE_INVALIDATE_BASELINE or IMAGE_INVALIDATE_SITE_URL): nothing planned')
+  else if (baseline.kind === 'missing' && options.baselineGivenBy) parts.push(`baseline given by ${options.baselineGivenBy} not found: nothing planned`)
   else if (baseline.kind === 'missing') parts.push(`no baseline at ${baseline.source} (${baseline.reason}), a first deploy: nothing to invalidate`)
   else if (diff) {
     const planned = result.manifest.plan.srcImages.length
     const batches = batchCount(planned)
     parts.push(
       `vs ${result.manifest.plan.baseline}: ${diff.changed.length} changed, ${diff.removed.length} removed, ${diff.added.length} added` +
-        ` -> ${planned} source image${planned === 1 ? '' : 's'} to invalidate in ${batches} call${batches === 1 ? '' : 's'}`,
+        ` -> ${countOf(planned, 'source image')} to invalidate in ${countOf(batches, 'call')}`,
     )
   } else parts.push('baseline unusable: nothing planned')
   if (result.written?.length) parts.push(`manifest ${relative(options.root, result.written[0]!)}`)

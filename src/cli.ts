@@ -3,9 +3,11 @@ import { readFileSync } from 'node:fs'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { apply, redactor, type ApplyReport } from './apply.js'
 import { computePlan, LOG_PREFIX, summarize, type Logger } from './build-plan.js'
-import { batchCount } from './core/plan.js'
+import { basePathProblem } from './core/keys.js'
+import { batchCount, planInvalidation } from './core/plan.js'
 import { resolveBuildOptions } from './options.js'
-import { formatDuration } from './vercel/wait.js'
+import { readProjectBasePath } from './project-base-path.js'
+import { countOf, formatDuration } from './format.js'
 
 const HELP = {
   main: `image-invalidate: invalidate exactly the changed public images on Vercel's image CDN
@@ -24,7 +26,8 @@ images a build would plan to invalidate. Writes nothing.
   --dir DIR             the public folder (default: public)
   --baseline URL|FILE   the live deployment's manifest (default: IMAGE_INVALIDATE_BASELINE, else
                         <IMAGE_INVALIDATE_SITE_URL>/_image-invalidate.json)
-  --base-path PATH      prefix of every source image, as Next.js basePath
+  --base-path PATH      prefix of every source image, as Next.js basePath (default: the baseline
+                        manifest's, else the project's Next.js basePath or Vite base)
   --json                print one JSON document
   -h, --help            this text`,
   apply: `Usage: image-invalidate apply [--plan FILE|URL] [--wait] [--deployment ID|URL] [--site URL]
@@ -85,18 +88,42 @@ async function runPlan(args: string[]): Promise<number> {
     json: { type: 'boolean' },
   })
   if (values.help) return help('plan')
+  const given = values['base-path']
+  const problem = given === undefined ? undefined : basePathProblem(given)
+  if (problem) throw new UsageError(`--base-path ${JSON.stringify(given)} ${problem}: write it as Next.js basePath is written, e.g. /docs`)
+  const root = process.cwd()
   const logger: Logger = { info: () => {}, warn: (message) => process.stderr.write(`${message}\n`) }
+
+  // The prefix: --base-path, else the baseline's (what is deployed), else the project's config. The
+  // project's is read first all the same: the default baseline URL is under it.
+  let basePath = given === undefined ? undefined : { basePath: given, source: '--base-path' }
+  if (!basePath) {
+    const project = await readProjectBasePath(root).catch((error: Error) => {
+      logger.warn(`${LOG_PREFIX} could not read the project's basePath (${error.message}); pass --base-path`)
+      return undefined
+    })
+    if (project?.problem) logger.warn(`${LOG_PREFIX} ${project.problem}: pass --base-path`)
+    if (project) basePath = { basePath: project.basePath, source: project.source }
+  }
   const options = resolveBuildOptions(
-    { enabled: true, publicDir: values.dir, baseline: values.baseline, basePath: values['base-path'], cache: false },
-    { root: process.cwd() },
+    { enabled: true, publicDir: values.dir, baseline: values.baseline, basePath: basePath?.basePath, cache: false },
+    { root },
   )
   const result = await computePlan(options, logger)
-  const usable = !result.baseline || result.baseline.kind === 'found' || result.baseline.kind === 'missing'
+  const deployed = result.baseline?.kind === 'found' ? result.baseline.manifest.basePath : undefined
+  if (given === undefined && deployed !== undefined) {
+    basePath = { basePath: deployed, source: 'the baseline manifest' }
+    result.manifest.basePath = deployed
+    if (result.diff) result.manifest.plan.srcImages = planInvalidation(result.diff, deployed)
+  }
+  const prefix = { value: basePath?.basePath ?? '', source: basePath?.source ?? 'none found: no --base-path, baseline or Next.js or Vite config' }
+  const usable = !result.baseline || result.baseline.kind === 'found' || (result.baseline.kind === 'missing' && !options.baselineGivenBy)
   if (values.json) {
     const { manifest, diff, baseline, unreadable, bytesHashed, durationMs } = result
-    const document = { srcImages: manifest.plan.srcImages, baseline, diff, unreadable, images: Object.keys(manifest.images).length, bytesHashed, durationMs: Math.round(durationMs) }
+    const document = { srcImages: manifest.plan.srcImages, basePath: prefix, baseline, diff, unreadable, images: Object.keys(manifest.images).length, bytesHashed, durationMs: Math.round(durationMs) }
     process.stdout.write(`${JSON.stringify(document, null, 2)}\n`)
   } else {
+    process.stdout.write(`basePath ${JSON.stringify(prefix.value)} (${prefix.source})\n`)
     process.stdout.write(`${summarize(result, options).replace(`${LOG_PREFIX} `, '')}\n`)
     for (const src of result.manifest.plan.srcImages) process.stdout.write(`  ${src}\n`)
   }
@@ -135,16 +162,17 @@ async function runApply(args: string[]): Promise<number> {
   return report.ok ? 0 : 1
 }
 
-/** The human summary of an apply run: what was sent, what was not, and why. */
+/**
+ * The human summary of an apply run: what was sent, what was not, and why. The plan and the wait were
+ * already told as progress lines, so they are not repeated.
+ */
 export function describeReport(report: ApplyReport): string {
   const lines: string[] = []
   const planned = report.planned.length
-  if (report.plan) lines.push(`plan ${report.plan.buildId} (${report.plan.source}): ${planned} source image${planned === 1 ? '' : 's'}, ${batchCount(planned)} call${batchCount(planned) === 1 ? '' : 's'}`)
-  if (report.waited) lines.push(`live: ${report.waited.on} after ${formatDuration(report.waited.ms)}`)
   if (report.dryRun && planned > 0) lines.push(`dry run: nothing sent`)
   else if (report.plan && planned > 0) {
     const ok = report.calls.filter((call) => call.outcome === 'ok').length
-    lines.push(`invalidated ${report.invalidated.length} of ${planned} in ${ok} successful call${ok === 1 ? '' : 's'} (${report.calls.length} made, ${report.retried} retried)`)
+    lines.push(`invalidated ${report.invalidated.length} of ${planned} in ${countOf(ok, 'successful call')} (${report.calls.length} made, ${report.retried} retried)`)
   } else if (report.plan) lines.push('nothing to invalidate')
   for (const failure of report.failed) lines.push(`not invalidated: ${failure.srcImage}: ${failure.reason}`)
   if (report.error) lines.push(`error: ${report.error}`)

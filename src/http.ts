@@ -1,4 +1,5 @@
 import { Agent, RetryAgent, type Dispatcher } from 'undici'
+import { formatBytes } from './format.js'
 
 /**
  * One place for how this package talks HTTP: a keep-alive pool with connect, header and body timeouts,
@@ -116,16 +117,4 @@ export function describeHttpError(error: unknown): string {
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return `timed out (${code})`
   if (code) return `${code}${message ? `: ${message}` : ''}`
   return message ?? String(error)
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`
-  const units = ['KiB', 'MiB', 'GiB', 'TiB']
-  let value = bytes / 1024
-  let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit++
-  }
-  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`
 }

@@ -1,7 +1,8 @@
 import { open } from 'node:fs/promises'
 import { request, type Dispatcher } from 'undici'
 import { ManifestError, parseManifest, type Manifest } from './core/manifest.js'
-import { BodyTooLargeError, createHttpClient, describeHttpError, formatBytes, readTextLimited } from './http.js'
+import { formatBytes } from './format.js'
+import { BodyTooLargeError, createHttpClient, describeHttpError, readTextLimited } from './http.js'
 import { isUrl } from './options.js'
 
 /** Largest manifest read: about 100,000 images. A bigger document is refused, not buffered. */

@@ -37,6 +37,11 @@ export interface ResolvedBuildOptions {
   exclude: string[]
   /** URL or absolute file path of the baseline manifest; null when there is none to load. */
   baseline: string | null
+  /**
+   * Who named the baseline, when it was not the default production URL: a baseline given explicitly that
+   * is not found is a mistake (a typo), not a first deploy.
+   */
+  baselineGivenBy: 'the baseline option' | 'IMAGE_INVALIDATE_BASELINE' | null
   basePath: string
   buildId: string
   planFile: string
@@ -65,6 +70,7 @@ export function resolveBuildOptions(options: Options, context: BuildContext): Re
 
   const siteUrl = resolveSiteUrl(options.siteUrl ?? env.IMAGE_INVALIDATE_SITE_URL, env, warnings)
   const explicitBaseline = options.baseline ?? nonEmpty(env.IMAGE_INVALIDATE_BASELINE)
+  const baselineGivenBy = typeof options.baseline === 'string' ? 'the baseline option' : options.baseline === undefined && explicitBaseline ? 'IMAGE_INVALIDATE_BASELINE' : null
   let baseline: string | null = null
   if (explicitBaseline !== false) {
     if (explicitBaseline !== undefined) baseline = isUrl(explicitBaseline) ? explicitBaseline : path.resolve(root, explicitBaseline)
@@ -92,6 +98,7 @@ export function resolveBuildOptions(options: Options, context: BuildContext): Re
     include: toList(options.include),
     exclude: toList(options.exclude) ?? [],
     baseline,
+    baselineGivenBy,
     basePath,
     buildId: options.buildId ?? nonEmpty(env.VERCEL_DEPLOYMENT_ID) ?? `build_${randomUUID()}`,
     planFile,

@@ -1,5 +1,5 @@
 import type { HashProgress } from './core/hash.js'
-import { formatBytes } from './http.js'
+import { formatBytes } from './format.js'
 
 export interface ProgressOptions {
   /** Where the line goes. Default: stderr. */

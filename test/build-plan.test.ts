@@ -8,6 +8,7 @@ import { createManifest, serializeManifest } from '../src/core/manifest.js'
 import { resolveBuildOptions } from '../src/options.js'
 import type { Options } from '../src/types.js'
 import { tempDir } from './helpers/tmp.js'
+import { startSite } from './stand-ins/site.mjs'
 
 function logger() {
   const lines: string[] = []
@@ -42,6 +43,35 @@ describe('planBuild', () => {
     const { root, pub, resolve } = await project()
     await symlink(path.join(root, 'gone.png'), pub('c.png'))
     await expect(planBuild(resolve({ strict: true }), [], logger())).rejects.toThrow(StrictModeError)
+  })
+
+  it('warns about an explicitly given baseline that does not exist, naming it and who gave it; strict fails', async () => {
+    const { root } = await project()
+    for (const [options, env, givenBy] of [
+      [{ baseline: 'live-typo.json' }, {}, 'the baseline option'],
+      [{}, { IMAGE_INVALIDATE_BASELINE: 'live-typo.json' }, 'IMAGE_INVALIDATE_BASELINE'],
+    ] as const) {
+      const log = logger()
+      const result = await planBuild(resolveBuildOptions(options, { root, env }), [], log)
+      expect(result!.manifest.plan).toEqual({ baseline: null, srcImages: [] })
+      const typo = path.join(root, 'live-typo.json')
+      expect(log.lines).toContain(`warn [image-invalidate] baseline ${typo}, given by ${givenBy}, was not found (no such file): nothing planned for this build`)
+      expect(log.lines.some((line) => line.includes('a first deploy'))).toBe(false)
+      await expect(planBuild(resolveBuildOptions({ ...options, strict: true }, { root, env }), [], logger())).rejects.toThrow(/live-typo\.json, given by .* was not found .*\(strict mode\)/)
+    }
+  })
+
+  it('takes a 404 at the default production URL as a first deploy, also in strict mode', async () => {
+    const { root } = await project()
+    const site = await startSite()
+    try {
+      const log = logger()
+      const result = await planBuild(resolveBuildOptions({ strict: true }, { root, env: { VERCEL_ENV: 'production', VERCEL_PROJECT_PRODUCTION_URL: site.origin } }), [], log)
+      expect(result!.manifest.plan).toEqual({ baseline: null, srcImages: [] })
+      expect(log.lines.join('\n')).toContain(`no baseline at ${site.origin}/_image-invalidate.json (HTTP 404), a first deploy: nothing to invalidate`)
+    } finally {
+      await site.close()
+    }
   })
 
   it('never lists its own manifest, whatever include says', async () => {

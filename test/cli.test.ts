@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises'
+import { mkdir, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { hashFiles } from '../src/core/hash.js'
@@ -53,9 +53,8 @@ describe('image-invalidate', () => {
     const { dir, plan, env } = await setUp(images(21))
     const result = await imageInvalidate(dir, ['apply', '--plan', plan], env)
     expect(result.code, result.output).toBe(0)
-    expect(result.stdout).toBe(
-      `plan dpl_new (${plan}): 21 source images, 3 calls\ninvalidated 21 of 21 in 3 successful calls (3 made, 0 retried)\n`,
-    )
+    expect(result.stderr).toContain('[image-invalidate] plan dpl_new: 21 source images in 3 calls\n')
+    expect(result.stdout).toBe('invalidated 21 of 21 in 3 successful calls (3 made, 0 retried)\n')
     expect(api!.invalidated.sort()).toEqual(images(21).sort())
   })
 
@@ -139,4 +138,48 @@ describe('image-invalidate', () => {
     expect(second.code, second.output).toBe(0)
     expect(second.stdout).toMatch(/vs dpl_live: 1 changed, 0 removed, 0 added -> 1 source image to invalidate in 1 call\n  \/docs\/b\.png\n$/)
   })
+
+  it('plan takes basePath from --base-path, else the baseline manifest, else the project, and says which', async () => {
+    const dir = await tempDir({ 'public/a.png': 'a', 'public/b.png': 'b', 'next.config.mjs': "export default { basePath: '/docs' }\n" })
+    await symlinkDeps(dir, ['next'])
+    const { digests } = await hashFiles(['a', 'b'].map((name) => ({ key: `/${name}.png`, absolutePath: path.join(dir, 'public', `${name}.png`) })))
+    const live = (basePath: string) => serializeManifest(createManifest({ buildId: 'dpl_live', basePath, digests, plan: { baseline: null, srcImages: [] } }))
+    await writeFile(path.join(dir, 'live.json'), live('/site'))
+    await writeFile(path.join(dir, 'public/b.png'), 'B')
+
+    const fromProject = await imageInvalidate(dir, ['plan'])
+    expect(fromProject.stdout).toContain('basePath "/docs" (next.config.mjs (basePath))')
+    const fromBaseline = await imageInvalidate(dir, ['plan', '--baseline', 'live.json'])
+    expect(fromBaseline.code, fromBaseline.output).toBe(0)
+    expect(fromBaseline.stdout).toMatch(/^basePath "\/site" \(the baseline manifest\)\n.*\n  \/site\/b\.png\n$/)
+    const fromFlag = await imageInvalidate(dir, ['plan', '--baseline', 'live.json', '--base-path', '/x', '--json'])
+    expect(JSON.parse(fromFlag.stdout)).toMatchObject({ basePath: { value: '/x', source: '--base-path' }, srcImages: ['/x/b.png'] })
+  })
+
+  it('plan reads a Vite base as the build does, and warns that a relative one cannot be known', async () => {
+    const dir = await tempDir({ 'public/a.png': 'a', 'vite.config.js': "export default { base: '/app/' }\n" })
+    await symlinkDeps(dir, ['vite'])
+    const absolute = await imageInvalidate(dir, ['plan', '--json'])
+    expect(JSON.parse(absolute.stdout).basePath).toEqual({ value: '/app', source: 'vite.config.js (base "/app/")' })
+    await writeFile(path.join(dir, 'vite.config.js'), "export default { base: './' }\n")
+    const relative = await imageInvalidate(dir, ['plan'])
+    expect(relative.code, relative.output).toBe(0)
+    expect(relative.stderr).toContain('Vite base "./" is relative, so the URL prefix of the images is unknown: pass --base-path')
+  })
+
+  it('plan: a --base-path without its leading slash is a usage error; a missing explicit baseline exits 1', async () => {
+    const dir = await tempDir({ 'public/a.png': 'a' })
+    const noSlash = await imageInvalidate(dir, ['plan', '--base-path', 'docs'])
+    expect(noSlash.code).toBe(2)
+    expect(noSlash.stderr).toContain('--base-path "docs" is not an absolute path: write it as Next.js basePath is written, e.g. /docs')
+    const typo = await imageInvalidate(dir, ['plan', '--baseline', 'live-typo.json'])
+    expect(typo.code).toBe(1)
+    expect(typo.stderr).toContain(`baseline ${path.join(dir, 'live-typo.json')}, given by the baseline option, was not found`)
+  })
 })
+
+/** Makes packages of this repository's node_modules resolvable from `dir`, as if installed there. */
+async function symlinkDeps(dir: string, names: string[]) {
+  await mkdir(path.join(dir, 'node_modules'))
+  for (const name of names) await symlink(path.join(repoRoot, 'node_modules', name), path.join(dir, 'node_modules', name), 'dir')
+}

@@ -20,6 +20,11 @@ it('npm run demo: plans, waits for the promotion, invalidates in 2 calls, exits 
   expect(result.stdout).toMatch(/call 1: POST \/v1\/edge-cache\/invalidate-by-src-images\?projectIdOrName=prj_demo -> 200, 8 source images/)
   expect(result.stdout).toMatch(/call 2: .* -> 200, 5 source images/)
   expect(result.stdout).toContain('13 of 13 planned source images invalidated in 2 calls')
+  expect(result.stdout).toContain('/images/new.png: added, so no variant of it can be cached yet')
+  expect(result.stdout).toContain('/icons/mark.svg: touched, but its bytes are the same')
+  // The plan and the wait are told once each.
+  expect(result.stdout.match(/plan dpl_demo_2/g)).toHaveLength(1)
+  expect(result.stdout.match(/live: /g)).toHaveLength(1)
   expect(result.stdout.indexOf('promoted: the site now serves build dpl_demo_2')).toBeLessThan(result.stdout.indexOf('invalidated 8:'))
   expect(await fingerprint(fixture)).toBe(before)
 })

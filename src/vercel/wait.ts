@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { loadManifest } from '../manifest-source.js'
+import { formatDuration } from '../format.js'
 import { VercelApiError, type VercelClient } from './client.js'
 
 export interface WaitOptions {
@@ -70,10 +71,4 @@ export function waitForSite(manifestUrl: string, buildId: string, options: WaitO
     if (load.kind === 'found') return { live: load.manifest.buildId === buildId, state: `serving ${load.manifest.buildId}` }
     return { live: false, state: `${load.kind}: ${load.reason}` }
   }, options)
-}
-
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${ms} ms`
-  if (ms < 120_000) return `${Math.round(ms / 100) / 10} s`
-  return `${Math.round(ms / 6000) / 10} min`
 }
