@@ -2,9 +2,9 @@
 // npm run demo: the whole story on this machine, with no network and no account.
 //
 // It builds a copy of fixtures/vite-app (the "live" deployment), changes some images, builds again (the
-// plugin plans against the live manifest), then runs `image-invalidate apply --wait` against loopback
-// stand-ins for the production site and the Vercel API, "promotes" the new build, and prints what was
-// sent. The fixture itself is left as it was.
+// plugin plans against the live manifest), then runs `image-invalidate apply` against loopback stand-ins
+// for the production site and the Vercel API, "promotes" the new build, and prints what was sent at the
+// flip. The fixture itself is left as it was.
 import { spawn } from 'node:child_process'
 import { appendFile, cp, mkdir, mkdtemp, readFile, rename, rm, symlink, utimes } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -90,14 +90,14 @@ try {
   const live = JSON.parse(await readFile(path.join(dir, 'live-1/_image-invalidate.json'), 'utf8'))
   console.log('  not planned:')
   for (const [key, { hash }] of Object.entries(plan.images)) {
-    if (!live.images[key]) console.log(`    ${key}: added, so no variant of it can be cached yet`)
+    if (!live.images[key]) console.log(`    ${key}: added: the live deployment has no variant of it to cache`)
     else if (live.images[key].hash === hash && key === '/icons/mark.svg') console.log(`    ${key}: touched, but its bytes are the same, so its cached variants are still right`)
   }
 
-  say('3. `image-invalidate apply --wait`: nothing may be sent before the new build is live. Promoting it in 3 s.')
+  say('3. `image-invalidate apply`: it watches the site, sends nothing before the new build is live, then sends what changed at the flip. Promoting it in 3 s.')
   site.promoteIn(3_000, path.join(dir, 'dist'))
   setTimeout(() => console.log('  promoted: the site now serves build dpl_demo_2'), 3_000)
-  code = await run([cli, 'apply', '--wait'], { cwd: dir, env })
+  code = await run([cli, 'apply'], { cwd: dir, env })
 
   say('4. What the Vercel API stand-in received:')
   for (const [i, call] of api.invalidations().entries()) {
@@ -106,7 +106,10 @@ try {
     for (const src of srcImages) console.log(`    ${src}`)
   }
   const polls = site.requests.filter((request) => request.url.startsWith('/_image-invalidate.json')).length
-  console.log(`\n  ${api.invalidated.length} of ${plan.plan.srcImages.length} planned source images invalidated in ${api.invalidations().length} calls, after ${polls} live checks; exit code ${code}`)
+  const added = api.invalidated.filter((src) => !plan.plan.srcImages.includes(src))
+  console.log(`\n  ${api.invalidated.length} source images invalidated in ${api.invalidations().length} calls, after ${polls} live checks; exit code ${code}:`)
+  console.log(`  the ${plan.plan.srcImages.length} changed or removed ones of the plan, and the ${added.length} added ones (${added.join(', ')}):`)
+  console.log('  a flip sends added names too, since a name can come back (a rollback, a re-added file) with variants of other bytes cached')
 } finally {
   await api.close()
   await site.close()

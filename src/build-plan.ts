@@ -136,6 +136,7 @@ export async function computePlan(options: ResolvedBuildOptions, logger: Logger)
     plan: {
       baseline: baseline?.kind === 'found' ? baseline.manifest.buildId : null,
       srcImages: diff ? planInvalidation(diff, options.basePath) : [],
+      ...(options.dryRun ? { dryRun: true as const } : {}),
     },
   })
   return {

@@ -17,7 +17,8 @@ Usage:
   image-invalidate apply [options]   invalidate the plan of the last build once it is live
 
 Run 'image-invalidate <command> --help' for a command's options.
-Exit codes: 0 done (or nothing to do), 1 some image was not invalidated, 2 usage error.`,
+Exit codes: 0 done (or nothing to do), 1 some image was not invalidated, 2 usage error (including an
+apply with nothing to watch for the flip and no --no-wait).`,
   plan: `Usage: image-invalidate plan [--dir public] [--baseline URL|FILE] [--base-path /docs] [--json]
 
 Hashes the images in the public folder and compares them with a baseline manifest, printing the source
@@ -30,25 +31,30 @@ images a build would plan to invalidate. Writes nothing.
                         manifest's, else the project's Next.js basePath or Vite base)
   --json                print one JSON document
   -h, --help            this text`,
-  apply: `Usage: image-invalidate apply [--plan FILE|URL] [--wait] [--deployment ID|URL] [--site URL]
-                              [--dry-run] [--json] [--concurrency N] [--timeout 10m]
+  apply: `Usage: image-invalidate apply [--plan FILE|URL] [--deployment ID|URL] [--site URL] [--from ID|URL|FILE]
+                              [--no-wait] [--dry-run] [--json] [--concurrency N] [--timeout 10m]
 
-Invalidates the source images of a plan through Vercel's invalidate-by-src-images API, in calls of at
-most 8. Credentials come from VERCEL_TOKEN, VERCEL_PROJECT_ID and VERCEL_TEAM_ID (or .vercel/project.json).
+At a production flip, from the deployment that was live (P) to the one now live (D): waits until
+production serves D, then invalidates the source images that changed, went or appeared between P and D,
+through Vercel's invalidate-by-src-images API in calls of at most 8. Nothing is sent before the flip.
+Credentials come from VERCEL_TOKEN, VERCEL_PROJECT_ID and VERCEL_TEAM_ID (or .vercel/project.json).
 
-  --plan FILE|URL        the plan (default: node_modules/.cache/unplugin-image-invalidate/plan.json,
-                         written by the build)
-  --wait                 send nothing until the deployment is live: with --deployment, until Vercel says
-                         READY with its aliases assigned; otherwise until the site serves the plan's buildId
-  --deployment ID|URL    the deployment to wait for (implies --wait)
-  --site URL             the production origin to poll (default: IMAGE_INVALIDATE_SITE_URL, else
-                         https://$VERCEL_PROJECT_PRODUCTION_URL)
+  --plan FILE|URL        D's manifest (default: node_modules/.cache/unplugin-image-invalidate/plan.json,
+                         written by the build; with --deployment, that deployment's own manifest)
+  --deployment ID|URL    D: production is watched through the API until it serves this deployment
+  --site URL             the production origin, polled until it serves D's build when no deployment is
+                         known (default: IMAGE_INVALIDATE_SITE_URL, else https://$VERCEL_PROJECT_PRODUCTION_URL)
+  --from ID|URL|FILE     P: a deployment id, a deployment or site URL, or a manifest file (default: what
+                         the site served before the flip, else the project's lastAliasRequest, else the
+                         build-time plan)
+  --no-wait              send at once: production already serves D
+  --wait                 wait until production serves D (the default whenever there is something to watch)
   --timeout DURATION     how long to wait, e.g. 90s, 10m (default: 10m)
   --concurrency N        calls in flight at once, 1 to 16 (default: 4)
   --dry-run              print what would be sent, send nothing (also IMAGE_INVALIDATE_DRY_RUN=1)
   --dangerously-delete   use dangerously-delete-by-src-images: the next request regenerates in the
                          foreground, which can stampede the origin
-  --project ID           the project (default: VERCEL_PROJECT_ID)
+  --project ID           the project id or name (default: VERCEL_PROJECT_ID)
   --team ID              the team (default: VERCEL_TEAM_ID)
   --json                 print one JSON document
   -h, --help             this text`,
@@ -133,7 +139,9 @@ async function runPlan(args: string[]): Promise<number> {
 async function runApply(args: string[]): Promise<number> {
   const values = parse(args, {
     plan: { type: 'string' },
+    from: { type: 'string' },
     wait: { type: 'boolean' },
+    'no-wait': { type: 'boolean' },
     deployment: { type: 'string' },
     site: { type: 'string' },
     timeout: { type: 'string' },
@@ -145,9 +153,11 @@ async function runApply(args: string[]): Promise<number> {
     json: { type: 'boolean' },
   })
   if (values.help) return help('apply')
+  if (values.wait && values['no-wait']) throw new UsageError('--wait and --no-wait say opposite things: pass one')
   const report = await apply({
     plan: values.plan,
-    wait: values.wait,
+    from: values.from,
+    wait: values['no-wait'] ? false : values.wait,
     deployment: values.deployment,
     siteUrl: values.site,
     timeoutMs: values.timeout === undefined ? undefined : parseDuration(values.timeout),
@@ -159,7 +169,7 @@ async function runApply(args: string[]): Promise<number> {
     log: (line) => process.stderr.write(`${LOG_PREFIX} ${line}\n`),
   })
   process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : describeReport(report))
-  return report.ok ? 0 : 1
+  return report.usage ? 2 : report.ok ? 0 : 1
 }
 
 /**

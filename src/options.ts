@@ -202,12 +202,19 @@ export function resolveVercelTarget(
   if (!/^[\x21-\x7e]+$/.test(token)) return { problem: 'the Vercel token contains spaces or characters that cannot be sent in a header' }
   const projectId = nonEmpty(input.projectId) ?? nonEmpty(env.VERCEL_PROJECT_ID) ?? link.projectId
   if (!projectId) return { problem: 'no Vercel project: set VERCEL_PROJECT_ID, or run `vercel link` to write .vercel/project.json' }
-  const orgId = link.orgId?.startsWith('team_') ? link.orgId : undefined
-  const teamId = nonEmpty(input.teamId) ?? nonEmpty(env.VERCEL_TEAM_ID) ?? nonEmpty(env.VERCEL_ORG_ID) ?? orgId
+  const teamId = nonEmpty(input.teamId) ?? nonEmpty(env.VERCEL_TEAM_ID) ?? teamOf(nonEmpty(env.VERCEL_ORG_ID) ?? link.orgId)
   const apiUrl = nonEmpty(input.apiUrl) ?? nonEmpty(env.IMAGE_INVALIDATE_API_URL) ?? DEFAULT_API_URL
   const problem = apiUrlProblem(apiUrl)
   if (problem) return { problem }
   return { token, projectId, teamId, teamSlug: teamId ? undefined : nonEmpty(input.teamSlug), apiUrl: new URL(apiUrl).origin }
+}
+
+/**
+ * The team an `orgId` (`VERCEL_ORG_ID`, `.vercel/project.json`) names: a `team_…` id is a team; anything
+ * else is a personal account, for which no `teamId` may be sent.
+ */
+export function teamOf(orgId: string | undefined): string | undefined {
+  return orgId?.startsWith('team_') ? orgId : undefined
 }
 
 /** The token travels to the API origin: it must be HTTPS, or a loopback address for tests and stand-ins. */

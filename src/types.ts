@@ -64,21 +64,36 @@ export interface Options {
 export interface ApplyOptions {
   /** Project root: where `.vercel/project.json` and the local plan file are. Default: the current directory. */
   root?: string
-  /** The plan: a manifest file or URL. Default: the local plan file the build wrote. */
+  /**
+   * The manifest of the deployment going live (D): a file or URL. Default: the local plan file the build
+   * wrote, or, when `deployment` names another deployment, the manifest that deployment serves.
+   */
   plan?: string
-  /** Wait until the deployment is live before sending anything. Implied by `deployment`. */
+  /**
+   * The deployment live before the flip (P): a deployment id (`dpl_…`), a deployment or site URL, or a
+   * manifest file. Default: what the site served before the flip, else the project's `lastAliasRequest`,
+   * else the build-time plan.
+   */
+  from?: string
+  /**
+   * Wait until production serves D before sending anything. Default: wait whenever a deployment or a site
+   * is known to watch, and refuse to run (a usage error) when neither is; `false` sends at once, the caller
+   * saying that the flip has happened.
+   */
   wait?: boolean
-  /** Deployment id or URL to wait for through `GET /v13/deployments/{idOrUrl}`. */
+  /** D's deployment id or URL: production is watched through the API until it serves it. */
   deployment?: string
-  /** Production origin polled for the plan's `buildId` when there is no `deployment`. Default as in `Options.siteUrl`. */
+  /** Production origin polled for D's `buildId` when no deployment is known. Default as in `Options.siteUrl`. */
   siteUrl?: string
+  /** Prefix of the site's paths, as Next.js `basePath`: where a deployment serves its manifest. Default: ''. */
+  basePath?: string
   /** Plan and print, send nothing. Environment: `IMAGE_INVALIDATE_DRY_RUN`. */
   dryRun?: boolean
   /** Invalidation calls in flight at once, 1 to 16. @default 4 */
   concurrency?: number
   /** How long to wait for the deployment to go live, in ms. @default 600000 (10 minutes) */
   timeoutMs?: number
-  /** First pause between two live checks, in ms; it grows by half each time. @default 2000 */
+  /** First pause between two live checks, in ms; it grows by a fifth each time, up to 5 s. @default 1000 */
   pollIntervalMs?: number
   /**
    * Use `dangerously-delete-by-src-images`: the next request regenerates in the foreground, which can

@@ -1,21 +1,14 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { apply, type ApplyReport } from './apply.js'
-import { MANIFEST_FILE_NAME } from './core/manifest.js'
-import { isUrl } from './options.js'
+import { resolveVercelTarget, teamOf } from './options.js'
+import { deploymentManifestUrl } from './previous.js'
+import { VercelClient } from './vercel/client.js'
 import type { ApplyOptions } from './types.js'
 
-export interface WebhookOptions extends Omit<ApplyOptions, 'plan' | 'wait' | 'deployment' | 'siteUrl'> {
+export interface WebhookOptions extends Omit<ApplyOptions, 'plan' | 'from' | 'wait' | 'deployment' | 'siteUrl'> {
   /** The webhook's secret, from the Vercel dashboard. Default: `IMAGE_INVALIDATE_WEBHOOK_SECRET`. */
   secret?: string
-  /**
-   * Also act on `deployment.succeeded` when its target is production (for projects that assign production
-   * domains on success rather than by promotion).
-   * @default false
-   */
-  onSucceeded?: boolean
-  /** Prefix of the site's paths, as Next.js `basePath`: where the deployment serves its manifest. */
-  basePath?: string
   /**
    * Keeps the function alive after the response, as `waitUntil` from `@vercel/functions`. With it, the
    * handler answers 202 at once and finishes the invalidations afterwards.
@@ -29,14 +22,14 @@ export interface WebhookOptions extends Omit<ApplyOptions, 'plan' | 'wait' | 'de
 
 type Handler = (request: Request) => Promise<Response>
 
-const ACTIONABLE = new Set(['deployment.promoted', 'deployment.succeeded'])
 const SEEN_LIMIT = 500
 
 /**
  * A Fetch API handler for Vercel's deployment webhooks: `export const POST = createWebhookHandler()` in a
  * Next.js route, or any runtime that speaks Request/Response. It verifies `x-vercel-signature` before
- * reading anything else, then, for a production deployment of this project going live, fetches the plan
- * that deployment serves and invalidates it. A redelivered event joins or repeats harmless work.
+ * reading anything else, then, for a production flip of this project (`deployment.promoted`,
+ * `deployment.rollback`), waits until production serves the new deployment and invalidates what changed
+ * between the one that was live and it, as `apply` does. A redelivered event joins or repeats harmless work.
  */
 export function createWebhookHandler(options: WebhookOptions = {}): Handler {
   const env = options.env ?? process.env
@@ -44,6 +37,7 @@ export function createWebhookHandler(options: WebhookOptions = {}): Handler {
   const deadlineMs = options.deadlineMs ?? 25_000
   // Event id -> its work, so a redelivery while it runs (or soon after) does not start it again.
   const seen = new Map<string, Promise<ApplyReport>>()
+  const projects = createProjectMatcher(options, env)
 
   return async (request) => {
     if (request.method !== 'POST') return reply(405, { ok: false, reason: 'only POST' })
@@ -62,21 +56,25 @@ export function createWebhookHandler(options: WebhookOptions = {}): Handler {
     const event = parseEvent(body)
     if (!event) return reply(400, { ok: false, reason: 'the body is not a Vercel webhook event (JSON with type and payload)' })
     const ignore = (reason: string) => reply(200, { ok: true, action: 'ignored', reason })
-    if (!ACTIONABLE.has(event.type)) return ignore(`event ${event.type} is not handled`)
-    if (event.type === 'deployment.succeeded' && !options.onSucceeded) return ignore('deployment.succeeded is handled only with onSucceeded')
-    if (event.type === 'deployment.succeeded' && event.target !== 'production') return ignore(`target ${event.target ?? 'none'} is not production`)
-    const projectId = options.projectId ?? env.VERCEL_PROJECT_ID
-    if (projectId && event.projectId && event.projectId !== projectId) return ignore(`project ${event.projectId} is not ${projectId}`)
-    if (!event.deploymentUrl || !event.deploymentId) return reply(400, { ok: false, reason: 'the event names no deployment id and url' })
+    // deployment.succeeded is not handled: Vercel sends it once checks pass, not when production flips.
+    if (event.type !== 'deployment.promoted' && event.type !== 'deployment.rollback') return ignore(`event ${event.type} is not handled`)
+    if (event.type === 'deployment.promoted' && event.target && event.target !== 'production') return ignore(`target ${event.target} is not production`)
+    const flip = event.type === 'deployment.rollback' ? { to: event.toDeploymentId, from: event.fromDeploymentId } : { to: event.deploymentId, from: undefined }
+    if (!flip.to) return reply(400, { ok: false, reason: `the ${event.type} event names no deployment id` })
+    const configured = options.projectId ?? env.VERCEL_PROJECT_ID
+    if (configured && event.projectId && !(await projects.isSame(configured, event.projectId))) return ignore(`project ${event.projectId} is not ${configured}`)
 
     let work = seen.get(event.id)
     if (!work) {
-      const origin = isUrl(event.deploymentUrl) ? event.deploymentUrl.replace(/\/+$/, '') : `https://${event.deploymentUrl}`
       work = apply({
         ...options,
-        projectId: projectId ?? event.projectId,
-        plan: `${origin}${options.basePath ?? ''}/${MANIFEST_FILE_NAME}`,
-        deployment: event.deploymentId,
+        env,
+        projectId: configured ?? event.projectId,
+        // A personal account has no team: the payload's team is used only when it is one.
+        teamId: options.teamId ?? (hasConfiguredTeam(env) ? undefined : teamOf(event.teamId)),
+        plan: event.deploymentUrl && event.type === 'deployment.promoted' ? deploymentManifestUrl(event.deploymentUrl, options.basePath ?? '') : undefined,
+        deployment: flip.to,
+        from: flip.from,
       })
       remember(seen, event.id, work)
     }
@@ -107,8 +105,12 @@ interface WebhookEvent {
   type: string
   target: string | undefined
   projectId: string | undefined
+  teamId: string | undefined
   deploymentId: string | undefined
   deploymentUrl: string | undefined
+  /** deployment.rollback: the deployment production leaves, and the one it goes back to. */
+  fromDeploymentId: string | undefined
+  toDeploymentId: string | undefined
 }
 
 function parseEvent(body: Uint8Array): WebhookEvent | undefined {
@@ -123,14 +125,19 @@ function parseEvent(body: Uint8Array): WebhookEvent | undefined {
   const text = (value: unknown) => (typeof value === 'string' && value ? value : undefined)
   const deployment = (event.payload.deployment ?? {}) as Record<string, unknown>
   const project = (event.payload.project ?? {}) as Record<string, unknown>
+  const team = (event.payload.team ?? {}) as Record<string, unknown>
   const deploymentId = text(deployment.id)
+  const toDeploymentId = text(event.payload.toDeploymentId)
   return {
-    id: text(event.id) ?? `${event.type}:${deploymentId ?? ''}`,
+    id: text(event.id) ?? `${event.type}:${toDeploymentId ?? deploymentId ?? ''}`,
     type: event.type,
     target: text(event.payload.target) ?? text(deployment.target),
-    projectId: text(project.id),
+    projectId: text(project.id) ?? text(event.payload.projectId),
+    teamId: text(team.id),
     deploymentId,
     deploymentUrl: text(deployment.url),
+    fromDeploymentId: text(event.payload.fromDeploymentId),
+    toDeploymentId,
   }
 }
 
@@ -150,6 +157,50 @@ async function readBody(request: Request, maxBytes: number): Promise<Uint8Array 
     chunks.push(value)
   }
   return Buffer.concat(chunks)
+}
+
+/** Whether the environment names a team (or a `team_` orgId), so that the payload's team is not needed. */
+function hasConfiguredTeam(env: Record<string, string | undefined>): boolean {
+  return Boolean(env.VERCEL_TEAM_ID?.trim() || teamOf(env.VERCEL_ORG_ID?.trim()))
+}
+
+/**
+ * Compares the configured project, an id or a name, with an event's project id. A name is resolved once
+ * through `GET /v9/projects/{name}`; when it cannot be (no token), the event is acted on rather than
+ * ignored: invalidating another project's images is refused by the API, missing this project's is not seen.
+ */
+function createProjectMatcher(options: WebhookOptions, env: Record<string, string | undefined>) {
+  const resolved = new Map<string, Promise<string | undefined>>()
+  return {
+    async isSame(configured: string, eventProjectId: string): Promise<boolean> {
+      if (configured === eventProjectId) return true
+      if (configured.startsWith('prj_')) return false
+      let id = resolved.get(configured)
+      if (!id) {
+        id = resolveProjectId(configured, options, env)
+        resolved.set(configured, id)
+        // A failed lookup is tried again with the next event.
+        void id.then((value) => {
+          if (value === undefined) resolved.delete(configured)
+        })
+      }
+      const value = await id
+      return value === undefined || value === eventProjectId
+    },
+  }
+}
+
+async function resolveProjectId(name: string, options: WebhookOptions, env: Record<string, string | undefined>): Promise<string | undefined> {
+  const target = resolveVercelTarget({ ...options, projectId: name }, options.root ?? process.cwd(), env)
+  if ('problem' in target) return undefined
+  const client = new VercelClient(target, { retries: 2, timeoutMs: options.requestTimeoutMs })
+  try {
+    return (await client.getProject(name)).id || undefined
+  } catch {
+    return undefined
+  } finally {
+    await client.close()
+  }
 }
 
 function remember(seen: Map<string, Promise<ApplyReport>>, id: string, work: Promise<ApplyReport>): void {

@@ -51,9 +51,9 @@ describe('image-invalidate', () => {
 
   it('applies the plan, prints a summary and exits 0', async () => {
     const { dir, plan, env } = await setUp(images(21))
-    const result = await imageInvalidate(dir, ['apply', '--plan', plan], env)
+    const result = await imageInvalidate(dir, ['apply', '--plan', plan, '--no-wait'], env)
     expect(result.code, result.output).toBe(0)
-    expect(result.stderr).toContain('[image-invalidate] plan dpl_new: 21 source images in 3 calls\n')
+    expect(result.stderr).toContain('[image-invalidate] plan dpl_new against dpl_old (the build-time plan): 21 source images in 3 calls\n')
     expect(result.stdout).toBe('invalidated 21 of 21 in 3 successful calls (3 made, 0 retried)\n')
     expect(api!.invalidated.sort()).toEqual(images(21).sort())
   })
@@ -61,7 +61,7 @@ describe('image-invalidate', () => {
   it('reads the local plan the build wrote when --plan is not given, and prints JSON with --json', async () => {
     const { dir, env } = await setUp([])
     await writePlan(path.join(dir, 'node_modules/.cache/unplugin-image-invalidate'), ['/a.png', '/b.png'])
-    const result = await imageInvalidate(dir, ['apply', '--json'], env)
+    const result = await imageInvalidate(dir, ['apply', '--json', '--no-wait'], env)
     expect(result.code, result.output).toBe(0)
     const report = JSON.parse(result.stdout)
     expect(report).toMatchObject({ ok: true, invalidated: ['/a.png', '/b.png'], failed: [], retried: 0, calls: [{ outcome: 'ok', srcImages: ['/a.png', '/b.png'] }] })
@@ -70,7 +70,7 @@ describe('image-invalidate', () => {
   it('exits 1 when an image was not invalidated, naming it', async () => {
     const { dir, plan, env } = await setUp(['/ok.png', '/bad.png'])
     api!.rejectImages(['/bad.png'])
-    const result = await imageInvalidate(dir, ['apply', '--plan', plan], env)
+    const result = await imageInvalidate(dir, ['apply', '--plan', plan, '--no-wait'], env)
     expect(result.code).toBe(1)
     expect(result.stdout).toContain('not invalidated: /bad.png: Vercel rejected the request as invalid (400). Vercel said: Invalid source image: /bad.png')
   })
@@ -100,7 +100,7 @@ describe('image-invalidate', () => {
     const { dir, plan, env } = await setUp(images(3))
     const outputs: string[] = []
     const attempt = async (args: string[], extra: Record<string, string> = {}) => {
-      const result = await imageInvalidate(dir, ['apply', '--plan', plan, ...args], { ...env, ...extra })
+      const result = await imageInvalidate(dir, ['apply', '--plan', plan, ...(args.includes('--deployment') ? [] : ['--no-wait']), ...args], { ...env, ...extra })
       outputs.push(result.output)
       return result
     }

@@ -43,9 +43,15 @@ describe('recipe: a CI that deploys itself', () => {
 
     // `vercel deploy --prebuilt --prod` returns before the new deployment serves traffic.
     const promotion = site.promoteIn(2_500, fixture.path('dist'))
-    const applied = await run(process.execPath, [cli, 'apply', '--wait', '--json'], { cwd: fixture.dir, env: { ...recipe, ...credentials } })
+    const applied = await run(process.execPath, [cli, 'apply', '--json'], { cwd: fixture.dir, env: { ...recipe, ...credentials } })
     expect(applied.code, applied.output).toBe(0)
-    expect(JSON.parse(applied.stdout)).toMatchObject({ ok: true, invalidated: ['/icons/LOGO.PNG', '/images/hero.png'], plan: { buildId: plan.buildId } })
+    const first = await fixture.readJson<Manifest>('deployed-1/_image-invalidate.json')
+    expect(JSON.parse(applied.stdout)).toMatchObject({
+      ok: true,
+      invalidated: ['/icons/LOGO.PNG', '/images/hero.png'],
+      plan: { buildId: plan.buildId },
+      previous: { via: 'the production site before the flip', buildId: first.buildId },
+    })
     expect(api.invalidations()).toHaveLength(1)
     expect(api.invalidations()[0]!.at).toBeGreaterThanOrEqual(promotion.at)
     expect(api.invalidations()[0]!.query).toEqual({ projectIdOrName: 'prj_ci', teamId: 'team_ci' })
@@ -57,9 +63,12 @@ describe('recipe: the GitHub workflow on repository_dispatch', () => {
     const workflow = await readFile(path.join(repoRoot, 'examples/github-workflow.yml'), 'utf8')
     const script = workflow.split('run: |\n')[1]!.replace(/^ {10}/gm, '').replace('npx image-invalidate', `"${process.execPath}" "${cli}"`)
     expect(script).toContain('apply --deployment "$DEPLOYMENT_ID" --plan')
+    expect(workflow).toContain("github.event.client_payload.environment == 'production'")
+    expect(workflow).toContain('github.event.client_payload.project.id == vars.VERCEL_PROJECT_ID')
 
     api = await startVercelApi({ token: TOKEN, projectId: 'prj_gh', teamId: 'team_gh' })
     api.setDeployment('dpl_promoted', { readyState: 'READY', aliasAssigned: true })
+    api.setProduction('dpl_promoted')
     const deployment = await tempDir()
     await writePlan(deployment, images(10), { buildId: 'dpl_promoted', name: '_image-invalidate.json' })
     site = await startSite({ dir: deployment, bypassSecret: 'bypass-gh' })
@@ -75,11 +84,11 @@ describe('recipe: the GitHub workflow on repository_dispatch', () => {
     const result = await run('bash', ['-euo', 'pipefail', '-c', script], { cwd: deployment, env })
     expect(result.code, result.output).toBe(0)
     expect(result.stdout).toContain('invalidated 10 of 10 in 2 successful calls')
-    expect(api.calls.map((call) => call.path)).toEqual([
-      '/v13/deployments/dpl_promoted',
-      '/v1/edge-cache/invalidate-by-src-images',
-      '/v1/edge-cache/invalidate-by-src-images',
-    ])
+    // Production was seen serving it (through the API) before the first invalidation.
+    const firstCall = api.invalidations()[0]!.at
+    expect(api.calls.some((call) => call.path === '/v9/projects/prj_gh' && call.at <= firstCall)).toBe(true)
+    expect(api.invalidations()).toHaveLength(2)
+    expect(result.stderr).toContain('the previous deployment could not be determined')
     expect(api.invalidated.sort()).toEqual(images(10).sort())
   })
 })

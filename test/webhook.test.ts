@@ -107,26 +107,23 @@ describe('createWebhookHandler: before any work', () => {
 
   it.each([
     ['deployment.created', {}, 'event deployment.created is not handled'],
-    ['deployment.succeeded', {}, 'deployment.succeeded is handled only with onSucceeded'],
+    // Sent once checks pass, not when production flips.
+    ['deployment.succeeded', {}, 'event deployment.succeeded is not handled'],
+    ['deployment.promoted', { target: 'staging' }, 'target staging is not production'],
     ['deployment.promoted', { projectId: 'prj_other' }, 'project prj_other is not prj_1'],
   ])('ignores %s %j with 200 and a reason', async (type, options, reason) => {
     const scoped = createWebhookHandler({ secret: SECRET, projectId: 'prj_1', env: {} })
     expect(await json(await scoped(signed(event(type, options))))).toEqual({ status: 200, body: { ok: true, action: 'ignored', reason } })
   })
 
-  it('ignores deployment.succeeded for a preview even with onSucceeded', async () => {
-    const succeeded = createWebhookHandler({ secret: SECRET, onSucceeded: true, env: {} })
-    expect(await json(await succeeded(signed(event('deployment.succeeded', { target: null }))))).toMatchObject({
-      status: 200,
-      body: { action: 'ignored', reason: 'target none is not production' },
-    })
-  })
 })
 
 describe('createWebhookHandler: against the stand-ins', () => {
   async function setUp(options: { latencyMs?: number } = {}) {
     api = await startVercelApi({ token: TOKEN, projectId: 'prj_1', teamId: 'team_1', latencyMs: options.latencyMs })
     api.setDeployment('dpl_new', { readyState: 'READY', aliasAssigned: true })
+    // Production already serves it, and no earlier flip is known: the build-time plan is what is sent.
+    api.setProduction('dpl_new')
     const dir = await tempDir()
     await writePlan(dir, images(21), { buildId: 'dpl_new', name: '_image-invalidate.json' })
     site = await startSite({ dir, bypassSecret: 'bypass-123' })

@@ -10,6 +10,11 @@ export interface InvalidationPlan {
   baseline: string | null
   /** Source-image strings (basePath included), sorted, each once. */
   srcImages: string[]
+  /**
+   * The build was a dry run (`dryRun` or `IMAGE_INVALIDATE_DRY_RUN`): `apply` sends nothing for it. Absent
+   * otherwise, so that a manifest of a normal build reads as it always did.
+   */
+  dryRun?: true
 }
 
 /** The document a deployment serves at `/_image-invalidate.json`: its images, and the plan it carries. */
@@ -62,7 +67,7 @@ export function serializeManifest(manifest: Manifest): string {
     buildId: manifest.buildId,
     createdAt: manifest.createdAt,
     images: sorted,
-    plan: { baseline: plan.baseline, srcImages: plan.srcImages },
+    plan: { baseline: plan.baseline, ...(plan.dryRun ? { dryRun: true } : {}), srcImages: plan.srcImages },
     version: manifest.version,
   }
   return `${JSON.stringify(ordered, null, 2)}\n`
@@ -134,6 +139,7 @@ export function parseManifest(text: string, limits: ParseLimits = {}): Manifest 
     if (problem) throw new ManifestError(`has a planned source image ${JSON.stringify(truncate(String(src)))} that ${problem}`)
   }
   if (new Set(srcImages).size !== srcImages.length) throw new ManifestError('lists a planned source image twice')
+  if (data.plan.dryRun !== undefined && typeof data.plan.dryRun !== 'boolean') throw new ManifestError('has a "plan.dryRun" that is not true or false')
 
   return {
     version: MANIFEST_VERSION,
@@ -142,7 +148,7 @@ export function parseManifest(text: string, limits: ParseLimits = {}): Manifest 
     algorithm: 'sha256',
     basePath: data.basePath,
     images,
-    plan: { baseline, srcImages: srcImages as string[] },
+    plan: { baseline, ...(data.plan.dryRun === true ? { dryRun: true as const } : {}), srcImages: srcImages as string[] },
   }
 }
 

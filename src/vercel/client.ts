@@ -55,16 +55,32 @@ export function explainStatus(status: number, vercelMessage?: string): string {
 
 export interface Deployment {
   id: string
+  /** A host (`example-abc.vercel.app`), or an origin with its scheme where a stand-in gives one. */
   url: string
   readyState: string
-  /** True (or a timestamp) once the production domains point at this deployment. */
+  /**
+   * True (or a timestamp) once the production domains were pointed at this deployment. It stays true
+   * after another deployment replaced it, so it never says that this one is live now.
+   */
   aliasAssigned: boolean
+  /** Why assigning the domains failed, when it did: the deployment will not go live. */
+  aliasError: string | undefined
+}
+
+/** The project, as `GET /v9/projects/{idOrName}` gives it: what production serves, and the last flip. */
+export interface Project {
+  id: string
+  name: string
+  /** The deployment production serves now (`targets.production.id`). */
+  productionDeploymentId: string | undefined
+  /** The last promotion or rollback (`lastAliasRequest`); Vercel does not set it for every deploy. */
+  lastAliasRequest: { fromDeploymentId: string | undefined; toDeploymentId: string; type: string | undefined } | undefined
 }
 
 const MAX_ERROR_BODY = 64 * 1024
 
 /**
- * A small client for the two endpoints this package needs. It owns one keep-alive pool; `close()` it when
+ * A small client for the few endpoints this package needs. It owns one keep-alive pool; `close()` it when
  * done. Error messages never contain the token.
  */
 export class VercelClient {
@@ -95,6 +111,22 @@ export class VercelClient {
       url: String(data.url ?? ''),
       readyState: String(data.readyState ?? data.status ?? 'UNKNOWN'),
       aliasAssigned: Boolean(data.aliasAssigned),
+      aliasError: describeAliasError(data.aliasError),
+    }
+  }
+
+  /** `GET /v9/projects/{idOrName}`: the project's id and name, its production deployment and its last flip. */
+  async getProject(idOrName: string = this.#target.projectId): Promise<Project> {
+    const data = (await this.#call('GET', `/v9/projects/${encodeURIComponent(idOrName)}`, {})) as Record<string, unknown>
+    const text = (value: unknown) => (typeof value === 'string' && value ? value : undefined)
+    const production = (data.targets as { production?: { id?: unknown } } | undefined)?.production
+    const request = data.lastAliasRequest as Record<string, unknown> | null | undefined
+    const toDeploymentId = text(request?.toDeploymentId)
+    return {
+      id: String(data.id ?? ''),
+      name: String(data.name ?? ''),
+      productionDeploymentId: text(production?.id),
+      lastAliasRequest: toDeploymentId ? { fromDeploymentId: text(request?.fromDeploymentId), toDeploymentId, type: text(request?.type) } : undefined,
     }
   }
 
@@ -141,6 +173,12 @@ export class VercelClient {
       typeof error?.message === 'string' ? error.message.slice(0, 500) : undefined,
     )
   }
+}
+
+function describeAliasError(value: unknown): string | undefined {
+  if (!value) return undefined
+  const { code, message } = value as { code?: unknown; message?: unknown }
+  return [typeof code === 'string' ? code : undefined, typeof message === 'string' ? message.slice(0, 500) : undefined].filter(Boolean).join(': ') || 'alias error'
 }
 
 function parseJson(text: string): unknown {

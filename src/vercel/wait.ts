@@ -1,21 +1,27 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+import type { Manifest } from '../core/manifest.js'
 import { loadManifest } from '../manifest-source.js'
 import { formatDuration } from '../format.js'
-import { VercelApiError, type VercelClient } from './client.js'
+import { VercelApiError, type Deployment, type Project, type VercelClient } from './client.js'
 
 export interface WaitOptions {
   /** Give up after this long. Default 10 minutes. */
   timeoutMs?: number
-  /** First pause between two polls; it grows by half each time, up to `maxIntervalMs`. */
+  /**
+   * First pause between two polls; it grows by a fifth each time, up to `maxIntervalMs`. Short, because
+   * every second between the flip and the invalidation is a second of stale images. Default 1 s.
+   */
   intervalMs?: number
+  /** Default 5 s. */
   maxIntervalMs?: number
   /** Told about each poll that was not yet live. */
   onPoll?: (state: string) => void
 }
 
 export const DEFAULT_WAIT_TIMEOUT_MS = 10 * 60_000
+export const DEFAULT_POLL_INTERVAL_MS = 1_000
 
-/** The deployment will not go live (it failed, was canceled, or the wait timed out). */
+/** The deployment will not go live (it failed, was canceled, its domains could not be assigned, or the wait timed out). */
 export class NotLiveError extends Error {
   override name = 'NotLiveError'
 }
@@ -27,8 +33,8 @@ export class NotLiveError extends Error {
 async function pollUntilLive(what: string, check: () => Promise<{ live: boolean; state: string }>, options: WaitOptions): Promise<void> {
   const timeout = options.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS
   const deadline = Date.now() + timeout
-  let interval = options.intervalMs ?? 2_000
-  const maxInterval = options.maxIntervalMs ?? 15_000
+  let interval = options.intervalMs ?? DEFAULT_POLL_INTERVAL_MS
+  const maxInterval = Math.max(interval, options.maxIntervalMs ?? 5_000)
   let last = 'not checked'
   for (;;) {
     const { live, state } = await check()
@@ -38,37 +44,65 @@ async function pollUntilLive(what: string, check: () => Promise<{ live: boolean;
     const left = deadline - Date.now()
     if (left <= 0) break
     await sleep(Math.min(interval, left))
-    interval = Math.min(maxInterval, interval * 1.5)
+    interval = Math.min(maxInterval, interval * 1.2)
   }
   throw new NotLiveError(`${what} was not live after ${formatDuration(timeout)} (last seen: ${last}); nothing was invalidated`)
 }
 
-/** Waits until `GET /v13/deployments/{idOrUrl}` says READY with its aliases assigned. */
-export function waitForDeployment(client: VercelClient, idOrUrl: string, options: WaitOptions = {}): Promise<void> {
-  return pollUntilLive(`deployment ${idOrUrl}`, async () => {
-    let deployment
+/**
+ * Waits until production serves deployment `id`: the project's `targets.production.id` is `id`. The
+ * deployment's own `aliasAssigned` is not enough (it stays true once another deployment replaced it).
+ * A deployment that ends in ERROR or CANCELED, or whose domains could not be assigned, ends the wait at once.
+ *
+ * With `site`, the site's manifest is read at each poll too, and the last one of another deployment is
+ * returned: the deployment that was live just before the flip, even if others went live during the wait.
+ */
+export async function waitForProduction(
+  client: VercelClient,
+  id: string,
+  options: WaitOptions & { site?: { manifestUrl: string; buildId: string; headers?: Record<string, string> } } = {},
+): Promise<Manifest | undefined> {
+  let before: Manifest | undefined
+  await pollUntilLive(`deployment ${id}`, async () => {
+    let project: Project
+    let deployment: Deployment
     try {
-      deployment = await client.getDeployment(idOrUrl)
+      ;[project, deployment] = await Promise.all([client.getProject(), client.getDeployment(id)])
     } catch (error) {
       if (error instanceof VercelApiError && error.isFatal) throw error
       return { live: false, state: (error as Error).message }
     }
-    const { readyState, aliasAssigned } = deployment
-    if (readyState === 'ERROR' || readyState === 'CANCELED') {
-      throw new NotLiveError(`deployment ${idOrUrl} ended in state ${readyState}; nothing was invalidated`)
-    }
-    return { live: readyState === 'READY' && aliasAssigned, state: `${readyState}${aliasAssigned ? '' : ', alias not assigned'}` }
+    const { readyState, aliasError } = deployment
+    if (readyState === 'ERROR' || readyState === 'CANCELED') throw new NotLiveError(`deployment ${id} ended in state ${readyState}; nothing was invalidated`)
+    if (aliasError) throw new NotLiveError(`deployment ${id} could not be given the production domains (${aliasError}); nothing was invalidated`)
+    const serving = project.productionDeploymentId
+    if (serving !== id && options.site) before = (await readOtherManifest(options.site)) ?? before
+    return { live: serving === id, state: `${readyState}, production serves ${serving ?? 'nothing known'}` }
   }, options)
+  return before
+}
+
+/** The manifest at `manifestUrl` when it is not `buildId`'s; undefined otherwise or when it cannot be read. */
+export async function readOtherManifest(site: { manifestUrl: string; buildId: string; headers?: Record<string, string> }): Promise<Manifest | undefined> {
+  const load = await loadManifest(site.manifestUrl, { fresh: true, headers: site.headers })
+  return load.kind === 'found' && load.manifest.buildId !== site.buildId ? load.manifest : undefined
 }
 
 /**
  * Waits until the production site serves a manifest with `buildId`: the new deployment is then the one
  * visitors get. Each poll asks past caches (a cache-busting query and `cache-control: no-cache`).
+ * Resolves with the last other manifest it saw the site serve, if any: the deployment that was live
+ * just before the flip.
  */
-export function waitForSite(manifestUrl: string, buildId: string, options: WaitOptions & { headers?: Record<string, string> } = {}): Promise<void> {
-  return pollUntilLive(`the site (${manifestUrl})`, async () => {
+export async function waitForSite(manifestUrl: string, buildId: string, options: WaitOptions & { headers?: Record<string, string> } = {}): Promise<Manifest | undefined> {
+  let before: Manifest | undefined
+  await pollUntilLive(`the site (${manifestUrl})`, async () => {
     const load = await loadManifest(manifestUrl, { fresh: true, headers: options.headers })
-    if (load.kind === 'found') return { live: load.manifest.buildId === buildId, state: `serving ${load.manifest.buildId}` }
-    return { live: false, state: `${load.kind}: ${load.reason}` }
+    if (load.kind !== 'found') return { live: false, state: `${load.kind}: ${load.reason}` }
+    if (load.manifest.buildId === buildId) return { live: true, state: `serving ${buildId}` }
+    // The last one seen, should another deployment have gone live while this one was waiting.
+    before = load.manifest
+    return { live: false, state: `serving ${load.manifest.buildId}` }
   }, options)
+  return before
 }

@@ -6,12 +6,17 @@ import { createManifest, serializeManifest } from '../../src/core/manifest.js'
 export const images = (n: number) => Array.from({ length: n }, (_, i) => `/img/${i}.png`)
 
 /** Writes a manifest whose plan holds `srcImages`, as a build would, and returns its path. */
-export async function writePlan(dir: string, srcImages: string[], options: { buildId?: string; basePath?: string; name?: string } = {}): Promise<string> {
+export async function writePlan(
+  dir: string,
+  srcImages: string[],
+  options: { buildId?: string; basePath?: string; name?: string; images?: Record<string, string> } = {},
+): Promise<string> {
   const file = path.join(dir, options.name ?? 'plan.json')
   const manifest = createManifest({
     buildId: options.buildId ?? 'dpl_new',
     basePath: options.basePath ?? '',
-    digests: new Map(),
+    // Image key -> a letter standing for its bytes.
+    digests: new Map(Object.entries(options.images ?? {}).map(([key, bytes]) => [key, { hash: bytes.repeat(64), size: 1 }])),
     plan: { baseline: 'dpl_old', srcImages: [...srcImages].sort() },
   })
   await mkdir(dir, { recursive: true })
@@ -20,12 +25,13 @@ export async function writePlan(dir: string, srcImages: string[], options: { bui
 }
 
 /**
- * Two deployments as a site serves them: the live one (`dpl_old`, nothing planned) and the new one
- * (`dpl_new`, planning `srcImages`), each a folder holding its `_image-invalidate.json`.
+ * Two deployments as a site serves them: the live one (`dpl_old`) and the new one (`dpl_new`, planning
+ * `srcImages`, each with other bytes than in the live one), each a folder holding its `_image-invalidate.json`.
  */
 export async function twoDeployments(srcImages: string[], makeDir: () => Promise<string>): Promise<{ live: string; next: string }> {
   const [live, next] = await Promise.all([makeDir(), makeDir()])
-  await writePlan(live, [], { buildId: 'dpl_old', name: '_image-invalidate.json' })
-  await writePlan(next, srcImages, { buildId: 'dpl_new', name: '_image-invalidate.json' })
+  const bytes = (letter: string) => Object.fromEntries(srcImages.map((src) => [src, letter]))
+  await writePlan(live, [], { buildId: 'dpl_old', name: '_image-invalidate.json', images: bytes('a') })
+  await writePlan(next, srcImages, { buildId: 'dpl_new', name: '_image-invalidate.json', images: bytes('b') })
   return { live, next }
 }

@@ -7,12 +7,16 @@
  *   POST /v1/edge-cache/invalidate-by-src-images?projectIdOrName=&teamId=   {"srcImages": [1..8 strings]}
  *   POST /v1/edge-cache/dangerously-delete-by-src-images                     (same)
  *   GET  /v13/deployments/:idOrUrl?teamId=
+ *   GET  /v9/projects/:idOrName?teamId=            {id, name, targets.production.id, lastAliasRequest}
+ *
+ * A project is named by its id or its name, as the real API takes either.
  */
 import { createServer } from 'node:http'
 
 /**
  * @typedef {{ status: number, retryAfter?: string, body?: unknown } | 'stall' | 'reset'} Fault
- * @typedef {{ readyState: string, aliasAssigned: boolean }} DeploymentState
+ * @typedef {{ readyState: string, aliasAssigned: boolean, aliasError?: { code: string, message: string } | null, url?: string }} DeploymentState
+ * @typedef {{ fromDeploymentId: string | null, toDeploymentId: string, type: 'promote' | 'rollback', jobStatus?: string }} AliasRequest
  * @typedef {{
  *   method: string, path: string, query: Record<string, string>, authorization: string | undefined,
  *   body: unknown, status: number | 'stall' | 'reset', at: number,
@@ -26,6 +30,7 @@ import { createServer } from 'node:http'
  *   injectFaults(faults: Fault[]): void,
  *   rejectImages(srcImages: string[]): void,
  *   setDeployment(idOrUrl: string, states: DeploymentState | DeploymentState[]): void,
+ *   setProduction(deploymentId: string | null, lastAliasRequest?: AliasRequest | null): void,
  *   close(): Promise<void>,
  * }} VercelApiStandIn
  */
@@ -37,7 +42,7 @@ const json = (/** @type {import('node:http').ServerResponse} */ res, /** @type {
 const error = (/** @type {string} */ code, /** @type {string} */ message) => ({ error: { code, message } })
 
 /**
- * @param {{ token: string, projectId: string, teamId?: string, latencyMs?: number }} options
+ * @param {{ token: string, projectId: string, projectName?: string, teamId?: string, latencyMs?: number }} options
  * @returns {Promise<VercelApiStandIn>}
  */
 export async function startVercelApi(options) {
@@ -53,6 +58,9 @@ export async function startVercelApi(options) {
   const deployments = new Map()
   /** @type {Set<import('node:http').ServerResponse>} */
   const stalled = new Set()
+  /** @type {{ production: string | null, lastAliasRequest: AliasRequest | null }} */
+  const project = { production: null, lastAliasRequest: null }
+  const isProject = (/** @type {string | null} */ idOrName) => idOrName === options.projectId || (options.projectName !== undefined && idOrName === options.projectName)
   let inFlight = 0
   let maxInFlight = 0
 
@@ -103,7 +111,7 @@ export async function startVercelApi(options) {
         }
         if (fault) return respond(fault.status, fault.body ?? error('internal', 'injected fault'), fault.retryAfter ? { 'retry-after': fault.retryAfter } : {})
 
-        if (url.searchParams.get('projectIdOrName') !== options.projectId) return respond(404, error('not_found', 'Project not found'))
+        if (!isProject(url.searchParams.get('projectIdOrName'))) return respond(404, error('not_found', 'Project not found'))
         if (req.headers['content-type'] !== 'application/json') return respond(400, error('bad_request', 'Expected application/json'))
         const problem = checkBody(call.body)
         if (problem) return respond(400, error('bad_request', problem))
@@ -119,7 +127,18 @@ export async function startVercelApi(options) {
         const states = deployments.get(decodeURIComponent(deployment[1] ?? ''))
         if (!states) return respond(404, error('not_found', 'Deployment not found'))
         const state = states.length > 1 ? states.shift() : states[0]
-        return respond(200, { id: deployment[1], url: `${deployment[1]}.vercel.app`, ...state })
+        return respond(200, { id: deployment[1], url: `${deployment[1]}.vercel.app`, aliasError: null, ...state })
+      }
+
+      const projectPath = /^\/v9\/projects\/([^/]+)$/.exec(url.pathname)
+      if (projectPath && req.method === 'GET') {
+        if (!isProject(decodeURIComponent(projectPath[1] ?? ''))) return respond(404, error('not_found', 'Project not found'))
+        return respond(200, {
+          id: options.projectId,
+          name: options.projectName ?? options.projectId,
+          targets: project.production ? { production: { id: project.production, alias: [] } } : {},
+          lastAliasRequest: project.lastAliasRequest,
+        })
       }
       respond(404, error('not_found', `No route for ${req.method} ${url.pathname}`))
     })
@@ -141,6 +160,10 @@ export async function startVercelApi(options) {
     },
     setDeployment(idOrUrl, states) {
       deployments.set(idOrUrl, Array.isArray(states) ? [...states] : [states])
+    },
+    setProduction(deploymentId, lastAliasRequest) {
+      project.production = deploymentId
+      if (lastAliasRequest !== undefined) project.lastAliasRequest = lastAliasRequest
     },
     close: () =>
       new Promise((resolve) => {

@@ -1,0 +1,60 @@
+import { mkdir, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { createManifest, serializeManifest, type Manifest } from '../../src/core/manifest.js'
+import { startSite, type SiteStandIn } from '../stand-ins/site.mjs'
+import type { VercelApiStandIn } from '../stand-ins/vercel-api.mjs'
+import { tempDir } from './tmp.js'
+
+/** Image name -> a letter standing for its bytes. */
+type Images = Record<string, string>
+
+export interface StandInDeployment {
+  id: string
+  manifest: Manifest
+  /** The folder the deployment serves, its manifest at `_image-invalidate.json`. */
+  dir: string
+  /** The manifest's file. */
+  file: string
+  /** The deployment's own URL (a stand-in site), as `GET /v13/deployments/{id}` gives it. */
+  site: SiteStandIn
+}
+
+/**
+ * Deployments as Vercel keeps them: each one's manifest served at its own URL (a loopback stand-in site),
+ * known to the API stand-in by id, and a production site that serves whichever is live. `goLive` is a
+ * flip: the production site and the project's `targets.production` move together.
+ */
+export async function createDeployments(api: VercelApiStandIn) {
+  const sites: SiteStandIn[] = []
+  const production = await startSite()
+  sites.push(production)
+  const byId = new Map<string, StandInDeployment>()
+  return {
+    production,
+    /** A deployment of `images`, whose build-time plan compared it with `baseline`. */
+    async deploy(id: string, images: Images, baseline: StandInDeployment | null = null, extra: { dryRun?: true } = {}): Promise<StandInDeployment> {
+      const digests = new Map(Object.entries(images).map(([key, bytes]) => [key, { hash: bytes.repeat(64), size: 1 }]))
+      const srcImages = baseline ? Object.keys(baseline.manifest.images).filter((key) => baseline.manifest.images[key]!.hash !== digests.get(key)?.hash).sort() : []
+      const manifest = createManifest({ buildId: id, basePath: '', digests, plan: { baseline: baseline?.id ?? null, srcImages, ...extra } })
+      const dir = await tempDir()
+      const file = path.join(dir, '_image-invalidate.json')
+      await mkdir(dir, { recursive: true })
+      await writeFile(file, serializeManifest(manifest))
+      const site = await startSite({ dir })
+      sites.push(site)
+      api.setDeployment(id, { readyState: 'READY', aliasAssigned: true, url: site.origin })
+      const deployment = { id, manifest, dir, file, site }
+      byId.set(id, deployment)
+      return deployment
+    },
+    /** Production flips to `deployment`: the site serves it and the project's production target is it. */
+    goLive(deployment: StandInDeployment, lastAliasRequest?: { from: StandInDeployment; type: 'promote' | 'rollback' }) {
+      production.serve(deployment.dir)
+      api.setProduction(deployment.id, lastAliasRequest ? { fromDeploymentId: lastAliasRequest.from.id, toDeploymentId: deployment.id, type: lastAliasRequest.type, jobStatus: 'succeeded' } : undefined)
+    },
+    close: () => Promise.all(sites.map((site) => site.close())),
+  }
+}
+
+/** Resolves after `ms`. */
+export const later = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
