@@ -328,6 +328,53 @@ async function planText(count) {
   return serializeManifest({ version: 1, buildId: 'dpl_bench', createdAt: new Date().toISOString(), algorithm: 'sha256', basePath: '', images: {}, plan: { baseline: 'dpl_prev', srcImages } })
 }
 
+/**
+ * How long visitors can still get old variants after production flips: from the moment the site serves the
+ * new build to the moment the last invalidation call was accepted, with `apply` watching the site at its
+ * default poll interval. The flip is put at several offsets, since where it falls between two polls decides.
+ * @param {number[]} flipAfterMs
+ */
+async function flipWindowBench(flipAfterMs) {
+  const { startSite } = await import('../test/stand-ins/site.mjs')
+  const { apply } = await import(path.join(repo, 'dist/index.js'))
+  const { serializeManifest } = await import(path.join(repo, 'dist/index.js'))
+  const api = await startVercelApi({ token: 'bench', projectId: 'prj_bench' })
+  const root = path.join(scratch, 'flip')
+  /** @type {number[]} */
+  const windows = []
+  const deploymentDir = async (/** @type {string} */ id, /** @type {string} */ bytes) => {
+    const dir = path.join(root, id)
+    await mkdir(dir, { recursive: true })
+    const images = Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`/images/${i}.png`, { hash: bytes.repeat(64), size: 1 }]))
+    const manifest = { version: 1, buildId: id, createdAt: new Date().toISOString(), algorithm: 'sha256', basePath: '', images, plan: { baseline: null, srcImages: [] } }
+    await writeFile(path.join(dir, '_image-invalidate.json'), serializeManifest(manifest))
+    return dir
+  }
+  for (const [i, delay] of flipAfterMs.entries()) {
+    const before = await deploymentDir(`build_old${i}`, 'a')
+    const after = await deploymentDir(`build_new${i}`, 'b')
+    const site = await startSite({ dir: before })
+    const callsBefore = api.invalidations().length
+    const flip = site.promoteIn(delay, after)
+    const env = { VERCEL_TOKEN: 'bench', VERCEL_PROJECT_ID: 'prj_bench', IMAGE_INVALIDATE_API_URL: api.origin }
+    const report = await apply({ root, plan: path.join(after, '_image-invalidate.json'), siteUrl: site.origin, env })
+    await site.close()
+    const calls = api.invalidations().slice(callsBefore)
+    if (!report.ok || calls.length !== 2) throw new Error(`the flip-window run failed: ${report.error ?? `${calls.length} calls`}`)
+    windows.push(Math.max(...calls.map((call) => call.at)) - flip.at)
+  }
+  await api.close()
+  const window = median(windows)
+  rows.push([
+    'flip window: site flips -> last call accepted',
+    window.toFixed(0),
+    '',
+    `polling from 1 s; flips at ${flipAfterMs.map((ms) => `${ms / 1000} s`).join(', ')}: ${windows.map((ms) => ms.toFixed(0)).join(', ')} ms`,
+    '',
+    smoke ? 'smoke' : check(Math.max(...windows) <= 2_000, `flip window up to ${Math.max(...windows).toFixed(0)} ms > 2 s`),
+  ])
+}
+
 function printTable() {
   const header = ['case', 'median ms', 'MiB/s', 'ratio', 'peak RSS MiB', 'target']
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => String(row[i]).length)))
@@ -354,6 +401,7 @@ rows.push([`${huge.name}: with one ${smoke ? 16 : 300} MiB file`, hugeRun.ms.toF
 
 await unchangedBuildBench(mixed)
 await applyBench(smoke ? 100 : 1000, smoke ? 5 : 50, 4)
+await flipWindowBench(smoke ? [300] : [1_500, 2_300, 3_100, 4_700, 6_900])
 printTable()
 if (misses.length > 0) {
   console.log(`\nMissed targets:\n${misses.map((miss) => `  - ${miss}`).join('\n')}`)

@@ -93,7 +93,7 @@ export interface ApplyOptions {
   concurrency?: number
   /** How long to wait for the deployment to go live, in ms. @default 600000 (10 minutes) */
   timeoutMs?: number
-  /** First pause between two live checks, in ms; it grows by a fifth each time, up to 5 s. @default 1000 */
+  /** First pause between two live checks, in ms; it grows by a fifth each time, up to 2 s. @default 1000 */
   pollIntervalMs?: number
   /**
    * Use `dangerously-delete-by-src-images`: the next request regenerates in the foreground, which can

@@ -12,7 +12,7 @@ export interface WaitOptions {
    * every second between the flip and the invalidation is a second of stale images. Default 1 s.
    */
   intervalMs?: number
-  /** Default 5 s. */
+  /** Longest pause: the longest a flip can go unseen. Default 2 s. */
   maxIntervalMs?: number
   /** Told about each poll that was not yet live. */
   onPoll?: (state: string) => void
@@ -34,7 +34,7 @@ async function pollUntilLive(what: string, check: () => Promise<{ live: boolean;
   const timeout = options.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS
   const deadline = Date.now() + timeout
   let interval = options.intervalMs ?? DEFAULT_POLL_INTERVAL_MS
-  const maxInterval = Math.max(interval, options.maxIntervalMs ?? 5_000)
+  const maxInterval = Math.max(interval, options.maxIntervalMs ?? 2_000)
   let last = 'not checked'
   for (;;) {
     const { live, state } = await check()
