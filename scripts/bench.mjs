@@ -62,19 +62,20 @@ function random(seed) {
 /**
  * @param {string} name
  * @param {number[]} sizes
+ * @param {number} [perFolder] files in each folder
  * @returns {Promise<DataSet>}
  */
-async function makeSet(name, sizes) {
+async function makeSet(name, sizes, perFolder = 100) {
   const bytes = sizes.reduce((sum, size) => sum + size, 0)
-  const id = createHash('sha256').update(JSON.stringify(sizes)).digest('hex').slice(0, 12)
+  const id = createHash('sha256').update(JSON.stringify([sizes, perFolder])).digest('hex').slice(0, 12)
   const dir = path.join(DATA_DIR, `${name}-${id}`)
   const done = path.join(dir, '.complete')
   if (!existsSync(done)) {
     await rm(dir, { recursive: true, force: true })
     const extensions = ['png', 'jpg', 'webp', 'avif']
     for (let i = 0; i < sizes.length; i++) {
-      const folder = path.join(dir, 'images', String(Math.floor(i / 100)).padStart(3, '0'))
-      if (i % 100 === 0) await mkdir(folder, { recursive: true })
+      const folder = path.join(dir, 'images', String(Math.floor(i / perFolder)).padStart(3, '0'))
+      if (i % perFolder === 0) await mkdir(folder, { recursive: true })
       // Large files are written in pieces so that generating them stays within memory too.
       const file = path.join(folder, `image-${i}.${extensions[i % extensions.length]}`)
       const size = sizes[i] ?? 0
@@ -375,6 +376,30 @@ async function flipWindowBench(flipAfterMs) {
   ])
 }
 
+/**
+ * A very large public folder: time and peak memory against parallel openssl, one run each (the set alone
+ * takes minutes to generate the first time, and the page cache is what it is at this size).
+ * @param {DataSet} set
+ */
+async function manyFilesBench(set) {
+  warm(set.dir)
+  const out = path.join(scratch, 'many')
+  await mkdir(out, { recursive: true })
+  const openssl = timeCommand(OPENSSL(set.dir))
+  const plugin = await timeNode(PLUGIN, [set.dir, out])
+  await rm(out, { recursive: true, force: true })
+  if (plugin.files !== set.files) throw new Error(`the plugin hashed ${plugin.files} files, expected ${set.files}`)
+  const ratio = openssl.ms / plugin.ms
+  rows.push([
+    `${set.name}: ${set.files} files in ${set.files / 1000} folders`,
+    plugin.ms.toFixed(0),
+    (set.bytes / MB / (plugin.ms / 1000)).toFixed(0),
+    `${ratio.toFixed(2)}x openssl (${openssl.ms.toFixed(0)} ms)`,
+    plugin.rssMB.toFixed(0),
+    smoke ? 'smoke' : `${check(ratio >= 0.4, `${set.name}: ${ratio.toFixed(2)}x openssl < 0.4x`)} / ${check(plugin.rssMB < 400, `${set.name}: peak RSS ${plugin.rssMB.toFixed(0)} MiB >= 400 MiB`)}`,
+  ])
+}
+
 function printTable() {
   const header = ['case', 'median ms', 'MiB/s', 'ratio', 'peak RSS MiB', 'target']
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => String(row[i]).length)))
@@ -400,6 +425,8 @@ await rm(hugeOut, { recursive: true, force: true })
 rows.push([`${huge.name}: with one ${smoke ? 16 : 300} MiB file`, hugeRun.ms.toFixed(0), (huge.bytes / MB / (hugeRun.ms / 1000)).toFixed(0), '', hugeRun.rssMB.toFixed(0), smoke ? 'smoke' : check(hugeRun.rssMB < 200, `peak RSS ${hugeRun.rssMB.toFixed(0)} MiB >= 200 MiB`)])
 
 await unchangedBuildBench(mixed)
+const many = await makeSet(smoke ? 'smoke-many' : 'many', smallSizes(smoke ? 2_000 : 200_000).map((size) => size >> 3), 1_000)
+await manyFilesBench(many)
 await applyBench(smoke ? 100 : 1000, smoke ? 5 : 50, 4)
 await flipWindowBench(smoke ? [300] : [1_500, 2_300, 3_100, 4_700, 6_900])
 printTable()

@@ -7,7 +7,7 @@ import { createManifest, MANIFEST_FILE_NAME, serializeManifest, type Manifest } 
 import { batchCount, planInvalidation } from './core/plan.js'
 import { isDirectory, walkPublicDir } from './core/scan.js'
 import { loadHashCache, saveHashCache } from './hash-cache.js'
-import { countOf, formatBytes } from './format.js'
+import { countOf, formatBytes, listSome } from './format.js'
 import { loadManifest, type ManifestLoad } from './manifest-source.js'
 import type { ResolvedBuildOptions } from './options.js'
 import { createProgressLine } from './progress.js'
@@ -28,11 +28,22 @@ export interface BuildPlanResult {
   unreadable: HashFailure[]
   /** Manifest files written: one per output directory, then the local plan file. */
   written: string[]
+  /** Linked folders not entered because they lead back to a folder on the way to them. */
+  linkCycles: LinkCycle[]
   /** Bytes read and hashed (files unchanged since the last build are not read). */
   bytesHashed: number
   /** Images whose digest was taken from the last build's cache, unread. */
   reused: number
+  /** Walking and hashing the public folder. */
   durationMs: number
+  /** Fetching the baseline, alongside the hashing; null when none was fetched. */
+  baselineMs: number | null
+}
+
+export interface LinkCycle {
+  key: string
+  /** The real path of the folder the link points to. */
+  target: string
 }
 
 /** Raised in strict mode instead of a warning. */
@@ -103,20 +114,32 @@ export async function computePlan(options: ResolvedBuildOptions, logger: Logger)
   options.warnings.forEach(warn)
   const started = performance.now()
 
-  // The baseline is fetched while the images are hashed.
-  const baselineLoad = options.planning && options.baseline ? loadBaselineManifest(options) : Promise.resolve(null)
+  // The baseline is fetched while the images are hashed, within its own time budget.
+  let baselineMs = 0
+  const baselineLoad = options.planning && options.baseline
+    ? loadBaselineManifest(options).finally(() => {
+        baselineMs = performance.now() - started
+      })
+    : Promise.resolve(null)
   const { publicDir } = options
   let hashed: HashResult
-  if (publicDir && (await isDirectory(publicDir))) hashed = await hashPublicDir(publicDir, options, logger)
+  const linkCycles: LinkCycle[] = []
+  if (publicDir && (await isDirectory(publicDir))) hashed = await hashPublicDir(publicDir, options, logger, (key, target) => linkCycles.push({ key, target }))
   else {
     // Nothing to hash: no worker is started.
     hashed = { digests: new Map(), stamps: new Map(), failures: [], bytes: 0, reused: 0 }
     const where = publicDir ? `no public directory at ${relative(options.root, publicDir)}` : 'the public directory is turned off'
     logger.info(`${LOG_PREFIX} ${where}: the manifest lists no images`)
   }
+  const hashMs = performance.now() - started
+  if (linkCycles.length > 0) {
+    const list = listSome(linkCycles.map(({ key, target }) => `${key} -> ${relative(publicDir!, target) || '.'}`))
+    logger.info(`${LOG_PREFIX} not entered: ${countOf(linkCycles.length, 'linked folder')} leading back to a folder on the way (a cycle): ${list}`)
+  }
   if (hashed.failures.length > 0) {
-    const list = hashed.failures.map((failure) => `${failure.key} (${failure.reason})`).join(', ')
-    warn(`could not read ${hashed.failures.length} image(s), left out of the manifest and invalidated if the live deployment has them: ${list}`)
+    // The reason without the path it repeats (`ENOENT: no such file or directory, open '/…'`): the key names it.
+    const list = listSome(hashed.failures.map((failure) => `${failure.key} (${failure.reason.replace(/, \w+ '[^']*'$/, '')})`))
+    warn(`could not read ${countOf(hashed.failures.length, 'image')}, left out of the manifest and invalidated if the live deployment has them: ${list}`)
   }
 
   const baseline = await baselineLoad
@@ -137,6 +160,7 @@ export async function computePlan(options: ResolvedBuildOptions, logger: Logger)
       baseline: baseline?.kind === 'found' ? baseline.manifest.buildId : null,
       srcImages: diff ? planInvalidation(diff, options.basePath) : [],
       ...(options.dryRun ? { dryRun: true as const } : {}),
+      ...(hashed.failures.length > 0 ? { unreadable: hashed.failures.map((failure) => failure.key) } : {}),
     },
   })
   return {
@@ -144,17 +168,19 @@ export async function computePlan(options: ResolvedBuildOptions, logger: Logger)
     diff,
     baseline,
     unreadable: hashed.failures,
+    linkCycles,
     bytesHashed: hashed.bytes,
     reused: hashed.reused,
-    durationMs: performance.now() - started,
+    durationMs: hashMs,
+    baselineMs: baseline ? baselineMs : null,
   }
 }
 
 /** Hashes the images of the public directory as the walk finds them, with the last build's digests. */
-async function hashPublicDir(publicDir: string, options: ResolvedBuildOptions, logger: Logger): Promise<HashResult> {
+async function hashPublicDir(publicDir: string, options: ResolvedBuildOptions, logger: Logger, onLinkCycle: (key: string, target: string) => void): Promise<HashResult> {
   const cache = options.cacheFile ? await loadHashCache(options.cacheFile, publicDir) : undefined
   // The manifest itself never counts, whatever `include` says: it changes on every build.
-  const files = walkPublicDir(publicDir, { include: options.include, exclude: [...options.exclude, MANIFEST_FILE_NAME] })
+  const files = walkPublicDir(publicDir, { include: options.include, exclude: [...options.exclude, MANIFEST_FILE_NAME], onLinkCycle })
   const progress = createProgressLine()
   const hashed = await hashFiles(files, { cache, onProgress: progress.update }).finally(progress.finish)
   if (options.cacheFile) {
@@ -169,14 +195,15 @@ async function hashPublicDir(publicDir: string, options: ResolvedBuildOptions, l
 function loadBaselineManifest(options: ResolvedBuildOptions): Promise<ManifestLoad> {
   const headers: Record<string, string> = {}
   if (options.protectionBypass) headers['x-vercel-protection-bypass'] = options.protectionBypass
-  return loadManifest(options.baseline!, { headers, fresh: true })
+  return loadManifest(options.baseline!, { headers, fresh: true, timeoutMs: options.baselineTimeoutMs })
 }
 
 /** One line: what was hashed, what it was compared with, what is planned, where it went. */
 export function summarize(result: Omit<BuildPlanResult, 'written'> & { written?: string[] }, options: ResolvedBuildOptions): string {
   const count = Object.keys(result.manifest.images).length
   const unchanged = result.reused > 0 ? `, ${result.reused} unchanged since the last build and not read` : ''
-  const parts = [`${countOf(count, 'image')} (${formatBytes(result.bytesHashed)} read) hashed in ${Math.round(result.durationMs)} ms${unchanged}`]
+  const baselineTime = result.baselineMs === null ? '' : `, baseline fetched in ${Math.round(result.baselineMs)} ms alongside`
+  const parts = [`${countOf(count, 'image')} (${formatBytes(result.bytesHashed)} read) hashed in ${Math.round(result.durationMs)} ms${unchanged}${baselineTime}`]
   const { baseline, diff } = result
   if (!options.planning) parts.push(options.planningReason)
   else if (!baseline) parts.push('no baseline configured (set IMAGE_INVALIDATE_BASELINE or IMAGE_INVALIDATE_SITE_URL): nothing planned')

@@ -125,8 +125,19 @@ async function runPlan(args: string[]): Promise<number> {
   const prefix = { value: basePath?.basePath ?? '', source: basePath?.source ?? 'none found: no --base-path, baseline or Next.js or Vite config' }
   const usable = !result.baseline || result.baseline.kind === 'found' || (result.baseline.kind === 'missing' && !options.baselineGivenBy)
   if (values.json) {
-    const { manifest, diff, baseline, unreadable, bytesHashed, durationMs } = result
-    const document = { srcImages: manifest.plan.srcImages, basePath: prefix, baseline, diff, unreadable, images: Object.keys(manifest.images).length, bytesHashed, durationMs: Math.round(durationMs) }
+    const { manifest, diff, baseline, unreadable, linkCycles, bytesHashed, durationMs, baselineMs } = result
+    const document = {
+      srcImages: manifest.plan.srcImages,
+      basePath: prefix,
+      baseline,
+      diff,
+      unreadable,
+      linkCycles,
+      images: Object.keys(manifest.images).length,
+      bytesHashed,
+      durationMs: Math.round(durationMs),
+      baselineMs: baselineMs === null ? null : Math.round(baselineMs),
+    }
     process.stdout.write(`${JSON.stringify(document, null, 2)}\n`)
   } else {
     process.stdout.write(`basePath ${JSON.stringify(prefix.value)} (${prefix.source})\n`)

@@ -1,5 +1,14 @@
 /** How numbers read in every line this package prints. */
 
+/**
+ * At most `max` items, then how many more: `a, b, c and 38 more`. A warning in a CI log stays readable
+ * however many items there are; the full list goes where it is read by tools (`--json`, the plan).
+ */
+export function listSome(items: readonly string[], max = 5, maxItemLength = 120): string {
+  const shown = items.slice(0, max).map((item) => (item.length > maxItemLength ? `${item.slice(0, maxItemLength - 3)}...` : item))
+  return items.length > max ? `${shown.join(', ')} and ${items.length - max} more` : shown.join(', ')
+}
+
 /** `1 call`, `3 calls`, `1 source image`. */
 export function countOf(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`

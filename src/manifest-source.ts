@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises'
 import { request, type Dispatcher } from 'undici'
 import { ManifestError, parseManifest, type Manifest } from './core/manifest.js'
-import { formatBytes } from './format.js'
+import { formatBytes, formatDuration } from './format.js'
 import { BodyTooLargeError, createHttpClient, describeHttpError, readTextLimited } from './http.js'
 import { isUrl } from './options.js'
 
@@ -23,6 +23,11 @@ export interface LoadManifestOptions {
   headers?: Record<string, string>
   /** Ask caches along the way for a fresh copy, and add a cache-busting query. */
   fresh?: boolean
+  /**
+   * The whole fetch, retries included, ends by then: a site that accepts connections and never answers
+   * must not hold a build for long. Default: none beyond the per-request timeouts.
+   */
+  timeoutMs?: number
   dispatcher?: Dispatcher
 }
 
@@ -51,11 +56,13 @@ async function fetchText(url: string, maxBytes: number, options: LoadManifestOpt
   const target = new URL(url)
   if (options.fresh) target.searchParams.set('_', Date.now().toString(36))
   // A pool of our own is closed when done, so that no idle keep-alive socket holds the build open.
-  const dispatcher = options.dispatcher ?? createHttpClient({ retries: 2 })
+  const dispatcher = options.dispatcher ?? createHttpClient({ retries: 2, timeoutMs: options.timeoutMs && Math.min(options.timeoutMs, 15_000) })
+  const budget = options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs)
   try {
     const response = await request(target, {
       method: 'GET',
       dispatcher,
+      signal: budget,
       headers: {
         accept: 'application/json',
         'user-agent': 'unplugin-image-invalidate',
@@ -80,6 +87,7 @@ async function fetchText(url: string, maxBytes: number, options: LoadManifestOpt
     return await readTextLimited(response.body, maxBytes)
   } catch (error) {
     if (error instanceof BodyTooLargeError) return { kind: 'invalid', source: url, reason: error.message }
+    if (budget?.aborted) return { kind: 'unreachable', source: url, reason: `gave no complete answer within ${formatDuration(options.timeoutMs!)} (the baselineTimeoutMs option)` }
     return { kind: 'unreachable', source: url, reason: describeHttpError(error) }
   } finally {
     if (!options.dispatcher) await dispatcher.close()

@@ -42,6 +42,8 @@ export interface ResolvedBuildOptions {
    * is not found is a mistake (a typo), not a first deploy.
    */
   baselineGivenBy: 'the baseline option' | 'IMAGE_INVALIDATE_BASELINE' | null
+  /** The whole baseline fetch, retries included, ends by then. */
+  baselineTimeoutMs: number
   basePath: string
   buildId: string
   planFile: string
@@ -99,6 +101,7 @@ export function resolveBuildOptions(options: Options, context: BuildContext): Re
     exclude: toList(options.exclude) ?? [],
     baseline,
     baselineGivenBy,
+    baselineTimeoutMs: resolveTimeout(options.baselineTimeoutMs, warnings),
     basePath,
     buildId: options.buildId ?? nonEmpty(env.VERCEL_DEPLOYMENT_ID) ?? `build_${randomUUID()}`,
     planFile,
@@ -108,6 +111,15 @@ export function resolveBuildOptions(options: Options, context: BuildContext): Re
     protectionBypass: nonEmpty(env.VERCEL_AUTOMATION_BYPASS_SECRET),
     warnings,
   }
+}
+
+export const DEFAULT_BASELINE_TIMEOUT_MS = 10_000
+
+function resolveTimeout(value: number | undefined, warnings: string[]): number {
+  if (value === undefined) return DEFAULT_BASELINE_TIMEOUT_MS
+  if (Number.isFinite(value) && value > 0) return value
+  warnings.push(`baselineTimeoutMs ${JSON.stringify(value)} is not a positive number of milliseconds; using ${DEFAULT_BASELINE_TIMEOUT_MS}`)
+  return DEFAULT_BASELINE_TIMEOUT_MS
 }
 
 function resolvePublicDir(root: string, dir: string | false | undefined): string | null {

@@ -38,6 +38,13 @@ export interface Options {
    */
   baseline?: string | false
   /**
+   * How long fetching the baseline may take in all, retries included, in ms. A production site that
+   * accepts connections and never answers then costs the build this long at most, and a warning; it
+   * never fails the build unless `strict` is set.
+   * @default 10000
+   */
+  baselineTimeoutMs?: number
+  /**
    * The production origin, e.g. `https://example.com`. Default: `IMAGE_INVALIDATE_SITE_URL`, else
    * `https://$VERCEL_PROJECT_PRODUCTION_URL` on Vercel.
    */

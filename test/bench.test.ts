@@ -15,6 +15,8 @@ it('npm run bench -- --smoke runs every case and prints the table', async () => 
     /smoke-huge: with one 16 MiB file/,
     /unchanged rebuild +\d+ +201 of 201 unread \(first build \d+ ms\), 0 planned, 1 request/,
     /apply 100 images, 5 ms latency, 4 in flight +\d+ +13 requests/,
+    /smoke-many: 2000 files in 2 folders +\d+ +\d+ +\d\.\d\dx openssl/,
+    /flip window: site flips -> last call accepted +\d+ +polling from 1 s; flips at 0\.3 s: \d+ ms/,
   ]) {
     expect(result.stdout).toMatch(row)
   }

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs'
+import { createServer, type AddressInfo, type Socket } from 'node:net'
 import { rm, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -36,7 +37,7 @@ describe('planBuild', () => {
     const result = await planBuild(resolve(), [path.join(root, 'dist')], log)
     expect(result!.manifest.plan.srcImages).toEqual(['/a.png', '/b.png'])
     expect(Object.keys(result!.manifest.images)).toEqual(['/b.png'])
-    expect(log.lines).toContainEqual(expect.stringMatching(/^warn \[image-invalidate\] could not read 1 image\(s\), left out of the manifest and invalidated if the live deployment has them: \/a\.png \(ENOENT/))
+    expect(log.lines).toContainEqual(expect.stringMatching(/^warn \[image-invalidate\] could not read 1 image, left out of the manifest and invalidated if the live deployment has them: \/a\.png \(ENOENT: no such file or directory\)$/))
   })
 
   it('fails in strict mode instead, and only then', async () => {
@@ -81,6 +82,49 @@ describe('planBuild', () => {
     const second = await planBuild(resolve({ include: '**/*' }), [path.join(root, 'public')], logger())
     expect(Object.keys(second!.manifest.images)).toEqual(['/a.png', '/b.png'])
     expect(second!.manifest.plan.srcImages).toEqual([])
+  })
+})
+
+describe('hostile public folders and a dead production site', () => {
+  it('keeps the warning for 50 unreadable files readable: a few names and a count, all 50 in the plan', async () => {
+    const { root, pub, resolve } = await project()
+    for (let i = 0; i < 50; i++) await symlink(path.join(root, `gone-${i}.png`), pub(`broken-${String(i).padStart(2, '0')}.png`))
+    const log = logger()
+    const result = await planBuild(resolve(), [path.join(root, 'dist')], log)
+    const warning = log.lines.find((line) => line.includes('could not read'))!
+    expect(warning).toMatch(/could not read 50 images, left out of the manifest .*: \/broken-00\.png \(ENOENT: no such file or directory\), .*, \/broken-04\.png \(ENOENT: no such file or directory\) and 45 more$/)
+    expect(warning.length).toBeLessThan(1000)
+    expect(log.lines.every((line) => line.length < 1000)).toBe(true)
+    expect(result!.manifest.plan.unreadable).toHaveLength(50)
+    expect(result!.unreadable).toHaveLength(50)
+  })
+
+  it('gives up on a baseline server that accepts and never answers within the budget, and the build goes on', async () => {
+    const { root } = await project()
+    const sockets = new Set<Socket>()
+    const hung = createServer((socket) => sockets.add(socket))
+    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve))
+    try {
+      const url = `http://127.0.0.1:${(hung.address() as AddressInfo).port}/_image-invalidate.json`
+      const log = logger()
+      const started = Date.now()
+      const result = await planBuild(resolveBuildOptions({ baseline: url, baselineTimeoutMs: 1_000 }, { root, env: {} }), [path.join(root, 'dist')], log)
+      expect(Date.now() - started).toBeLessThan(5_000)
+      expect(result!.manifest.plan).toEqual({ baseline: null, srcImages: [] })
+      expect(log.lines).toContainEqual(expect.stringMatching(/^warn \[image-invalidate\] baseline http:.* gave no complete answer within 1(\.0)? s \(the baselineTimeoutMs option\): nothing planned for this build$/))
+      // The wait is told apart from the hashing.
+      const summary = log.lines.find((line) => line.includes('hashed in'))!
+      expect(summary).toMatch(/hashed in \d+ ms, baseline fetched in \d+ ms alongside/)
+      expect(result!.durationMs).toBeLessThan(result!.baselineMs!)
+      expect(result!.baselineMs).toBeGreaterThanOrEqual(900)
+    } finally {
+      for (const socket of sockets) socket.destroy()
+      await new Promise((resolve) => hung.close(resolve))
+    }
+  })
+
+  it('waits 10 s at most by default', () => {
+    expect(resolveBuildOptions({}, { root: '/project', env: {} }).baselineTimeoutMs).toBe(10_000)
   })
 })
 

@@ -176,6 +176,15 @@ describe('image-invalidate', () => {
     expect(typo.code).toBe(1)
     expect(typo.stderr).toContain(`baseline ${path.join(dir, 'live-typo.json')}, given by the baseline option, was not found`)
   })
+
+  it('plan on a public folder with a link cycle lists each image once and names the cycle', async () => {
+    const dir = await tempDir({ 'public/x.png': 'x', 'public/a/y.png': 'y' })
+    await symlink('..', path.join(dir, 'public/a/loop'))
+    const result = await imageInvalidate(dir, ['plan', '--json'])
+    expect(result.code, result.output).toBe(0)
+    const document = JSON.parse(result.stdout)
+    expect(document).toMatchObject({ images: 2, unreadable: [], linkCycles: [{ key: '/a/loop', target: path.join(dir, 'public') }] })
+  })
 })
 
 /** Makes packages of this repository's node_modules resolvable from `dir`, as if installed there. */

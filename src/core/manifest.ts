@@ -15,6 +15,11 @@ export interface InvalidationPlan {
    * otherwise, so that a manifest of a normal build reads as it always did.
    */
   dryRun?: true
+  /**
+   * Images of the public folder that could not be read: left out of `images`, and planned if the baseline
+   * had them. Absent when every image was read.
+   */
+  unreadable?: string[]
 }
 
 /** The document a deployment serves at `/_image-invalidate.json`: its images, and the plan it carries. */
@@ -67,7 +72,7 @@ export function serializeManifest(manifest: Manifest): string {
     buildId: manifest.buildId,
     createdAt: manifest.createdAt,
     images: sorted,
-    plan: { baseline: plan.baseline, ...(plan.dryRun ? { dryRun: true } : {}), srcImages: plan.srcImages },
+    plan: { baseline: plan.baseline, ...(plan.dryRun ? { dryRun: true } : {}), srcImages: plan.srcImages, ...(plan.unreadable ? { unreadable: plan.unreadable } : {}) },
     version: manifest.version,
   }
   return `${JSON.stringify(ordered, null, 2)}\n`
@@ -140,6 +145,10 @@ export function parseManifest(text: string, limits: ParseLimits = {}): Manifest 
   }
   if (new Set(srcImages).size !== srcImages.length) throw new ManifestError('lists a planned source image twice')
   if (data.plan.dryRun !== undefined && typeof data.plan.dryRun !== 'boolean') throw new ManifestError('has a "plan.dryRun" that is not true or false')
+  const { unreadable } = data.plan
+  if (unreadable !== undefined && (!Array.isArray(unreadable) || unreadable.some((key) => typeof key !== 'string' || keyProblem(key) !== undefined))) {
+    throw new ManifestError('has a "plan.unreadable" that is not a list of image keys')
+  }
 
   return {
     version: MANIFEST_VERSION,
@@ -148,7 +157,12 @@ export function parseManifest(text: string, limits: ParseLimits = {}): Manifest 
     algorithm: 'sha256',
     basePath: data.basePath,
     images,
-    plan: { baseline, ...(data.plan.dryRun === true ? { dryRun: true as const } : {}), srcImages: srcImages as string[] },
+    plan: {
+      baseline,
+      ...(data.plan.dryRun === true ? { dryRun: true as const } : {}),
+      srcImages: srcImages as string[],
+      ...(unreadable ? { unreadable: unreadable as string[] } : {}),
+    },
   }
 }
 

@@ -1,3 +1,4 @@
+import { realpathSync, stat as statCallback, type Stats } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import path from 'node:path'
 import { walk } from '@nodelib/fs.walk'
@@ -13,6 +14,11 @@ export interface ScanOptions {
   include?: string[]
   /** Globs of the files to leave out; matching directories are not walked. */
   exclude?: string[]
+  /**
+   * Told of each linked folder not entered because it leads back to a folder on the way to it (a cycle,
+   * as `public/a/loop -> ..`): its key, and the folder it points to.
+   */
+  onLinkCycle?: (key: string, target: string) => void
 }
 
 export interface ScannedFile {
@@ -28,7 +34,9 @@ export interface ScannedFile {
  * is not a directory.
  *
  * Symbolic links are followed, because bundlers copy what they point to and that is what gets served.
- * The default include matches extensions case-insensitively (`HERO.PNG` is an image too); user globs are
+ * A linked folder is entered once on a path: a link to a folder that is already on the way to it (or that
+ * holds one) is a cycle, which would list the same files under ever longer names until the system says
+ * ELOOP; it is not entered, and `onLinkCycle` is told. The default include matches extensions case-insensitively (`HERO.PNG` is an image too); user globs are
  * matched as written.
  *
  * The walk is @nodelib/fs.walk, the walker inside fast-glob, with picomatch as the only filter: fast-glob's
@@ -43,6 +51,43 @@ export async function* walkPublicDir(dir: string, options: ScanOptions = {}): As
   const found: ScannedFile[] = []
   let ended = false
   let wake: () => void = () => {}
+  // The real path of each folder entered, by its relative path; links are the only way to a cycle, and
+  // the walk stats a link only, so the folders it stats are the linked ones.
+  const realPaths = new Map<string, string>([['', realpathSync(dir)]])
+  const linkedFolders = new Set<string>()
+  const fs = {
+    stat(file: string, callback: (error: NodeJS.ErrnoException | null, stats: Stats) => void) {
+      statCallback(file, (error, stats) => {
+        if (!error && stats.isDirectory()) linkedFolders.add(file)
+        callback(error, stats)
+      })
+    },
+  }
+  const enters = (relative: string): boolean => {
+    const slash = relative.lastIndexOf('/')
+    const parent = slash < 0 ? '' : relative.slice(0, slash)
+    const full = joinSegments(dir, relative)
+    if (!linkedFolders.has(full)) {
+      realPaths.set(relative, realPaths.get(parent) + path.sep + relative.slice(slash + 1))
+      return true
+    }
+    let real: string
+    try {
+      real = realpathSync(full)
+    } catch {
+      return false // gone since the walk stat'ed it
+    }
+    // A cycle: the target is a folder on the way here (the root, and each folder down to the link's), or holds one.
+    for (let end = 0; end >= 0; end = relative.indexOf('/', end + 1)) {
+      const onTheWay = realPaths.get(relative.slice(0, end))!
+      if (onTheWay === real || onTheWay.startsWith(real + path.sep)) {
+        options.onLinkCycle?.(`/${relative}`, real)
+        return false
+      }
+    }
+    realPaths.set(relative, real)
+    return true
+  }
   // The walk's own callback API, with the entry filter as the place where files are taken: faster than
   // its stream (a Readable push per entry), which moreover never closes when iterated with `for await`.
   walk(
@@ -52,6 +97,7 @@ export async function* walkPublicDir(dir: string, options: ScanOptions = {}): As
       basePath: '',
       pathSegmentSeparator: '/',
       followSymbolicLinks: true,
+      fs,
       // A link whose target is missing is kept (as a link), so that it is reported as unreadable rather
       // than silently taken for a removed image.
       throwErrorOnBrokenSymbolicLink: false,
@@ -64,9 +110,8 @@ export async function* walkPublicDir(dir: string, options: ScanOptions = {}): As
         }
         return false
       },
-      deepFilter: ({ path }) => !isExcluded(path),
-      // No error ends the walk (so the callback never gets one): a loop of links or an unreadable folder
-      // must not end the scan.
+      deepFilter: ({ path }) => !isExcluded(path) && enters(path),
+      // No error ends the walk (so the callback never gets one): an unreadable folder must not end the scan.
       errorFilter: () => true,
     },
     () => {
@@ -79,6 +124,11 @@ export async function* walkPublicDir(dir: string, options: ScanOptions = {}): As
     else if (ended) return
     else await new Promise<void>((resolve) => (wake = resolve))
   }
+}
+
+/** The full path the walk gives a relative one (its own join: '/' between, none doubled). */
+function joinSegments(dir: string, relative: string): string {
+  return dir.endsWith('/') ? dir + relative : `${dir}/${relative}`
 }
 
 const IMAGE_EXTENSION_SET: ReadonlySet<string> = new Set(IMAGE_EXTENSIONS)

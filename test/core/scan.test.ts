@@ -72,3 +72,17 @@ describe('walkPublicDir', () => {
     expect(await keys(path.join(dir, 'public'))).toEqual(['/assets/real.png', '/logo.png'])
   })
 })
+
+describe('walkPublicDir and links that lead back', () => {
+  it('enters a linked folder that leads back to a folder on the way once, lists each real file once, and names the cycle', async () => {
+    const dir = await tempDir({ 'x.png': 'x', 'a/y.png': 'y', 'c/z.png': 'z' })
+    await symlink('..', path.join(dir, 'a/loop')) // back to the root
+    await symlink('../c', path.join(dir, 'a/to-c')) // a folder elsewhere: entered, its files served under this name too
+    await symlink('../a', path.join(dir, 'c/to-a')) // a/to-c/to-a leads back to a, on the way
+    const cycles: string[] = []
+    const found = await keys(dir, { onLinkCycle: (key, target) => cycles.push(`${key} -> ${path.relative(dir, target) || '.'}`) })
+    // Each real file under each name a visitor can request without going round a loop.
+    expect(found).toEqual(['/a/to-c/z.png', '/a/y.png', '/c/to-a/y.png', '/c/z.png', '/x.png'])
+    expect(cycles.sort()).toEqual(['/a/loop -> .', '/a/to-c/to-a -> a', '/c/to-a/loop -> .', '/c/to-a/to-c -> c'])
+  })
+})
