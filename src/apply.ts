@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks'
 import { planFlip } from './core/flip.js'
 import { MANIFEST_FILE_NAME, type Manifest } from './core/manifest.js'
 import { batchCount } from './core/plan.js'
-import { countOf, formatDuration } from './format.js'
+import { countOf, formatDuration, redactor } from './format.js'
 import { loadManifest } from './manifest-source.js'
 import { DEFAULT_PLAN_FILE, isUrl, readFlag, resolveSiteUrl, resolveVercelTarget } from './options.js'
 import { loadDeploymentManifest, loadNamedManifest, type ManifestFetch, type PreviousDeployment, type PreviousVia } from './previous.js'
@@ -216,10 +216,4 @@ async function findPrevious(input: {
   } catch (error) {
     return fallBack((error as Error).message)
   }
-}
-
-/** A function that replaces each secret in a text: the token must never reach any output. */
-export function redactor(secrets: ReadonlyArray<string | undefined>): (text: string) => string {
-  const values = secrets.map((secret) => secret?.trim()).filter((secret): secret is string => Boolean(secret && secret.length >= 4))
-  return (text) => values.reduce((result, secret) => result.split(secret).join('[redacted]'), text)
 }

@@ -7,18 +7,11 @@ import { createManifest, MANIFEST_FILE_NAME, serializeManifest, type Manifest } 
 import { batchCount, planInvalidation } from './core/plan.js'
 import { isDirectory, walkPublicDir } from './core/scan.js'
 import { loadHashCache, saveHashCache } from './hash-cache.js'
-import { countOf, formatBytes, listSome } from './format.js'
-import { loadManifest, type ManifestLoad } from './manifest-source.js'
+import { countOf, formatBytes, listSome, LOG_PREFIX, type Logger } from './format.js'
+import type { ManifestLoad } from './manifest-source.js'
 import type { ResolvedBuildOptions } from './options.js'
 import { createProgressLine } from './progress.js'
 
-/** The few logger calls the plugin needs; every bundler's logger (and `console`) has them. */
-export interface Logger {
-  info(message: string): void
-  warn(message: string): void
-}
-
-export const LOG_PREFIX = '[image-invalidate]'
 
 export interface BuildPlanResult {
   manifest: Manifest
@@ -192,7 +185,9 @@ async function hashPublicDir(publicDir: string, options: ResolvedBuildOptions, l
   return hashed
 }
 
-function loadBaselineManifest(options: ResolvedBuildOptions): Promise<ManifestLoad> {
+async function loadBaselineManifest(options: ResolvedBuildOptions): Promise<ManifestLoad> {
+  // The HTTP client is loaded only by a build that fetches a baseline.
+  const { loadManifest } = await import('./manifest-source.js')
   const headers: Record<string, string> = {}
   if (options.protectionBypass) headers['x-vercel-protection-bypass'] = options.protectionBypass
   return loadManifest(options.baseline!, { headers, fresh: true, timeoutMs: options.baselineTimeoutMs })

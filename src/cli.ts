@@ -1,13 +1,11 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
-import { apply, redactor, type ApplyReport } from './apply.js'
-import { computePlan, LOG_PREFIX, summarize, type Logger } from './build-plan.js'
+import type { ApplyReport } from './apply.js'
 import { basePathProblem } from './core/keys.js'
-import { batchCount, planInvalidation } from './core/plan.js'
+import { planInvalidation } from './core/plan.js'
 import { resolveBuildOptions } from './options.js'
-import { readProjectBasePath } from './project-base-path.js'
-import { countOf, formatDuration } from './format.js'
+import { countOf, LOG_PREFIX, redactor, type Logger } from './format.js'
 
 const HELP = {
   main: `image-invalidate: invalidate exactly the changed public images on Vercel's image CDN
@@ -99,6 +97,8 @@ async function runPlan(args: string[]): Promise<number> {
   if (problem) throw new UsageError(`--base-path ${JSON.stringify(given)} ${problem}: write it as Next.js basePath is written, e.g. /docs`)
   const root = process.cwd()
   const logger: Logger = { info: () => {}, warn: (message) => process.stderr.write(`${message}\n`) }
+  // Each command loads what it needs, so that --help and a usage error cost nothing.
+  const [{ computePlan, summarize }, { readProjectBasePath }] = await Promise.all([import('./build-plan.js'), import('./project-base-path.js')])
 
   // The prefix: --base-path, else the baseline's (what is deployed), else the project's config. The
   // project's is read first all the same: the default baseline URL is under it.
@@ -165,14 +165,17 @@ async function runApply(args: string[]): Promise<number> {
   })
   if (values.help) return help('apply')
   if (values.wait && values['no-wait']) throw new UsageError('--wait and --no-wait say opposite things: pass one')
+  const timeoutMs = values.timeout === undefined ? undefined : parseDuration(values.timeout)
+  const concurrency = values.concurrency === undefined ? undefined : parseConcurrency(values.concurrency)
+  const { apply } = await import('./apply.js')
   const report = await apply({
     plan: values.plan,
     from: values.from,
     wait: values['no-wait'] ? false : values.wait,
     deployment: values.deployment,
     siteUrl: values.site,
-    timeoutMs: values.timeout === undefined ? undefined : parseDuration(values.timeout),
-    concurrency: values.concurrency === undefined ? undefined : parseConcurrency(values.concurrency),
+    timeoutMs,
+    concurrency,
     dryRun: values['dry-run'],
     dangerouslyDelete: values['dangerously-delete'],
     projectId: values.project,

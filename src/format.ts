@@ -1,4 +1,13 @@
-/** How numbers read in every line this package prints. */
+/** How every line this package prints reads. */
+
+/** Every line through a bundler's logger starts with it. */
+export const LOG_PREFIX = '[image-invalidate]'
+
+/** The few logger calls the plugin needs; every bundler's logger (and `console`) has them. */
+export interface Logger {
+  info(message: string): void
+  warn(message: string): void
+}
 
 /**
  * At most `max` items, then how many more: `a, b, c and 38 more`. A warning in a CI log stays readable
@@ -30,4 +39,10 @@ export function formatDuration(ms: number): string {
   if (ms < 1000) return `${ms} ms`
   if (ms < 120_000) return `${Math.round(ms / 100) / 10} s`
   return `${Math.round(ms / 6000) / 10} min`
+}
+
+/** A function that replaces each secret in a text: the token must never reach any output. */
+export function redactor(secrets: ReadonlyArray<string | undefined>): (text: string) => string {
+  const values = secrets.map((secret) => secret?.trim()).filter((secret): secret is string => Boolean(secret && secret.length >= 4))
+  return (text) => values.reduce((result, secret) => result.split(secret).join('[redacted]'), text)
 }

@@ -1,17 +1,43 @@
 import path from 'node:path'
 import { createUnplugin, type UnpluginFactory } from 'unplugin'
-import { planBuild, writeManifestTo, LOG_PREFIX, type BuildPlanResult, type Logger } from './build-plan.js'
-import { readFlag, resolveBuildOptions, type BuildContext } from './options.js'
-import type { Options } from './types.js'
+import type { ApplyReport } from './apply.js'
+import type { BuildPlanResult } from './build-plan.js'
+import { LOG_PREFIX, type Logger } from './format.js'
+import type { LoadManifestOptions, ManifestLoad } from './manifest-source.js'
+import { readFlag, resolveBuildOptions, type BuildContext, type ResolvedBuildOptions } from './options.js'
+import type { ApplyOptions, Options } from './types.js'
 
 export type { Options, ApplyOptions } from './types.js'
 export type { Manifest, InvalidationPlan } from './core/manifest.js'
 export { MANIFEST_FILE_NAME, parseManifest, serializeManifest } from './core/manifest.js'
-export { planBuild, type BuildPlanResult, type Logger } from './build-plan.js'
+export type { BuildPlanResult } from './build-plan.js'
+export type { Logger } from './format.js'
 export { resolveBuildOptions, DEFAULT_PLAN_FILE } from './options.js'
-export { loadManifest, type ManifestLoad } from './manifest-source.js'
-export { apply, type ApplyReport } from './apply.js'
+export type { ManifestLoad } from './manifest-source.js'
+export type { ApplyReport } from './apply.js'
 export { createWebhookHandler, verifySignature, type WebhookOptions } from './webhook.js'
+
+// Every config that lists the plugin imports this file, in `vite dev` and `next dev` too, where the plugin
+// does nothing: the hashing, the HTTP client and phase 2 are loaded only when called.
+
+/**
+ * Phase 2, at a production flip: waits until production serves the new deployment, then invalidates what
+ * changed, went or appeared since the one live before. Resolves to the report `image-invalidate apply --json`
+ * prints; never throws for an expected failure.
+ */
+export async function apply(options?: ApplyOptions): Promise<ApplyReport> {
+  return (await import('./apply.js')).apply(options)
+}
+
+/** Phase 1 for resolved options: hash, compare with the baseline, write the manifest into `outputDirs`. */
+export async function planBuild(options: ResolvedBuildOptions, outputDirs: readonly string[], logger: Logger): Promise<BuildPlanResult | undefined> {
+  return (await import('./build-plan.js')).planBuild(options, outputDirs, logger)
+}
+
+/** Loads a manifest from an `http(s)://` URL or a file path. Never throws: every outcome is a `ManifestLoad`. */
+export async function loadManifest(source: string, options?: LoadManifestOptions): Promise<ManifestLoad> {
+  return (await import('./manifest-source.js')).loadManifest(source, options)
+}
 
 const PLUGIN_NAME = 'unplugin-image-invalidate'
 
@@ -34,7 +60,7 @@ function createBuildRun(options: Options) {
         return
       }
       const result = await current
-      if (result) await writeManifestTo(result, outputDirs)
+      if (result) await (await import('./build-plan.js')).writeManifestTo(result, outputDirs)
     },
   }
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import type { NextConfig } from 'next'
-import { LOG_PREFIX, planBuild, type Logger } from './build-plan.js'
+import { LOG_PREFIX, type Logger } from './format.js'
 import { resolveBuildOptions } from './options.js'
 import type { Options } from './types.js'
 
@@ -90,6 +90,8 @@ async function planForNext(config: NextConfig, projectDir: string, options: Opti
   const publicDir = path.join(projectDir, 'public')
   const resolved = resolveBuildOptions(options, { root: projectDir, publicDir, basePath: config.basePath ?? '' })
   // Into public/, as next-sitemap does: `next start`, `output: 'export'` (copied to out/) and Vercel serve it.
+  // Loaded here: `next dev` and every other command load next.config, and with it this file.
+  const { planBuild } = await import('./build-plan.js')
   await planBuild(resolved, [publicDir], logger)
 }
 

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
-import { MANIFEST_FILE_NAME, type Manifest } from './core/manifest.js'
+import { deploymentManifestUrl, type Manifest } from './core/manifest.js'
 import { loadManifest } from './manifest-source.js'
 import { isUrl } from './options.js'
 import type { VercelClient } from './vercel/client.js'
@@ -12,13 +12,6 @@ export type PreviousVia = '--from' | 'the production site before the flip' | 'la
 export interface PreviousDeployment {
   via: PreviousVia
   manifest: Manifest
-}
-
-/** Where a deployment's manifest is: `<deployment URL><basePath>/_image-invalidate.json`. */
-export function deploymentManifestUrl(url: string, basePath: string): string {
-  // A deployment's `url` is a host; a stand-in may give an origin with its scheme, used as it is.
-  const origin = isUrl(url) ? url.replace(/\/+$/, '') : `https://${url}`
-  return `${origin}${basePath}/${MANIFEST_FILE_NAME}`
 }
 
 export interface ManifestFetch {

@@ -1,9 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { apply, type ApplyReport } from './apply.js'
+import type { ApplyReport } from './apply.js'
+import { deploymentManifestUrl } from './core/manifest.js'
 import { resolveVercelTarget, teamOf } from './options.js'
-import { deploymentManifestUrl } from './previous.js'
-import { VercelClient } from './vercel/client.js'
 import type { ApplyOptions } from './types.js'
 
 export interface WebhookOptions extends Omit<ApplyOptions, 'plan' | 'from' | 'wait' | 'deployment' | 'siteUrl'> {
@@ -64,6 +63,9 @@ export function createWebhookHandler(options: WebhookOptions = {}): Handler {
     const configured = options.projectId ?? env.VERCEL_PROJECT_ID
     if (configured && event.projectId && !(await projects.isSame(configured, event.projectId))) return ignore(`project ${event.projectId} is not ${configured}`)
 
+    // Loaded on the first event, and before the redelivery check, which must not be split by an await: a
+    // route that imports the handler does not load the HTTP client.
+    const { apply } = await import('./apply.js')
     let work = seen.get(event.id)
     if (!work) {
       work = apply({
@@ -193,6 +195,7 @@ function createProjectMatcher(options: WebhookOptions, env: Record<string, strin
 async function resolveProjectId(name: string, options: WebhookOptions, env: Record<string, string | undefined>): Promise<string | undefined> {
   const target = resolveVercelTarget({ ...options, projectId: name }, options.root ?? process.cwd(), env)
   if ('problem' in target) return undefined
+  const { VercelClient } = await import('./vercel/client.js')
   const client = new VercelClient(target, { retries: 2, timeoutMs: options.requestTimeoutMs })
   try {
     return (await client.getProject(name)).id || undefined

@@ -33,6 +33,13 @@ export interface Manifest {
   plan: InvalidationPlan
 }
 
+/** Where a deployment serves its manifest: `<deployment URL><basePath>/_image-invalidate.json`. */
+export function deploymentManifestUrl(url: string, basePath: string): string {
+  // A deployment's `url` is a host; a stand-in may give an origin with its scheme, used as it is.
+  const origin = /^https?:\/\//i.test(url) ? url.replace(/\/+$/, '') : `https://${url}`
+  return `${origin}${basePath}/${MANIFEST_FILE_NAME}`
+}
+
 export function createManifest(input: {
   buildId: string
   basePath: string
