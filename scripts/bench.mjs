@@ -417,7 +417,7 @@ async function manyFilesBench(set) {
 async function wholeProcessPlanBench(set) {
   warm(set.dir)
   const plan = `"${process.execPath}" "${path.join(repo, 'dist/cli.js')}" plan --dir "${set.dir}" --json > /dev/null`
-  const [openssl, cli] = await measureInTurns([() => timeCommand(OPENSSL(set.dir)), () => timeCommand(plan)])
+  const [openssl, cli] = /** @type {[Sample, Sample]} */ (await measureInTurns([() => timeCommand(OPENSSL(set.dir)), () => timeCommand(plan)]))
   const ratio = openssl.ms / cli.ms
   rows.push([
     `${set.name}: image-invalidate plan, whole process`,
