@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsdown'
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/vite.ts', 'src/webpack.ts', 'src/rspack.ts', 'src/rollup.ts', 'src/esbuild.ts', 'src/next.ts', 'src/cli.ts'],
+  entry: ['src/index.ts', 'src/vite.ts', 'src/webpack.ts', 'src/rspack.ts', 'src/rollup.ts', 'src/esbuild.ts', 'src/next.ts', 'src/astro.ts', 'src/nuxt.ts', 'src/cli.ts'],
   format: 'esm',
   platform: 'node',
   target: 'node20.19',

@@ -9,6 +9,12 @@ export interface Logger {
   warn(message: string): void
 }
 
+/** For loggers that name the plugin themselves (rollup's plugin context, webpack's infrastructure logger, Astro's). */
+export function withoutPrefix(logger: Logger): Logger {
+  const strip = (message: string) => message.replace(`${LOG_PREFIX} `, '')
+  return { info: (message) => logger.info(strip(message)), warn: (message) => logger.warn(strip(message)) }
+}
+
 /**
  * At most `max` items, then how many more: `a, b, c and 38 more`. A warning in a CI log stays readable
  * however many items there are; the full list goes where it is read by tools (`--json`, the plan).

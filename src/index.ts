@@ -2,7 +2,7 @@ import path from 'node:path'
 import { createUnplugin, type UnpluginFactory } from 'unplugin'
 import type { ApplyReport } from './apply.js'
 import type { BuildPlanResult } from './build-plan.js'
-import { LOG_PREFIX, type Logger } from './format.js'
+import { withoutPrefix, type Logger } from './format.js'
 import type { LoadManifestOptions, ManifestLoad } from './manifest-source.js'
 import { readFlag, resolveBuildOptions, type BuildContext, type ResolvedBuildOptions } from './options.js'
 import type { ApplyOptions, Options } from './types.js'
@@ -124,8 +124,8 @@ export const unpluginFactory: UnpluginFactory<Options | undefined> = (options = 
       // Never in the dev server or preview: only `vite build`.
       apply: 'build',
       configResolved(config) {
-        // Vite resolves `publicDir: false` to ''; `base` '/app/' is the prefix '/app', './' or a URL none.
-        viteContext = { root: config.root, publicDir: config.publicDir || false, basePath: config.base.startsWith('/') ? config.base.replace(/\/+$/, '') : '' }
+        // Vite resolves `publicDir: false` to ''.
+        viteContext = { root: config.root, publicDir: config.publicDir || false, ...urlPrefixOf(config) }
         viteLogger = config.logger
         viteWatching = Boolean(config.build.watch)
       },
@@ -179,10 +179,23 @@ export const unpluginFactory: UnpluginFactory<Options | undefined> = (options = 
   }
 }
 
-/** For loggers that name the plugin themselves (rollup's plugin context, webpack's infrastructure logger). */
-function withoutPrefix(context: Logger): Logger {
-  const strip = (message: string) => message.replace(`${LOG_PREFIX} `, '')
-  return { info: (message) => context.info(strip(message)), warn: (message) => context.warn(strip(message)) }
+/**
+ * The prefix of the URLs a Vite build serves its public files at: SvelteKit's `kit.paths.base` (which it
+ * defines for its own code, while Vite's base is relative), else an absolute Vite `base` ('/app/' is '/app').
+ * A relative base ('./') or a full URL says nothing of the path: the prefix is unknown, and said so.
+ */
+function urlPrefixOf(config: { base: string; define?: Record<string, unknown> }): Pick<BuildContext, 'basePath' | 'basePathUnknown'> {
+  const kitBase = config.define?.__SVELTEKIT_PATHS_BASE__
+  if (typeof kitBase === 'string') {
+    try {
+      const base: unknown = JSON.parse(kitBase)
+      if (typeof base === 'string') return { basePath: base }
+    } catch {
+      // Not SvelteKit's JSON: fall through to Vite's base.
+    }
+  }
+  if (config.base.startsWith('/')) return { basePath: config.base.replace(/\/+$/, '') }
+  return { basePath: '', basePathUnknown: `Vite base ${JSON.stringify(config.base)} is relative or a full URL, so the URL prefix of the images is unknown` }
 }
 
 export const unplugin = /* #__PURE__ */ createUnplugin(unpluginFactory)

@@ -18,6 +18,8 @@ export interface BuildContext {
   /** `false`: the bundler serves no public directory (Vite `publicDir: false`). */
   publicDir?: string | false
   basePath?: string
+  /** Why the bundler's config does not tell the URL prefix (a relative Vite base): a warning unless `basePath` is given. */
+  basePathUnknown?: string
   env?: Env
 }
 
@@ -63,6 +65,9 @@ export function resolveBuildOptions(options: Options, context: BuildContext): Re
   const flag = readFlag(env, 'IMAGE_INVALIDATE', warnings)
   const active = options.enabled !== false && flag !== false
 
+  if (options.basePath === undefined && context.basePathUnknown) {
+    warnings.push(`${context.basePathUnknown}: the images are keyed as if served at the root; set the basePath option (e.g. basePath: '/docs') if they are not`)
+  }
   let basePath = options.basePath ?? context.basePath ?? ''
   const problem = basePathProblem(basePath)
   if (problem) {

@@ -89,6 +89,16 @@ describe('vite build', () => {
     expect(manifest.plan.srcImages).toEqual(['/app/images/my photo.png'])
   })
 
+  it('says once, naming the basePath option, that a relative Vite base leaves the URL prefix unknown', async () => {
+    fixture = await copyFixture('vite-app')
+    const result = await viteBuild(fixture, {}, ['--base=./'])
+    expect(result.code, result.output).toBe(0)
+    const warnings = result.output.split('\n').filter((line) => line.includes('is relative or a full URL'))
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toContain('Vite base "./" is relative or a full URL, so the URL prefix of the images is unknown')
+    expect(warnings[0]).toContain("set the basePath option (e.g. basePath: '/docs')")
+  })
+
   it('does nothing at all with IMAGE_INVALIDATE=0', async () => {
     fixture = await copyFixture('vite-app')
     const result = await viteBuild(fixture, { IMAGE_INVALIDATE: '0', VERCEL_ENV: 'production' })

@@ -1,8 +1,11 @@
-import { cp, mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises'
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { execFileSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { cleanEnv } from './env.js'
+import { lockClosure } from './offline-install.js'
 import { killGroup, spawnTracked, stopChildren } from './processes.js'
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url))
@@ -28,12 +31,24 @@ export async function copyFixture(name: string, links: string[] = ['vite']): Pro
     await mkdir(path.dirname(target), { recursive: true })
     await symlink(path.join(repoRoot, 'node_modules', link), target, 'dir')
   }
+  return fixtureAt(dir)
+}
+
+function fixtureAt(dir: string): Fixture {
   return {
     dir,
     path: (...parts) => path.join(dir, ...parts),
     readJson: async (...parts) => JSON.parse(await readFile(path.join(dir, ...parts), 'utf8')),
     remove: () => removeFixture(dir),
   }
+}
+
+/** This package in `<dir>/node_modules`, as npm installs it: `package.json` and the built `dist/`. */
+async function installThisPackage(dir: string): Promise<void> {
+  const installed = path.join(dir, 'node_modules', 'unplugin-image-invalidate')
+  await mkdir(installed, { recursive: true })
+  await cp(path.join(repoRoot, 'package.json'), path.join(installed, 'package.json'))
+  await cp(path.join(repoRoot, 'dist'), path.join(installed, 'dist'), { recursive: true })
 }
 
 /** Ends what still runs in the fixture (a build of a test that timed out), then removes it. */
@@ -61,16 +76,8 @@ export async function copyFixtureInRepo(name: string): Promise<Fixture> {
   await mkdir(base, { recursive: true })
   const dir = await mkdtemp(path.join(base, `${name}-`))
   await cp(path.join(repoRoot, 'fixtures', name), dir, { recursive: true })
-  const installed = path.join(dir, 'node_modules', 'unplugin-image-invalidate')
-  await mkdir(installed, { recursive: true })
-  await cp(path.join(repoRoot, 'package.json'), path.join(installed, 'package.json'))
-  await cp(path.join(repoRoot, 'dist'), path.join(installed, 'dist'), { recursive: true })
-  return {
-    dir,
-    path: (...parts) => path.join(dir, ...parts),
-    readJson: async (...parts) => JSON.parse(await readFile(path.join(dir, ...parts), 'utf8')),
-    remove: () => removeFixture(dir),
-  }
+  await installThisPackage(dir)
+  return fixtureAt(dir)
 }
 
 /** `next build` in a fixture, through Next.js's own command line, with telemetry off. */
@@ -146,4 +153,60 @@ export async function withServer(
   } finally {
     await stopChildren()
   }
+}
+
+/**
+ * Copies `fixtures/<name>` into a new temporary folder and installs it as a project with its dependencies
+ * would be: this package copied as npm installs it (`package.json` and `dist/`), every other package of
+ * the repository's `node_modules` linked in. For the frameworks, whose builds resolve from the project root.
+ */
+export async function copyFixtureInstalled(name: string): Promise<Fixture> {
+  const dir = await mkdtemp(path.join(tmpdir(), `image-invalidate-${name}-`))
+  await cp(path.join(repoRoot, 'fixtures', name), dir, { recursive: true })
+  const modules = path.join(dir, 'node_modules')
+  await mkdir(modules, { recursive: true })
+  for (const entry of await readdir(path.join(repoRoot, 'node_modules'))) {
+    if (entry === 'unplugin-image-invalidate' || entry === '.cache' || entry === '.package-lock.json') continue
+    await symlink(path.join(repoRoot, 'node_modules', entry), path.join(modules, entry), 'dir')
+  }
+  await installThisPackage(dir)
+  return fixtureAt(dir)
+}
+
+/**
+ * Copies `fixtures/<name>` into a new temporary folder where `packages` and all they need are real files
+ * (hard links to the repository's, as fast as links and on the same disk) in its own `node_modules`, with
+ * this package installed as npm would. For builds that refuse packages outside the project's root:
+ * `vercel build` of Next.js traces from the project's root, where Turbopack must find `next`.
+ */
+export async function copyFixtureWithPackages(name: string, packages: string[]): Promise<Fixture> {
+  const dir = await mkdtemp(path.join(tmpdir(), `image-invalidate-${name}-`))
+  await cp(path.join(repoRoot, 'fixtures', name), dir, { recursive: true })
+  const own = (JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies
+  const closure = await lockClosure(repoRoot, { ...own, ...Object.fromEntries(packages.map((name) => [name, '*'])) })
+  for (const place of Object.keys(closure)) {
+    // Optional packages of other platforms are in the lock, not on disk.
+    if (!existsSync(path.join(repoRoot, place))) continue
+    await mkdir(path.dirname(path.join(dir, place)), { recursive: true })
+    execFileSync('cp', ['-al', path.join(repoRoot, place), path.join(dir, place)])
+  }
+  await installThisPackage(dir)
+  return fixtureAt(dir)
+}
+
+/**
+ * `vercel build` (the `vercel` package pinned in devDependencies) in a fixture, offline, with the project
+ * settings `vercel pull` would have written: its output is `.vercel/output`, as Vercel deploys it.
+ * The install step is a no-op (the fixture is installed already) and the build command is given with
+ * the path of its binary, since the fixture's `node_modules/.bin` is a link.
+ */
+export async function vercelBuild(fixture: Fixture, settings: { framework: string; buildCommand: string; outputDirectory?: string }, env: Record<string, string | undefined> = {}): Promise<RunResult> {
+  await mkdir(fixture.path('.vercel'), { recursive: true })
+  const project = { projectId: 'prj_fixture', orgId: 'team_fixture', settings: { installCommand: 'true', ...settings } }
+  await writeFile(fixture.path('.vercel/project.json'), JSON.stringify(project))
+  return run(process.execPath, [path.join(repoRoot, 'node_modules/vercel/dist/vc.js'), 'build', '--yes'], {
+    cwd: fixture.dir,
+    env: { VERCEL_TELEMETRY_DISABLED: '1', NEXT_TELEMETRY_DISABLED: '1', NO_UPDATE_NOTIFIER: '1', ...env },
+    timeoutMs: 240_000,
+  })
 }

@@ -11,16 +11,11 @@ interface LockEntry {
 }
 
 /**
- * A package-lock.json for a new project that depends on `packages` (name -> version range) and on a local
- * tarball, taken from this repository's own lock: every entry `npm ci` will want is one this repository's
- * `npm ci` already put in the npm cache, so `npm ci --offline` installs it with no network at all.
+ * The entries of this repository's lock that installing `dependencies` needs (their dependencies, optional
+ * ones that are there, and required peers), by their place in the hoisted layout (`node_modules/a`,
+ * `node_modules/a/node_modules/b`).
  */
-export async function writeOfflineLock(
-  projectDir: string,
-  repoRoot: string,
-  tarball: { name: string; version: string; file: string; integrity: string; dependencies: Record<string, string>; bin?: Record<string, string> },
-  packages: Record<string, string>,
-): Promise<void> {
+export async function lockClosure(repoRoot: string, dependencies: Record<string, string>): Promise<Record<string, LockEntry>> {
   const repoLock = JSON.parse(await readFile(path.join(repoRoot, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> }
   const entries: Record<string, LockEntry> = {}
   // Node's resolution over the hoisted layout: the nearest node_modules/<name> up from where it is needed.
@@ -54,7 +49,22 @@ export async function writeOfflineLock(
       visit(key, required, () => true)
     }
   }
-  visit('', { ...tarball.dependencies, ...packages }, () => false)
+  visit('', dependencies, () => false)
+  return entries
+}
+
+/**
+ * A package-lock.json for a new project that depends on `packages` (name -> version range) and on a local
+ * tarball, taken from this repository's own lock: every entry `npm ci` will want is one this repository's
+ * `npm ci` already put in the npm cache, so `npm ci --offline` installs it with no network at all.
+ */
+export async function writeOfflineLock(
+  projectDir: string,
+  repoRoot: string,
+  tarball: { name: string; version: string; file: string; integrity: string; dependencies: Record<string, string>; bin?: Record<string, string> },
+  packages: Record<string, string>,
+): Promise<void> {
+  const entries = await lockClosure(repoRoot, { ...tarball.dependencies, ...packages })
   const lock = {
     name: 'consumer',
     version: '1.0.0',

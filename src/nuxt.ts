@@ -1,0 +1,47 @@
+import path from 'node:path'
+import type { Logger } from './format.js'
+import { resolveBuildOptions } from './options.js'
+import type { Options } from './types.js'
+
+/** The part of Nuxt's instance this module uses. */
+interface NuxtLike {
+  options: {
+    dev: boolean
+    _prepare?: boolean
+    rootDir: string
+    dir: { public: string }
+    app: { baseURL: string }
+    imageInvalidate?: Options
+  }
+  hook(name: 'nitro:build:public-assets', handler: (nitro: { options: { output: { publicDir: string } } }) => Promise<void>): void
+}
+
+const logger: Logger = {
+  info: (message) => console.log(message),
+  warn: (message) => console.warn(message),
+}
+
+/**
+ * The Nuxt module: `modules: ['unplugin-image-invalidate/nuxt']` in `nuxt.config.ts`, with options under
+ * an `imageInvalidate` key (or inline: `['unplugin-image-invalidate/nuxt', { ... }]`).
+ *
+ * Nuxt's client Vite build has no public folder of its own (Nitro serves `public/`), so a Vite plugin
+ * would list no image. This plans once per production build, when Nitro has copied the public assets
+ * (`nitro:build:public-assets`), from `dir.public`, with `app.baseURL` as the prefix, and writes the
+ * manifest into Nitro's public output, which the Vercel preset deploys as `.vercel/output/static`. The
+ * local plan goes under the project's root. Never in `nuxt dev`.
+ */
+export default function imageInvalidateModule(inlineOptions: Options, nuxt: NuxtLike): void {
+  const { options } = nuxt
+  if (options.dev || options._prepare) return
+  const merged: Options = { ...options.imageInvalidate, ...inlineOptions }
+  nuxt.hook('nitro:build:public-assets', async (nitro) => {
+    const basePath = options.app.baseURL.replace(/\/+$/, '')
+    const context = { root: options.rootDir, publicDir: path.resolve(options.rootDir, options.dir.public), basePath }
+    const { planBuild } = await import('./build-plan.js')
+    // Nitro's public output already ends in the base URL (`.vercel/output/static/docs`).
+    await planBuild(resolveBuildOptions(merged, context), [nitro.options.output.publicDir], logger)
+  })
+}
+
+imageInvalidateModule.meta = { name: 'unplugin-image-invalidate', configKey: 'imageInvalidate' }

@@ -1,0 +1,21 @@
+import path from 'node:path'
+import { afterEach, expect, it } from 'vitest'
+import { copyFixtureInstalled, repoRoot, run, type Fixture } from '../helpers/fixture.js'
+import { buildTwiceAndCheck } from '../helpers/framework-scenario.js'
+
+let fixture: Fixture | undefined
+afterEach(async () => {
+  await fixture?.remove()
+  fixture = undefined
+})
+
+const astroBuild = (fixture: Fixture, output: string) => (env: Record<string, string>) =>
+  run(process.execPath, [path.join(repoRoot, 'node_modules/astro/astro.js'), 'build'], { cwd: fixture.dir, env: { ASTRO_TELEMETRY_DISABLED: '1', FIXTURE_ASTRO_OUTPUT: output, ...env } })
+
+// A page with no client script, Astro's default: Astro starts no client Vite build, so only an
+// integration sees the build. @astrojs/vercel serves public files at the root of the deployment.
+it.each(['static', 'server'])('Astro, %s output with @astrojs/vercel: the manifest deployed in .vercel/output/static, the plan exact', async (output) => {
+  fixture = await copyFixtureInstalled('astro-app')
+  const { outputs } = await buildTwiceAndCheck(fixture, { build: astroBuild(fixture, output), served: '.vercel/output/static/_image-invalidate.json', basePath: '' })
+  expect(outputs[1]).toContain('2 source images to invalidate in 1 call')
+})
