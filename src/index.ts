@@ -125,7 +125,7 @@ export const unpluginFactory: UnpluginFactory<Options | undefined> = (options = 
       apply: 'build',
       configResolved(config) {
         // Vite resolves `publicDir: false` to ''.
-        viteContext = { root: config.root, publicDir: config.publicDir || false, ...urlPrefixOf(config) }
+        viteContext = { root: config.root, publicDir: config.publicDir || false, ...urlPrefixOf(config, process.env) }
         viteLogger = config.logger
         viteWatching = Boolean(config.build.watch)
       },
@@ -183,8 +183,11 @@ export const unpluginFactory: UnpluginFactory<Options | undefined> = (options = 
  * The prefix of the URLs a Vite build serves its public files at: SvelteKit's `kit.paths.base` (which it
  * defines for its own code, while Vite's base is relative), else an absolute Vite `base` ('/app/' is '/app').
  * A relative base ('./') or a full URL says nothing of the path: the prefix is unknown, and said so.
+ * React Router on Vercel (`vercel build` and Vercel's builders set VERCEL) is deployed with its client
+ * folder at the root, whatever the base.
  */
-function urlPrefixOf(config: { base: string; define?: Record<string, unknown> }): Pick<BuildContext, 'basePath' | 'basePathUnknown'> {
+function urlPrefixOf(config: { base: string; define?: Record<string, unknown> }, env: NodeJS.ProcessEnv): Pick<BuildContext, 'basePath' | 'basePathUnknown'> {
+  if ('__reactRouterPluginContext' in config && env.VERCEL) return { basePath: '' }
   const kitBase = config.define?.__SVELTEKIT_PATHS_BASE__
   if (typeof kitBase === 'string') {
     try {

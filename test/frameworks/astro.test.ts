@@ -1,7 +1,10 @@
+import { existsSync } from 'node:fs'
+import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterEach, expect, it } from 'vitest'
 import { copyFixtureInstalled, repoRoot, run, type Fixture } from '../helpers/fixture.js'
-import { buildTwiceAndCheck } from '../helpers/framework-scenario.js'
+import type { Manifest } from '../../src/core/manifest.js'
+import { buildTwiceAndCheck, FRAMEWORK_IMAGES } from '../helpers/framework-scenario.js'
 
 let fixture: Fixture | undefined
 afterEach(async () => {
@@ -18,4 +21,16 @@ it.each(['static', 'server'])('Astro, %s output with @astrojs/vercel: the manife
   fixture = await copyFixtureInstalled('astro-app')
   const { outputs } = await buildTwiceAndCheck(fixture, { build: astroBuild(fixture, output), served: '.vercel/output/static/_image-invalidate.json', basePath: '' })
   expect(outputs[1]).toContain('2 source images to invalidate in 1 call')
+})
+
+it('Astro with base /docs and @astrojs/vercel: public files are deployed at the root, and so keyed', async () => {
+  fixture = await copyFixtureInstalled('astro-app')
+  const config = await readFile(fixture.path('astro.config.mjs'), 'utf8')
+  await writeFile(fixture.path('astro.config.mjs'), config.replace('defineConfig({', "defineConfig({ base: '/docs',"))
+  const result = await astroBuild(fixture, 'static')({ IMAGE_INVALIDATE: '1' })
+  expect(result.code, result.output).toBe(0)
+  expect(existsSync(fixture.path('.vercel/output/static/avatar.png'))).toBe(true)
+  const served = await fixture.readJson<Manifest>('.vercel/output/static/_image-invalidate.json')
+  expect(served.basePath).toBe('')
+  expect(Object.keys(served.images)).toEqual(FRAMEWORK_IMAGES)
 })
