@@ -177,6 +177,16 @@ describe('image-invalidate', () => {
     expect(typo.stderr).toContain(`baseline ${path.join(dir, 'live-typo.json')}, given by the baseline option, was not found`)
   })
 
+  it('plan --json lists every unreadable file, where the warning names five and counts the rest', async () => {
+    const dir = await tempDir({ 'public/ok.png': 'ok' })
+    for (let i = 0; i < 50; i++) await symlink(path.join(dir, `gone-${i}.png`), path.join(dir, `public/broken-${i}.png`))
+    const result = await imageInvalidate(dir, ['plan', '--json'])
+    expect(result.code, result.output).toBe(0)
+    expect(JSON.parse(result.stdout).unreadable).toHaveLength(50)
+    expect(result.stderr).toMatch(/could not read 50 images, .* and 45 more\n/)
+    expect(result.stderr.split('\n').every((line) => line.length < 1000)).toBe(true)
+  })
+
   it('plan on a public folder with a link cycle lists each image once and names the cycle', async () => {
     const dir = await tempDir({ 'public/x.png': 'x', 'public/a/y.png': 'y' })
     await symlink('..', path.join(dir, 'public/a/loop'))

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto'
+import { rm } from 'node:fs/promises'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { apply } from '../src/apply.js'
@@ -122,6 +123,21 @@ describe('apply at a flip', () => {
     expect(noWait.code, noWait.output).toBe(0)
     expect(noWait.stderr).toContain('the previous deployment could not be determined')
     expect(sent()).toEqual(['/a.png'])
+  })
+
+  it('--from names P as a manifest file, a deployment or site URL, or a deployment id; one with no manifest falls back, said', async () => {
+    const { a, b, env, world } = await setUp()
+    world.goLive(b)
+    for (const from of [a.file, a.site.origin, `${a.site.origin}/_image-invalidate.json`, 'dpl_A']) {
+      const { report } = await applyWithLog({ plan: b.file, from, wait: false, env })
+      expect(report, from).toMatchObject({ ok: true, previous: { via: '--from', buildId: 'dpl_A' }, planned: ['/logo.png'] })
+    }
+    // A deployment built before this plugin: its URL has no manifest.
+    const old = await world.deploy('dpl_old', {})
+    await rm(path.join(old.dir, '_image-invalidate.json'))
+    const { report, lines } = await applyWithLog({ plan: b.file, from: 'dpl_old', wait: false, env })
+    expect(report).toMatchObject({ ok: true, previous: { via: 'the build-time plan', buildId: 'dpl_X' }, planned: ['/hero.png', '/old.png'] })
+    expect(lines).toContainEqual(expect.stringMatching(/^the previous deployment could not be determined \(--from dpl_old: http:.*\/_image-invalidate\.json has no manifest \(HTTP 404; a deployment built before this plugin, or deleted\)\): using the build-time plan$/))
   })
 
   it('sends nothing for the plan of a dry-run build, and says why', async () => {
