@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { planFlip } from './core/flip.js'
@@ -164,17 +163,15 @@ async function loadNextManifest(
 ): Promise<{ manifest: Manifest; source: string } | { problem: string }> {
   const local = path.join(root, DEFAULT_PLAN_FILE)
   const source = plan === undefined ? local : isUrl(plan) ? plan : path.resolve(root, plan)
-  if (plan === undefined && deploymentId && fetch.client) {
-    const build = existsSync(local) ? await loadManifest(local) : undefined
-    if (build?.kind !== 'found' || build.manifest.buildId !== deploymentId) {
-      try {
-        return { manifest: await loadDeploymentManifest(deploymentId, fetch), source: `deployment ${deploymentId}` }
-      } catch (error) {
-        return { problem: `the manifest of deployment ${deploymentId} could not be read: ${(error as Error).message}` }
-      }
+  const loaded = await loadManifest(source, { headers: fetch.headers, fresh: isUrl(source) })
+  // The local plan is another build's (or there is none): the named deployment serves its own.
+  if (plan === undefined && deploymentId && fetch.client && (loaded.kind !== 'found' || loaded.manifest.buildId !== deploymentId)) {
+    try {
+      return { manifest: await loadDeploymentManifest(deploymentId, fetch), source: `deployment ${deploymentId}` }
+    } catch (error) {
+      return { problem: `the manifest of deployment ${deploymentId} could not be read: ${(error as Error).message}` }
     }
   }
-  const loaded = await loadManifest(source, { headers: fetch.headers, fresh: isUrl(source) })
   if (loaded.kind === 'missing') return { problem: `no plan at ${source} (${loaded.reason}): run a production build first, or pass --plan or --deployment` }
   if (loaded.kind !== 'found') return { problem: `the plan ${source} ${loaded.reason}` }
   return { manifest: loaded.manifest, source }
