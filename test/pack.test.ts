@@ -51,6 +51,12 @@ it('npm pack of a fresh checkout installs into a new project, where the command 
   expect(help.code, help.output).toBe(0)
   expect(help.stdout).toContain('image-invalidate apply [options]')
 
+  // Every entry of the exports map loads in a project that has only vite: the others import their
+  // framework's types only, or nothing of it.
+  const entries = ['', '/vite', '/webpack', '/rspack', '/rollup', '/esbuild', '/next', '/astro', '/nuxt'].map((entry) => `${pkg.name}${entry}`)
+  const imported = await run(process.execPath, ['--input-type=module', '-e', `for (const id of ${JSON.stringify(entries)}) await import(id)`], { cwd: project })
+  expect(imported.code, imported.output).toBe(0)
+
   const build = await npm(['exec', '--offline', '--', 'vite', 'build'], project)
   expect(build.code, build.output).toBe(0)
   expect(build.output).toMatch(/\[image-invalidate\] 7 images/)
