@@ -58,7 +58,9 @@ export function createWebhookHandler(options: WebhookOptions = {}): Handler {
     // deployment.succeeded is not handled: Vercel sends it once checks pass, not when production flips.
     if (event.type !== 'deployment.promoted' && event.type !== 'deployment.rollback') return ignore(`event ${event.type} is not handled`)
     if (event.type === 'deployment.promoted' && event.target && event.target !== 'production') return ignore(`target ${event.target} is not production`)
-    const flip = event.type === 'deployment.rollback' ? { to: event.toDeploymentId, from: event.fromDeploymentId } : { to: event.deploymentId, from: undefined }
+    // A rollback names both ends (`payload.fromDeploymentId`, `payload.toDeploymentId`); `payload.deployment`
+    // is taken for the one it goes to when the second is missing.
+    const flip = event.type === 'deployment.rollback' ? { to: event.toDeploymentId ?? event.deploymentId, from: event.fromDeploymentId } : { to: event.deploymentId, from: undefined }
     if (!flip.to) return reply(400, { ok: false, reason: `the ${event.type} event names no deployment id` })
     const configured = options.projectId ?? env.VERCEL_PROJECT_ID
     if (configured && event.projectId && !(await projects.isSame(configured, event.projectId))) return ignore(`project ${event.projectId} is not ${configured}`)
