@@ -4,7 +4,7 @@ import type { ApplyReport } from './apply.js'
 import type { BuildPlanResult } from './build-plan.js'
 import { withoutPrefix, type Logger } from './format.js'
 import type { LoadManifestOptions, ManifestLoad } from './manifest-source.js'
-import { readFlag, resolveBuildOptions, type BuildContext, type ResolvedBuildOptions } from './options.js'
+import { readFlag, resolveBuildOptions, urlPrefixOfVite, type BuildContext, type ResolvedBuildOptions } from './options.js'
 import type { ApplyOptions, Options } from './types.js'
 
 export type { Options, ApplyOptions } from './types.js'
@@ -125,7 +125,7 @@ export const unpluginFactory: UnpluginFactory<Options | undefined> = (options = 
       apply: 'build',
       configResolved(config) {
         // Vite resolves `publicDir: false` to ''.
-        viteContext = { root: config.root, publicDir: config.publicDir || false, ...urlPrefixOf(config, process.env) }
+        viteContext = { root: config.root, publicDir: config.publicDir || false, ...urlPrefixOfVite(config, process.env) }
         viteLogger = config.logger
         viteWatching = Boolean(config.build.watch)
       },
@@ -177,28 +177,6 @@ export const unpluginFactory: UnpluginFactory<Options | undefined> = (options = 
       },
     },
   }
-}
-
-/**
- * The prefix of the URLs a Vite build serves its public files at: SvelteKit's `kit.paths.base` (which it
- * defines for its own code, while Vite's base is relative), else an absolute Vite `base` ('/app/' is '/app').
- * A relative base ('./') or a full URL says nothing of the path: the prefix is unknown, and said so.
- * React Router on Vercel (`vercel build` and Vercel's builders set VERCEL) is deployed with its client
- * folder at the root, whatever the base.
- */
-function urlPrefixOf(config: { base: string; define?: Record<string, unknown> }, env: NodeJS.ProcessEnv): Pick<BuildContext, 'basePath' | 'basePathUnknown'> {
-  if ('__reactRouterPluginContext' in config && env.VERCEL) return { basePath: '' }
-  const kitBase = config.define?.__SVELTEKIT_PATHS_BASE__
-  if (typeof kitBase === 'string') {
-    try {
-      const base: unknown = JSON.parse(kitBase)
-      if (typeof base === 'string') return { basePath: base }
-    } catch {
-      // Not SvelteKit's JSON: fall through to Vite's base.
-    }
-  }
-  if (config.base.startsWith('/')) return { basePath: config.base.replace(/\/+$/, '') }
-  return { basePath: '', basePathUnknown: `Vite base ${JSON.stringify(config.base)} is relative or a full URL, so the URL prefix of the images is unknown` }
 }
 
 export const unplugin = /* #__PURE__ */ createUnplugin(unpluginFactory)

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { urlPrefixOfVite } from './options.js'
 
 export interface ProjectBasePath {
   basePath: string
@@ -38,9 +39,9 @@ export async function readProjectBasePath(root: string): Promise<ProjectBasePath
       const vite = (await import(pathToFileURL(entry).href)) as typeof import('vite')
       const loaded = await vite.loadConfigFromFile({ command: 'build', mode: 'production' }, path.join(root, viteConfig), root, 'silent')
       const base = loaded?.config.base ?? '/'
-      const source = `${viteConfig} (base ${JSON.stringify(base)})`
-      if (!base.startsWith('/')) return { basePath: '', source, problem: `Vite base ${JSON.stringify(base)} is relative, so the URL prefix of the images is unknown` }
-      return { basePath: base.replace(/\/+$/, ''), source }
+      // The rule the plugin applies to the resolved config, on the config as written.
+      const prefix = urlPrefixOfVite({ ...loaded?.config, base }, process.env)
+      return { basePath: prefix.basePath ?? '', source: `${viteConfig} (base ${JSON.stringify(base)})`, problem: prefix.basePathUnknown }
     }
   }
   return undefined

@@ -164,7 +164,7 @@ describe('image-invalidate', () => {
     await writeFile(path.join(dir, 'vite.config.js'), "export default { base: './' }\n")
     const relative = await imageInvalidate(dir, ['plan'])
     expect(relative.code, relative.output).toBe(0)
-    expect(relative.stderr).toContain('Vite base "./" is relative, so the URL prefix of the images is unknown: pass --base-path')
+    expect(relative.stderr).toContain('Vite base "./" is relative or a full URL, so the URL prefix of the images is unknown: pass --base-path')
   })
 
   it('plan: a --base-path without its leading slash is a usage error; a missing explicit baseline exits 1', async () => {
