@@ -139,7 +139,8 @@ export async function computePlan(options: ResolvedBuildOptions, logger: Logger)
   let diff: ImageDiff | null = null
   if (baseline?.kind === 'found') diff = diffImages(baseline.manifest.images, hashed.digests)
   else if (baseline?.kind === 'invalid' || baseline?.kind === 'unreachable') {
-    warn(`baseline ${baseline.source} ${baseline.reason}: nothing planned for this build`)
+    const budget = baseline.kind === 'unreachable' && baseline.timedOut ? ' (the baselineTimeoutMs option)' : ''
+    warn(`baseline ${baseline.source} ${baseline.reason}${budget}: nothing planned for this build`)
   } else if (baseline?.kind === 'missing' && options.baselineGivenBy) {
     // The default production URL answering 404 is a first deploy; a baseline named by hand is a mistake.
     warn(`baseline ${baseline.source}, given by ${options.baselineGivenBy}, was not found (${baseline.reason}): nothing planned for this build`)

@@ -14,8 +14,8 @@ export type ManifestLoad =
   | { kind: 'missing'; source: string; reason: string }
   /** Something is there but it is not a manifest this package can read. */
   | { kind: 'invalid'; source: string; reason: string }
-  /** It could not be read (network error, 5xx after retries, 401/403, permission denied). */
-  | { kind: 'unreachable'; source: string; reason: string }
+  /** It could not be read (network error, 5xx after retries, 401/403, permission denied, `timeoutMs` ran out). */
+  | { kind: 'unreachable'; source: string; reason: string; timedOut?: true }
 
 export interface LoadManifestOptions {
   maxBytes?: number
@@ -87,7 +87,7 @@ async function fetchText(url: string, maxBytes: number, options: LoadManifestOpt
     return await readTextLimited(response.body, maxBytes)
   } catch (error) {
     if (error instanceof BodyTooLargeError) return { kind: 'invalid', source: url, reason: error.message }
-    if (budget?.aborted) return { kind: 'unreachable', source: url, reason: `gave no complete answer within ${formatDuration(options.timeoutMs!)} (the baselineTimeoutMs option)` }
+    if (budget?.aborted) return { kind: 'unreachable', source: url, reason: `gave no complete answer within ${formatDuration(options.timeoutMs!)}`, timedOut: true }
     return { kind: 'unreachable', source: url, reason: describeHttpError(error) }
   } finally {
     if (!options.dispatcher) await dispatcher.close()
