@@ -10,7 +10,7 @@ import { loadDeploymentManifest, loadNamedManifest, type ManifestFetch, type Pre
 import type { ApplyOptions } from './types.js'
 import { invalidateInBatches, type BatchRecord, type FailedImage } from './vercel/batches.js'
 import { VercelClient } from './vercel/client.js'
-import { readOtherManifest, waitForProduction, waitForSite, type WaitOptions } from './vercel/wait.js'
+import { readOtherManifest, waitForProduction, waitForSite, type SiteWatch, type WaitOptions } from './vercel/wait.js'
 
 export interface ApplyReport {
   /** True when every source image of the flip was invalidated, or there was nothing to do. */
@@ -110,14 +110,14 @@ export async function apply(options: ApplyOptions = {}): Promise<ApplyReport> {
       )
     }
     // What the site serves before the flip is P: the last other deployment it was seen serving.
-    const site = siteManifest ? { manifestUrl: siteManifest, buildId: manifest.buildId, headers } : undefined
+    const site: SiteWatch | undefined = siteManifest ? { manifestUrl: siteManifest, buildId: manifest.buildId, headers } : undefined
     let seenBefore: Manifest | undefined
     if (watch === 'none') seenBefore = site && (await readOtherManifest(site))
     else {
       const started = performance.now()
       const waitOptions: WaitOptions = { timeoutMs: options.timeoutMs, intervalMs: options.pollIntervalMs, onPoll: (state) => log(`waiting: ${state}`) }
       if (watch === 'api') seenBefore = await waitForProduction(client!, deploymentId!, { ...waitOptions, site })
-      else seenBefore = await waitForSite(siteManifest!, manifest.buildId, { ...waitOptions, headers })
+      else seenBefore = await waitForSite(site!, waitOptions)
       report.waited = { on: watch === 'api' ? `production serves deployment ${deploymentId}` : siteManifest!, ms: Math.round(performance.now() - started) }
       log(`live: ${report.waited.on} after ${formatDuration(report.waited.ms)}`)
     }

@@ -58,11 +58,6 @@ export interface Deployment {
   /** A host (`example-abc.vercel.app`), or an origin with its scheme where a stand-in gives one. */
   url: string
   readyState: string
-  /**
-   * True (or a timestamp) once the production domains were pointed at this deployment. It stays true
-   * after another deployment replaced it, so it never says that this one is live now.
-   */
-  aliasAssigned: boolean
   /** Why assigning the domains failed, when it did: the deployment will not go live. */
   aliasError: string | undefined
 }
@@ -110,7 +105,6 @@ export class VercelClient {
       id: String(data.id ?? data.uid ?? ''),
       url: String(data.url ?? ''),
       readyState: String(data.readyState ?? data.status ?? 'UNKNOWN'),
-      aliasAssigned: Boolean(data.aliasAssigned),
       aliasError: describeAliasError(data.aliasError),
     }
   }

@@ -57,11 +57,7 @@ async function pollUntilLive(what: string, check: () => Promise<{ live: boolean;
  * With `site`, the site's manifest is read at each poll too, and the last one of another deployment is
  * returned: the deployment that was live just before the flip, even if others went live during the wait.
  */
-export async function waitForProduction(
-  client: VercelClient,
-  id: string,
-  options: WaitOptions & { site?: { manifestUrl: string; buildId: string; headers?: Record<string, string> } } = {},
-): Promise<Manifest | undefined> {
+export async function waitForProduction(client: VercelClient, id: string, options: WaitOptions & { site?: SiteWatch } = {}): Promise<Manifest | undefined> {
   let before: Manifest | undefined
   await pollUntilLive(`deployment ${id}`, async () => {
     let project: Project
@@ -82,8 +78,16 @@ export async function waitForProduction(
   return before
 }
 
+/** The production site's manifest, and the build the wait is for. */
+export interface SiteWatch {
+  manifestUrl: string
+  buildId: string
+  /** Sent with every request (protection bypass). */
+  headers?: Record<string, string>
+}
+
 /** The manifest at `manifestUrl` when it is not `buildId`'s; undefined otherwise or when it cannot be read. */
-export async function readOtherManifest(site: { manifestUrl: string; buildId: string; headers?: Record<string, string> }): Promise<Manifest | undefined> {
+export async function readOtherManifest(site: SiteWatch): Promise<Manifest | undefined> {
   const load = await loadManifest(site.manifestUrl, { fresh: true, headers: site.headers })
   return load.kind === 'found' && load.manifest.buildId !== site.buildId ? load.manifest : undefined
 }
@@ -94,12 +98,12 @@ export async function readOtherManifest(site: { manifestUrl: string; buildId: st
  * Resolves with the last other manifest it saw the site serve, if any: the deployment that was live
  * just before the flip.
  */
-export async function waitForSite(manifestUrl: string, buildId: string, options: WaitOptions & { headers?: Record<string, string> } = {}): Promise<Manifest | undefined> {
+export async function waitForSite(site: SiteWatch, options: WaitOptions = {}): Promise<Manifest | undefined> {
   let before: Manifest | undefined
-  await pollUntilLive(`the site (${manifestUrl})`, async () => {
-    const load = await loadManifest(manifestUrl, { fresh: true, headers: options.headers })
+  await pollUntilLive(`the site (${site.manifestUrl})`, async () => {
+    const load = await loadManifest(site.manifestUrl, { fresh: true, headers: site.headers })
     if (load.kind !== 'found') return { live: false, state: `${load.kind}: ${load.reason}` }
-    if (load.manifest.buildId === buildId) return { live: true, state: `serving ${buildId}` }
+    if (load.manifest.buildId === site.buildId) return { live: true, state: `serving ${site.buildId}` }
     // The last one seen, should another deployment have gone live while this one was waiting.
     before = load.manifest
     return { live: false, state: `serving ${load.manifest.buildId}` }
