@@ -9,6 +9,12 @@ export interface Logger {
   warn(message: string): void
 }
 
+/** For frameworks that hand the plugin no logger of their own (Next.js, Nuxt): stdout and stderr. */
+export const consoleLogger: Logger = {
+  info: (message) => console.log(message),
+  warn: (message) => console.warn(message),
+}
+
 /** For loggers that name the plugin themselves (rollup's plugin context, webpack's infrastructure logger, Astro's). */
 export function withoutPrefix(logger: Logger): Logger {
   const strip = (message: string) => message.replace(`${LOG_PREFIX} `, '')

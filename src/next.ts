@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import type { NextConfig } from 'next'
-import { LOG_PREFIX, type Logger } from './format.js'
+import { consoleLogger, LOG_PREFIX } from './format.js'
 import { resolveBuildOptions } from './options.js'
 import type { Options } from './types.js'
 
@@ -12,11 +12,6 @@ const PACKAGE_NAME = 'unplugin-image-invalidate'
 
 /** Next.js's `compiler.runAfterProductionCompile` appeared in 15.4.1. */
 const HOOK_SINCE: readonly [number, number, number] = [15, 4, 1]
-
-const logger: Logger = {
-  info: (message) => console.log(message),
-  warn: (message) => console.warn(message),
-}
 
 /**
  * Adds the plugin to a Next.js config (an object or a function), keeping everything in it.
@@ -73,7 +68,7 @@ function addWebpackFallback(config: NextConfig, options: Options): NextConfig {
     webpack(webpackConfig, context) {
       const result = userWebpack ? userWebpack(webpackConfig, context) : webpackConfig
       if (!context.dev && !context.isServer) {
-        logger.info(`${LOG_PREFIX} Next.js before 15.4.1: running as a webpack plugin on the client compiler (Turbopack builds are not covered)`)
+        consoleLogger.info(`${LOG_PREFIX} Next.js before 15.4.1: running as a webpack plugin on the client compiler (Turbopack builds are not covered)`)
         result.plugins ??= []
         result.plugins.push({
           apply(compiler: { hooks: { done: { tapPromise(name: string, fn: () => Promise<void>): void } } }) {
@@ -92,7 +87,7 @@ async function planForNext(config: NextConfig, projectDir: string, options: Opti
   // Into public/, as next-sitemap does: `next start`, `output: 'export'` (copied to out/) and Vercel serve it.
   // Loaded here: `next dev` and every other command load next.config, and with it this file.
   const { planBuild } = await import('./build-plan.js')
-  await planBuild(resolved, [publicDir], logger)
+  await planBuild(resolved, [publicDir], consoleLogger)
 }
 
 export function hasAfterCompileHook(version: string | undefined): boolean {

@@ -1,5 +1,5 @@
 import path from 'node:path'
-import type { Logger } from './format.js'
+import { consoleLogger } from './format.js'
 import { resolveBuildOptions } from './options.js'
 import type { Options } from './types.js'
 
@@ -14,11 +14,6 @@ interface NuxtLike {
     imageInvalidate?: Options
   }
   hook(name: 'nitro:build:public-assets', handler: (nitro: { options: { output: { publicDir: string } } }) => Promise<void>): void
-}
-
-const logger: Logger = {
-  info: (message) => console.log(message),
-  warn: (message) => console.warn(message),
 }
 
 /**
@@ -40,7 +35,7 @@ export default function imageInvalidateModule(inlineOptions: Options, nuxt: Nuxt
     const context = { root: options.rootDir, publicDir: path.resolve(options.rootDir, options.dir.public), basePath }
     const { planBuild } = await import('./build-plan.js')
     // Nitro's public output already ends in the base URL (`.vercel/output/static/docs`).
-    await planBuild(resolveBuildOptions(merged, context), [nitro.options.output.publicDir], logger)
+    await planBuild(resolveBuildOptions(merged, context), [nitro.options.output.publicDir], consoleLogger)
   })
 }
 

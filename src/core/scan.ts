@@ -36,7 +36,8 @@ export interface ScannedFile {
  * Symbolic links are followed, because bundlers copy what they point to and that is what gets served.
  * A linked folder is entered once on a path: a link to a folder that is already on the way to it (or that
  * holds one) is a cycle, which would list the same files under ever longer names until the system says
- * ELOOP; it is not entered, and `onLinkCycle` is told. The default include matches extensions case-insensitively (`HERO.PNG` is an image too); user globs are
+ * ELOOP; it is not entered, and `onLinkCycle` is told.
+ * The default include matches extensions case-insensitively (`HERO.PNG` is an image too); user globs are
  * matched as written.
  *
  * The walk is @nodelib/fs.walk, the walker inside fast-glob, with picomatch as the only filter: fast-glob's
