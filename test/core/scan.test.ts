@@ -27,6 +27,16 @@ describe('walkPublicDir', () => {
     expect(await keys(dir)).toEqual(['/hero.png', '/images/café/crème.webp', '/images/deep/er/x.avif', '/images/my photo.jpg'])
   })
 
+  it('yields files in key order, a folder sorting as its name and a slash', async () => {
+    // "." (2E) sorts before "/" (2F) and "0" (30) after: /a.png, /a/b.png, /a0.png; upper case before lower.
+    const names = ['a0.png', 'a/b.png', 'a.png', 'a-b.png', 'B.png', 'a/c/d.png', 'a/c.png', 'é.png', 'z/y/x.png', 'z.png']
+    const dir = await tempDir(Object.fromEntries(names.map((name) => [name, name])))
+    const inOrder: string[] = []
+    for await (const batch of walkPublicDir(dir)) inOrder.push(...batch.map((file) => file.key))
+    expect(inOrder).toEqual(names.map((name) => `/${name}`).sort(compareKeys))
+    expect(inOrder).toEqual(['/B.png', '/a-b.png', '/a.png', '/a/b.png', '/a/c.png', '/a/c/d.png', '/a0.png', '/z.png', '/z/y/x.png', '/é.png'])
+  })
+
   it('matches every default extension case-insensitively', async () => {
     const names = ['a.png', 'b.JPG', 'c.jpeg', 'd.WebP', 'e.avif', 'f.gif', 'g.svg', 'h.ico', 'i.bmp', 'j.tif', 'k.TIFF', 'l.heic', 'm.pngx']
     const dir = await tempDir(Object.fromEntries(names.map((name) => [name, name])))
