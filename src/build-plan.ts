@@ -5,7 +5,7 @@ import { diffImages, type ImageDiff } from './core/diff.js'
 import { hashFiles, type HashFailure, type HashResult } from './core/hash.js'
 import { createManifest, MANIFEST_FILE_NAME, serializeManifest, type Manifest } from './core/manifest.js'
 import { batchCount, planInvalidation } from './core/plan.js'
-import { isDirectory, walkPublicDir } from './core/scan.js'
+import { isDirectory, walkPublicDir, type ScanOptions } from './core/scan.js'
 import { loadHashCache, saveHashCache } from './hash-cache.js'
 import { countOf, formatBytes, listSome, LOG_PREFIX, type Logger } from './format.js'
 import type { ManifestLoad } from './manifest-source.js'
@@ -19,6 +19,8 @@ export interface BuildPlanResult {
   diff: ImageDiff | null
   baseline: ManifestLoad | null
   unreadable: HashFailure[]
+  /** Folders of the public directory that could not be listed (key '' for the folder itself), and why. */
+  unreadableFolders: HashFailure[]
   /** Manifest files written: one per output directory, then the local plan file. */
   written: string[]
   /** Linked folders not entered because they lead back to a folder on the way to them. */
@@ -38,6 +40,8 @@ export interface LinkCycle {
   /** The real path of the folder the link points to. */
   target: string
 }
+
+type WalkReports = Required<Pick<ScanOptions, 'onLinkCycle' | 'onUnreadableFolder'>>
 
 /** Raised in strict mode instead of a warning. */
 export class StrictModeError extends Error {
@@ -117,7 +121,12 @@ export async function computePlan(options: ResolvedBuildOptions, logger: Logger)
   const { publicDir } = options
   let hashed: HashResult
   const linkCycles: LinkCycle[] = []
-  if (publicDir && (await isDirectory(publicDir))) hashed = await hashPublicDir(publicDir, options, logger, (key, target) => linkCycles.push({ key, target }))
+  const unreadableFolders: HashFailure[] = []
+  const reports: WalkReports = {
+    onLinkCycle: (key, target) => linkCycles.push({ key, target }),
+    onUnreadableFolder: (key, reason) => unreadableFolders.push({ key, reason }),
+  }
+  if (publicDir && (await isDirectory(publicDir))) hashed = await hashPublicDir(publicDir, options, logger, reports)
   else {
     // Nothing to hash: no worker is started.
     hashed = { digests: new Map(), stamps: new Map(), failures: [], bytes: 0, reused: 0 }
@@ -129,9 +138,12 @@ export async function computePlan(options: ResolvedBuildOptions, logger: Logger)
     const list = listSome(linkCycles.map(({ key, target }) => `${key} -> ${relative(publicDir!, target) || '.'}`))
     logger.info(`${LOG_PREFIX} not entered: ${countOf(linkCycles.length, 'linked folder')} leading back to a folder on the way (a cycle): ${list}`)
   }
+  if (unreadableFolders.length > 0) {
+    const list = listSome(unreadableFolders.map(({ key, reason }) => `${key || 'the public directory itself'} (${withoutPath(reason)})`))
+    warn(`could not list ${countOf(unreadableFolders.length, 'folder')}, whose images are left out of the manifest and invalidated if the live deployment has them: ${list}`)
+  }
   if (hashed.failures.length > 0) {
-    // The reason without the path it repeats (`ENOENT: no such file or directory, open '/…'`): the key names it.
-    const list = listSome(hashed.failures.map((failure) => `${failure.key} (${failure.reason.replace(/, \w+ '[^']*'$/, '')})`))
+    const list = listSome(hashed.failures.map((failure) => `${failure.key} (${withoutPath(failure.reason)})`))
     warn(`could not read ${countOf(hashed.failures.length, 'image')}, left out of the manifest and invalidated if the live deployment has them: ${list}`)
   }
 
@@ -162,6 +174,7 @@ export async function computePlan(options: ResolvedBuildOptions, logger: Logger)
     diff,
     baseline,
     unreadable: hashed.failures,
+    unreadableFolders,
     linkCycles,
     bytesHashed: hashed.bytes,
     reused: hashed.reused,
@@ -171,10 +184,10 @@ export async function computePlan(options: ResolvedBuildOptions, logger: Logger)
 }
 
 /** Hashes the images of the public directory as the walk finds them, with the last build's digests. */
-async function hashPublicDir(publicDir: string, options: ResolvedBuildOptions, logger: Logger, onLinkCycle: (key: string, target: string) => void): Promise<HashResult> {
+async function hashPublicDir(publicDir: string, options: ResolvedBuildOptions, logger: Logger, reports: WalkReports): Promise<HashResult> {
   const cache = options.cacheFile ? await loadHashCache(options.cacheFile, publicDir) : undefined
   // The manifest itself never counts, whatever `include` says: it changes on every build.
-  const files = walkPublicDir(publicDir, { include: options.include, exclude: [...options.exclude, MANIFEST_FILE_NAME], onLinkCycle })
+  const files = walkPublicDir(publicDir, { include: options.include, exclude: [...options.exclude, MANIFEST_FILE_NAME], ...reports })
   const progress = createProgressLine()
   const hashed = await hashFiles(files, { cache, onProgress: progress.update }).finally(progress.finish)
   if (options.cacheFile) {
@@ -215,6 +228,11 @@ export function summarize(result: Omit<BuildPlanResult, 'written'> & { written?:
   } else parts.push('baseline unusable: nothing planned')
   if (result.written?.length) parts.push(`manifest ${relative(options.root, result.written[0]!)}`)
   return `${LOG_PREFIX} ${parts.join('; ')}`
+}
+
+/** A system error's reason without the path it ends with (`ENOENT: no such file or directory, open '/…'`): the key names it. */
+function withoutPath(reason: string): string {
+  return reason.replace(/, \w+ '[^']*'$/, '')
 }
 
 function relative(root: string, file: string): string {

@@ -125,13 +125,14 @@ async function runPlan(args: string[]): Promise<number> {
   const prefix = { value: basePath?.basePath ?? '', source: basePath?.source ?? 'none found: no --base-path, baseline or Next.js or Vite config' }
   const usable = !result.baseline || result.baseline.kind === 'found' || (result.baseline.kind === 'missing' && !options.baselineGivenBy)
   if (values.json) {
-    const { manifest, diff, baseline, unreadable, linkCycles, bytesHashed, durationMs, baselineMs } = result
+    const { manifest, diff, baseline, unreadable, unreadableFolders, linkCycles, bytesHashed, durationMs, baselineMs } = result
     const document = {
       srcImages: manifest.plan.srcImages,
       basePath: prefix,
       baseline,
       diff,
       unreadable,
+      unreadableFolders,
       linkCycles,
       images: Object.keys(manifest.images).length,
       bytesHashed,

@@ -1,4 +1,4 @@
-import { mkdir, symlink, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { hashFiles } from '../src/core/hash.js'
@@ -185,6 +185,23 @@ describe('image-invalidate', () => {
     expect(JSON.parse(result.stdout).unreadable).toHaveLength(50)
     expect(result.stderr).toMatch(/could not read 50 images, .* and 45 more\n/)
     expect(result.stderr.split('\n').every((line) => line.length < 1000)).toBe(true)
+  })
+
+  it('plan names a folder it cannot list, whose images are left out, and goes on', async () => {
+    const dir = await tempDir({ 'public/ok.png': 'ok', 'public/private/secret.png': 's' })
+    const locked = path.join(dir, 'public/private')
+    await chmod(locked, 0o000)
+    try {
+      // Root lists any folder: as root, the CLI runs as nobody, who needs a way into the fixture.
+      const asRoot = process.getuid?.() === 0
+      if (asRoot) for (const folder of [path.dirname(dir), dir, path.join(dir, 'public')]) await chmod(folder, 0o755)
+      const result = await run(process.execPath, [cli, 'plan', '--json'], { cwd: dir, ...(asRoot ? { uid: 65534, gid: 65534 } : {}) })
+      expect(result.code, result.output).toBe(0)
+      expect(JSON.parse(result.stdout)).toMatchObject({ images: 1, unreadableFolders: [{ key: '/private', reason: expect.stringMatching(/^EACCES/) }] })
+      expect(result.stderr).toMatch(/could not list 1 folder, whose images are left out of the manifest and invalidated if the live deployment has them: \/private \(EACCES: permission denied\)\n/)
+    } finally {
+      await chmod(locked, 0o755)
+    }
   })
 
   it('plan on a public folder with a link cycle lists each image once and names the cycle', async () => {

@@ -90,9 +90,13 @@ export function nextBuild(fixture: Fixture, env: Record<string, string | undefin
 }
 
 /** Runs a command to its end with a clean environment plus `env`; never rejects on a non-zero exit. */
-export function run(command: string, args: string[], options: { cwd: string; env?: Record<string, string | undefined>; timeoutMs?: number }): Promise<RunResult> {
+export function run(
+  command: string,
+  args: string[],
+  options: { cwd: string; env?: Record<string, string | undefined>; timeoutMs?: number; uid?: number; gid?: number },
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawnTracked(command, args, { cwd: options.cwd, env: cleanEnv(options.env) })
+    const child = spawnTracked(command, args, { cwd: options.cwd, env: cleanEnv(options.env), uid: options.uid, gid: options.gid })
     child.stdin.end()
     let stdout = ''
     let stderr = ''
