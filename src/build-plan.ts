@@ -129,7 +129,7 @@ export async function computePlan(options: ResolvedBuildOptions, logger: Logger)
   if (publicDir && (await isDirectory(publicDir))) hashed = await hashPublicDir(publicDir, options, logger, reports)
   else {
     // Nothing to hash: no worker is started.
-    hashed = { digests: new Map(), stamps: new Map(), failures: [], bytes: 0, reused: 0 }
+    hashed = { digests: {}, stamps: new Map(), failures: [], bytes: 0, reused: 0 }
     const where = publicDir ? `no public directory at ${relative(options.root, publicDir)}` : 'the public directory is turned off'
     logger.info(`${LOG_PREFIX} ${where}: the manifest lists no images`)
   }
@@ -161,7 +161,7 @@ export async function computePlan(options: ResolvedBuildOptions, logger: Logger)
   const manifest = createManifest({
     buildId: options.buildId,
     basePath: options.basePath,
-    digests: hashed.digests,
+    images: hashed.digests,
     plan: {
       baseline: baseline?.kind === 'found' ? baseline.manifest.buildId : null,
       srcImages: diff ? planInvalidation(diff, options.basePath) : [],

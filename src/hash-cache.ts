@@ -56,7 +56,7 @@ export async function saveHashCache(file: string, publicDir: string, hashed: Pic
   const stamps = new Float64Array(hashed.stamps.size * 4)
   const digests = Buffer.alloc(hashed.stamps.size * 32)
   for (const [key, stamp] of hashed.stamps) {
-    const digest = hashed.digests.get(key)
+    const digest = hashed.digests[key]
     if (!digest || Math.max(stamp.mtimeMs, stamp.ctimeMs) > now - RACY_WINDOW_MS) continue
     const i = keys.push(key) - 1
     stamps.set([stamp.size, stamp.mtimeMs, stamp.ctimeMs, stamp.ino], i * 4)

@@ -21,7 +21,7 @@ async function project() {
   const root = await tempDir({ 'public/a.png': 'a', 'public/b.png': 'b' })
   const pub = (name: string) => path.join(root, 'public', name)
   const { digests } = await hashFiles(['a.png', 'b.png'].map((name) => ({ key: `/${name}`, absolutePath: pub(name) })))
-  await writeFile(path.join(root, 'live.json'), serializeManifest(createManifest({ buildId: 'dpl_live', basePath: '', digests, plan: { baseline: null, srcImages: [] } })))
+  await writeFile(path.join(root, 'live.json'), serializeManifest(createManifest({ buildId: 'dpl_live', basePath: '', images: digests, plan: { baseline: null, srcImages: [] } })))
   const resolve = (options: Options = {}) => resolveBuildOptions({ baseline: 'live.json', ...options }, { root, env: {} })
   return { root, pub, resolve }
 }

@@ -132,7 +132,7 @@ describe('image-invalidate', () => {
     expect(JSON.parse(first.stdout)).toMatchObject({ srcImages: [], images: 3, baseline: null })
     // A baseline made by the package's own core, then an image changes.
     const { digests } = await hashFiles(['a', 'b', 'c'].map((name) => ({ key: `/${name}.png`, absolutePath: path.join(dir, 'public', `${name}.png`) })))
-    await writeFile(path.join(dir, 'live.json'), serializeManifest(createManifest({ buildId: 'dpl_live', basePath: '', digests, plan: { baseline: null, srcImages: [] } })))
+    await writeFile(path.join(dir, 'live.json'), serializeManifest(createManifest({ buildId: 'dpl_live', basePath: '', images: digests, plan: { baseline: null, srcImages: [] } })))
     await writeFile(path.join(dir, 'public/b.png'), 'B')
     const second = await imageInvalidate(dir, ['plan', '--baseline', 'live.json', '--base-path', '/docs'])
     expect(second.code, second.output).toBe(0)
@@ -143,7 +143,7 @@ describe('image-invalidate', () => {
     const dir = await tempDir({ 'public/a.png': 'a', 'public/b.png': 'b', 'next.config.mjs': "export default { basePath: '/docs' }\n" })
     await symlinkDeps(dir, ['next'])
     const { digests } = await hashFiles(['a', 'b'].map((name) => ({ key: `/${name}.png`, absolutePath: path.join(dir, 'public', `${name}.png`) })))
-    const live = (basePath: string) => serializeManifest(createManifest({ buildId: 'dpl_live', basePath, digests, plan: { baseline: null, srcImages: [] } }))
+    const live = (basePath: string) => serializeManifest(createManifest({ buildId: 'dpl_live', basePath, images: digests, plan: { baseline: null, srcImages: [] } }))
     await writeFile(path.join(dir, 'live.json'), live('/site'))
     await writeFile(path.join(dir, 'public/b.png'), 'B')
 

@@ -21,8 +21,8 @@ describe('hashFiles with a cache', () => {
       ['/b.png', { ...stampB, ctimeMs: stampB.ctimeMs - 1, hash: FAKE }],
     ])
     const second = await hashFiles(files(dir, ['a.png', 'b.png']), { cache })
-    expect(second.digests.get('/a.png')).toEqual({ hash: FAKE, size: 1 })
-    expect(second.digests.get('/b.png')).toEqual(first.digests.get('/b.png'))
+    expect(second.digests['/a.png']).toEqual({ hash: FAKE, size: 1 })
+    expect(second.digests['/b.png']).toEqual(first.digests['/b.png'])
     expect(second.reused).toBe(1)
     expect(second.bytes).toBe(1)
   })
@@ -39,7 +39,7 @@ describe('the hash cache file', () => {
     await saveHashCache(cacheFile, dir, hashed, Date.now() + 10_000)
     const cache = await loadHashCache(cacheFile, dir)
     expect([...cache.keys()].sort()).toEqual(['/a.png', '/b.png'])
-    expect(cache.get('/a.png')).toEqual({ ...hashed.stamps.get('/a.png'), hash: hashed.digests.get('/a.png')!.hash })
+    expect(cache.get('/a.png')).toEqual({ ...hashed.stamps.get('/a.png'), hash: hashed.digests['/a.png']!.hash })
   })
 
   it('sees an edit that keeps the size and puts the old mtime back: the change time moved', async () => {
@@ -55,7 +55,7 @@ describe('the hash cache file', () => {
     await utimes(file, new Date(mtimeMs), new Date(mtimeMs))
     const after = await hashFiles(list, { cache: await loadHashCache(cacheFile, dir) })
     expect(after.reused).toBe(0)
-    expect(after.digests.get('/a.png')!.hash).not.toBe(before.digests.get('/a.png')!.hash)
+    expect(after.digests['/a.png']!.hash).not.toBe(before.digests['/a.png']!.hash)
   })
 
   it('ignores a cache that is missing, corrupt, of another folder or version, or inconsistent', async () => {

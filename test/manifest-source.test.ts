@@ -9,7 +9,7 @@ import { tempDir } from './helpers/tmp.js'
 const manifest = createManifest({
   buildId: 'dpl_live',
   basePath: '',
-  digests: new Map([['/a.png', { hash: 'a'.repeat(64), size: 1 }]]),
+  images: { '/a.png': { hash: 'a'.repeat(64), size: 1 } },
   plan: { baseline: null, srcImages: [] },
 })
 

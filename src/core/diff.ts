@@ -11,29 +11,24 @@ export interface ImageDiff {
   unchanged: number
 }
 
-type Images = Readonly<Record<string, FileDigest>> | ReadonlyMap<string, FileDigest>
+/** By key. Keys start with "/", so none is a property that every object has. */
+type Images = Readonly<Record<string, FileDigest>>
 
 /**
  * Compares two sets of images by content hash alone, so a file that was only touched (new mtime, same
  * bytes) is unchanged, and a rename is one removal plus one addition.
  */
 export function diffImages(baseline: Images, current: Images): ImageDiff {
-  const before = toMap(baseline)
-  const after = toMap(current)
   const diff: ImageDiff = { changed: [], removed: [], added: [], unchanged: 0 }
-  for (const [key, old] of before) {
-    const now = after.get(key)
+  for (const key of Object.keys(baseline)) {
+    const now = current[key]
     if (!now) diff.removed.push(key)
-    else if (now.hash !== old.hash) diff.changed.push(key)
+    else if (now.hash !== baseline[key]!.hash) diff.changed.push(key)
     else diff.unchanged++
   }
-  for (const key of after.keys()) if (!before.has(key)) diff.added.push(key)
+  for (const key of Object.keys(current)) if (!baseline[key]) diff.added.push(key)
   diff.changed.sort(compareKeys)
   diff.removed.sort(compareKeys)
   diff.added.sort(compareKeys)
   return diff
-}
-
-function toMap(images: Images): ReadonlyMap<string, FileDigest> {
-  return images instanceof Map ? images : new Map(Object.entries(images))
 }

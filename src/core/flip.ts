@@ -29,8 +29,9 @@ export function planFlip(previous: Pick<Manifest, 'basePath' | 'images'>, next: 
   return { diff, srcImages }
 }
 
-function bySourceImage(manifest: Pick<Manifest, 'basePath' | 'images'>): Map<string, FileDigest> {
-  const images = new Map<string, FileDigest>()
-  for (const [key, digest] of Object.entries(manifest.images)) images.set(manifest.basePath + key, digest)
+function bySourceImage(manifest: Pick<Manifest, 'basePath' | 'images'>): Record<string, FileDigest> {
+  if (manifest.basePath === '') return manifest.images
+  const images: Record<string, FileDigest> = {}
+  for (const [key, digest] of Object.entries(manifest.images)) images[manifest.basePath + key] = digest
   return images
 }

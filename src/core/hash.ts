@@ -34,7 +34,11 @@ export interface CachedDigest extends FileStamp {
 }
 
 export interface HashResult {
-  digests: Map<string, FileDigest>
+  /**
+   * By key, in the order the files came in: for the files of `walkPublicDir`, key order, which is the
+   * order a manifest lists its images in, so that it takes this record as it is.
+   */
+  digests: Record<string, FileDigest>
   /**
    * The stamp of each file in `digests`, to cache its digest for the next build. Kept only when a `cache`
    * was given (an empty one for a first build): otherwise nobody needs them.
@@ -80,8 +84,9 @@ const RESULT_FIELDS = 5
 /*
  * The worker script. Files are published in chunks, each with shared memory for its results and a shared
  * claim counter; every worker gets every chunk and claims a few files at a time with one atomic add, so
- * the cores share the work with no message per file or batch, and a few large files at the end go one to
- * each free core. A worker answers 'done' with the reasons of the files it could not read.
+ * the cores share the work with no message per file, and a few large files at the end go one to each free
+ * core. The worker that finishes a chunk posts its id, so that its digests are collected while the rest
+ * are hashed; a worker answers 'done' with the reasons of the files it could not read.
  *
  * For a file with a cached digest it stats the file first: when the stamp matches, the cached digest
  * stands and the file is not opened. Otherwise it reads the file with synchronous calls into one reused
@@ -156,6 +161,7 @@ parentPort.on('message', (message) => {
     cached: message.cached && { stamps: new Float64Array(message.cached.stamps), digests: Buffer.from(message.cached.digests) },
   }
   const claimed = new Int32Array(message.claimed)
+  const finished = new Int32Array(message.finished)
   for (;;) {
     const left = paths.length - Atomics.load(claimed, 0)
     const want = Math.max(1, Math.min(${MAX_CLAIM}, Math.floor(left / (2 * threads))))
@@ -163,6 +169,8 @@ parentPort.on('message', (message) => {
     if (start >= paths.length) return
     const end = Math.min(paths.length, start + want)
     for (let i = start; i < end; i++) hashFile(paths[i], i, chunk)
+    // The thread that hashes a chunk's last file says so (its results are in shared memory before the add).
+    if (Atomics.add(finished, 0, end - start) + end - start === paths.length) parentPort.postMessage(chunk.id)
   }
 })
 `
@@ -176,6 +184,7 @@ interface Chunk {
     id: number
     paths: string
     claimed: SharedArrayBuffer
+    finished: SharedArrayBuffer
     results: SharedArrayBuffer
     digests: SharedArrayBuffer
     cached?: { stamps: SharedArrayBuffer; digests: SharedArrayBuffer }
@@ -190,7 +199,7 @@ function createChunk(id: number, files: ScannedFile[], cache: ReadonlyMap<string
     results: new Float64Array(results),
     digests: Buffer.from(digests),
     // NUL cannot occur in a path, so it separates them: one string is far cheaper to send than an array.
-    message: { id, paths: files.map((file) => file.absolutePath).join('\0'), claimed: new SharedArrayBuffer(4), results, digests },
+    message: { id, paths: files.map((file) => file.absolutePath).join('\0'), claimed: new SharedArrayBuffer(4), finished: new SharedArrayBuffer(4), results, digests },
   }
   if (cache && cache.size > 0) {
     const stamps = new Float64Array(new SharedArrayBuffer(files.length * 4 * 8)).fill(-1)
@@ -230,8 +239,28 @@ export async function hashFiles(files: Iterable<ScannedFile> | AsyncIterable<rea
   }
   const timer = options.onProgress ? setInterval(report, 250) : undefined
 
+  const result: HashResult = { digests: {}, stamps: new Map(), failures: [], bytes: 0, reused: 0 }
+  const chunks: Chunk[] = []
+  // Chunks are collected in the order they were published, each as soon as it and those before are done:
+  // what is left once the threads finish is the last chunk or two, not 20,000 digests.
+  const finished: boolean[] = []
+  let collected = 0
+  const collectFinished = () => {
+    while (collected < chunks.length && finished[collected]) collectChunk(result, chunks[collected++]!, cache !== undefined)
+  }
+
   // Workers start before the first file is found: their start-up overlaps the walk.
   const workers = Array.from({ length: threads }, (_, slot) => new Worker(WORKER_SOURCE, { eval: true, workerData: { progress: counters.buffer, slot, threads } }))
+  const answers = workers.map(
+    (worker) =>
+      new Promise<Array<[chunk: number, index: number, reason: string]>>((resolve) => {
+        worker.on('message', (message: number | Array<[chunk: number, index: number, reason: string]>) => {
+          if (typeof message !== 'number') return resolve(message)
+          finished[message] = true
+          collectFinished()
+        })
+      }),
+  )
   // A worker that fails, or stops before it answers, ends the run with an error rather than a build that
   // waits forever (after the answers, the exits of terminate() come too late to matter).
   const failed = new Promise<never>((_, reject) => {
@@ -242,7 +271,6 @@ export async function hashFiles(files: Iterable<ScannedFile> | AsyncIterable<rea
   })
   failed.catch(() => {})
 
-  const chunks: Chunk[] = []
   let batch: ScannedFile[] = []
   const publish = () => {
     if (batch.length === 0) return
@@ -261,13 +289,12 @@ export async function hashFiles(files: Iterable<ScannedFile> | AsyncIterable<rea
     else for (const file of files) take(file)
     publish()
     // Messages arrive in order: a worker answers 'done' once it has finished its share of every chunk.
-    const answers = workers.map((worker) => {
-      const answer = new Promise<Array<[chunk: number, index: number, reason: string]>>((resolve) => worker.once('message', resolve))
-      worker.postMessage('done')
-      return answer
-    })
+    for (const worker of workers) worker.postMessage('done')
     const errors = (await Promise.race([Promise.all(answers), failed])).flat()
-    return collect(chunks, errors, cache !== undefined)
+    collectFinished()
+    for (const [id, index, reason] of errors) result.failures.push({ key: chunks[id]!.files[index]!.key, reason })
+    result.failures.sort((a, b) => compareKeys(a.key, b.key))
+    return result
   } finally {
     clearInterval(timer)
     if (timer) report()
@@ -276,24 +303,20 @@ export async function hashFiles(files: Iterable<ScannedFile> | AsyncIterable<rea
   }
 }
 
-function collect(chunks: readonly Chunk[], errors: ReadonlyArray<[chunk: number, index: number, reason: string]>, keepStamps: boolean): HashResult {
-  const result: HashResult = { digests: new Map(), stamps: new Map(), failures: [], bytes: 0, reused: 0 }
-  for (const [id, index, reason] of errors) result.failures.push({ key: chunks[id]!.files[index]!.key, reason })
-  result.failures.sort((a, b) => compareKeys(a.key, b.key))
-  for (const { files, results, digests } of chunks) {
-    // One hex string per chunk, sliced: a slice shares its characters instead of copying them.
-    const hex = digests.toString('hex')
-    for (let i = 0; i < files.length; i++) {
-      const at = i * RESULT_FIELDS
-      const state = results[at]!
-      if (state < 0) continue
-      const { key } = files[i]!
-      const size = results[at + 1]!
-      result.digests.set(key, { hash: hex.slice(i * 64, i * 64 + 64), size })
-      if (keepStamps) result.stamps.set(key, { size, mtimeMs: results[at + 2]!, ctimeMs: results[at + 3]!, ino: results[at + 4]! })
-      if (state === 1) result.reused++
-      else result.bytes += size
-    }
+/** Adds the digests (and stamps, when kept) of a finished chunk to `result`; unreadable files are left out. */
+function collectChunk(result: HashResult, { files, results, digests }: Chunk, keepStamps: boolean): void {
+  // One hex string per chunk, sliced: a slice shares its characters instead of copying them.
+  const hex = digests.toString('hex')
+  for (let i = 0; i < files.length; i++) {
+    const at = i * RESULT_FIELDS
+    const state = results[at]!
+    if (state < 0) continue
+    const { key } = files[i]!
+    const size = results[at + 1]!
+    // Image keys start with "/": none is an array index, which objects would list first.
+    result.digests[key] = { hash: hex.slice(i * 64, i * 64 + 64), size }
+    if (keepStamps) result.stamps.set(key, { size, mtimeMs: results[at + 2]!, ctimeMs: results[at + 3]!, ino: results[at + 4]! })
+    if (state === 1) result.reused++
+    else result.bytes += size
   }
-  return result
 }

@@ -14,7 +14,7 @@ function sample(order: 'forward' | 'reverse' = 'forward'): Manifest {
   return createManifest({
     buildId: 'dpl_123',
     basePath: '/docs',
-    digests: new Map(entries),
+    images: Object.fromEntries(entries),
     plan: { baseline: 'dpl_100', srcImages: ['/docs/a.png'] },
     createdAt: new Date('2026-01-02T03:04:05.000Z'),
   })

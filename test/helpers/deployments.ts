@@ -33,9 +33,9 @@ export async function createDeployments(api: VercelApiStandIn) {
     production,
     /** A deployment of `images`, whose build-time plan compared it with `baseline`. */
     async deploy(id: string, images: Images, baseline: StandInDeployment | null = null, extra: { dryRun?: true } = {}): Promise<StandInDeployment> {
-      const digests = new Map(Object.entries(images).map(([key, bytes]) => [key, { hash: bytes.repeat(64), size: 1 }]))
-      const srcImages = baseline ? Object.keys(baseline.manifest.images).filter((key) => baseline.manifest.images[key]!.hash !== digests.get(key)?.hash).sort() : []
-      const manifest = createManifest({ buildId: id, basePath: '', digests, plan: { baseline: baseline?.id ?? null, srcImages, ...extra } })
+      const digests = Object.fromEntries(Object.entries(images).map(([key, bytes]) => [key, { hash: bytes.repeat(64), size: 1 }]))
+      const srcImages = baseline ? Object.keys(baseline.manifest.images).filter((key) => baseline.manifest.images[key]!.hash !== digests[key]?.hash).sort() : []
+      const manifest = createManifest({ buildId: id, basePath: '', images: digests, plan: { baseline: baseline?.id ?? null, srcImages, ...extra } })
       const dir = await tempDir()
       const file = path.join(dir, '_image-invalidate.json')
       await mkdir(dir, { recursive: true })

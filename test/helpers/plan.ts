@@ -16,7 +16,7 @@ export async function writePlan(
     buildId: options.buildId ?? 'dpl_new',
     basePath: options.basePath ?? '',
     // Image key -> a letter standing for its bytes.
-    digests: new Map(Object.entries(options.images ?? {}).map(([key, bytes]) => [key, { hash: bytes.repeat(64), size: 1 }])),
+    images: Object.fromEntries(Object.entries(options.images ?? {}).map(([key, bytes]) => [key, { hash: bytes.repeat(64), size: 1 }])),
     plan: { baseline: 'dpl_old', srcImages: [...srcImages].sort() },
   })
   await mkdir(dir, { recursive: true })
