@@ -3,6 +3,7 @@ import type { AstroIntegration } from 'astro'
 import { withoutPrefix } from './format.js'
 import { resolveBuildOptions, type BuildContext } from './options.js'
 import type { Options } from './types.js'
+import { warmUpPlanning } from './warm-up.js'
 
 /** Adapters that put the public files at the root of what they deploy, whatever Astro's `base`. */
 const ROOT_SERVING_ADAPTERS = new Set(['@astrojs/vercel'])
@@ -26,6 +27,7 @@ export default function imageInvalidate(options: Options = {}): AstroIntegration
         const rootServed = config.adapter !== undefined && ROOT_SERVING_ADAPTERS.has(config.adapter.name)
         context = { root: fileURLToPath(config.root), publicDir: fileURLToPath(config.publicDir), basePath: rootServed ? '' : config.base.replace(/\/+$/, '') }
       },
+      'astro:build:start': () => warmUpPlanning(options, context!),
       'astro:build:done': async ({ dir, logger }) => {
         const { planBuild } = await import('./build-plan.js')
         await planBuild(resolveBuildOptions(options, context!), [fileURLToPath(dir)], withoutPrefix(logger))

@@ -12,6 +12,8 @@ import type { ManifestLoad } from './manifest-source.js'
 import type { ResolvedBuildOptions } from './options.js'
 import { createProgressLine } from './progress.js'
 
+// Bundler plugins and the CLI start the threads ahead, through this module, which they load anyway.
+export { startHashingThreads } from './core/hash.js'
 
 export interface BuildPlanResult {
   manifest: Manifest

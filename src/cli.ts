@@ -97,8 +97,10 @@ async function runPlan(args: string[]): Promise<number> {
   if (problem) throw new UsageError(`--base-path ${JSON.stringify(given)} ${problem}: write it as Next.js basePath is written, e.g. /docs`)
   const root = process.cwd()
   const logger: Logger = { info: () => {}, warn: (message) => process.stderr.write(`${message}\n`) }
-  // Each command loads what it needs, so that --help and a usage error cost nothing.
-  const [{ computePlan, summarize }, { readProjectBasePath }] = await Promise.all([import('./build-plan.js'), import('./project-base-path.js')])
+  // Each command loads what it needs, so that --help and a usage error cost nothing. The hashing threads
+  // start as soon as their module is in, while the project's config is read.
+  const buildPlan = import('./build-plan.js').then((module) => (module.startHashingThreads(), module))
+  const [{ computePlan, summarize }, { readProjectBasePath }] = await Promise.all([buildPlan, import('./project-base-path.js')])
 
   // The prefix: --base-path, else the baseline's (what is deployed), else the project's config. The
   // project's is read first all the same: the default baseline URL is under it.

@@ -6,6 +6,7 @@ import { withoutPrefix, type Logger } from './format.js'
 import type { LoadManifestOptions, ManifestLoad } from './manifest-source.js'
 import { readFlag, resolveBuildOptions, urlPrefixOfVite, type BuildContext, type ResolvedBuildOptions } from './options.js'
 import type { ApplyOptions, Options } from './types.js'
+import { warmUpPlanning } from './warm-up.js'
 
 export type { Options, ApplyOptions } from './types.js'
 export type { Manifest, InvalidationPlan } from './core/manifest.js'
@@ -51,6 +52,10 @@ function createBuildRun(options: Options) {
     /** A new build starts: forget the last one's plan. */
     reset() {
       current = undefined
+    },
+    /** A production build that will plan at its end has started. */
+    prepare(context: BuildContext) {
+      warmUpPlanning(options, context)
     },
     async finish(context: BuildContext, outputDir: string | undefined, logger: Logger): Promise<void> {
       const outputDirs = outputDir ? [outputDir] : []
@@ -100,13 +105,18 @@ export const unpluginFactory: UnpluginFactory<Options | undefined> = (options = 
     compiler.hooks.watchRun.tap(PLUGIN_NAME, () => {
       watching = true
     })
-    compiler.hooks.run.tap(PLUGIN_NAME, () => build.reset())
-    compiler.hooks.done.tapPromise(PLUGIN_NAME, async (stats) => {
+    const plansAtEnd = () => {
       const { mode } = compiler.options
       // A server compiler of a client + server pair does not serve the public folder.
       const serverOnly = compiler.platform?.node === true && compiler.platform.web === false
-      if (stats.hasErrors() || watching || compiler.watchMode || compiler.isChild() || serverOnly) return
-      if (mode !== undefined && mode !== 'production') return
+      return !watching && !compiler.watchMode && !compiler.isChild() && !serverOnly && (mode === undefined || mode === 'production')
+    }
+    compiler.hooks.run.tap(PLUGIN_NAME, () => {
+      build.reset()
+      if (plansAtEnd()) build.prepare({ root: compiler.context })
+    })
+    compiler.hooks.done.tapPromise(PLUGIN_NAME, async (stats) => {
+      if (stats.hasErrors() || !plansAtEnd()) return
       await build.finish({ root: compiler.context }, compiler.options.output.path, withoutPrefix(compiler.getInfrastructureLogger(PLUGIN_NAME)))
     })
   }
@@ -132,6 +142,7 @@ export const unpluginFactory: UnpluginFactory<Options | undefined> = (options = 
       buildStart() {
         failed = false
         build.reset()
+        if (!viteWatching) build.prepare(viteContext)
       },
       buildEnd(error) {
         if (error) failed = true
@@ -156,6 +167,7 @@ export const unpluginFactory: UnpluginFactory<Options | undefined> = (options = 
     rollup: {
       buildStart() {
         build.reset()
+        if (!this.meta.watchMode && isProductionByEnv(options)) build.prepare({ root })
       },
       async writeBundle(outputOptions) {
         if (this.meta.watchMode || !isProductionByEnv(options)) return
@@ -168,7 +180,10 @@ export const unpluginFactory: UnpluginFactory<Options | undefined> = (options = 
       setup(esbuild) {
         const initial = esbuild.initialOptions
         const cwd = initial.absWorkingDir ?? root
-        esbuild.onStart(() => build.reset())
+        esbuild.onStart(() => {
+          build.reset()
+          if (isProductionByEnv(options)) build.prepare({ root: cwd })
+        })
         esbuild.onEnd(async (result) => {
           if (result.errors.length > 0 || !isProductionByEnv(options)) return
           const dir = initial.outdir ?? (initial.outfile ? path.dirname(initial.outfile) : undefined)

@@ -2,6 +2,7 @@ import path from 'node:path'
 import { consoleLogger } from './format.js'
 import { resolveBuildOptions } from './options.js'
 import type { Options } from './types.js'
+import { warmUpPlanning } from './warm-up.js'
 
 /** The part of Nuxt's instance this module uses. */
 interface NuxtLike {
@@ -14,6 +15,7 @@ interface NuxtLike {
     imageInvalidate?: Options
   }
   hook(name: 'nitro:build:public-assets', handler: (nitro: { options: { output: { publicDir: string } } }) => Promise<void>): void
+  hook(name: 'build:before', handler: () => void): void
 }
 
 /**
@@ -30,9 +32,13 @@ export default function imageInvalidateModule(inlineOptions: Options, nuxt: Nuxt
   const { options } = nuxt
   if (options.dev || options._prepare) return
   const merged: Options = { ...options.imageInvalidate, ...inlineOptions }
-  nuxt.hook('nitro:build:public-assets', async (nitro) => {
+  const contextOf = () => {
     const basePath = options.app.baseURL.replace(/\/+$/, '')
-    const context = { root: options.rootDir, publicDir: path.resolve(options.rootDir, options.dir.public), basePath }
+    return { root: options.rootDir, publicDir: path.resolve(options.rootDir, options.dir.public), basePath }
+  }
+  nuxt.hook('build:before', () => warmUpPlanning(merged, contextOf()))
+  nuxt.hook('nitro:build:public-assets', async (nitro) => {
+    const context = contextOf()
     const { planBuild } = await import('./build-plan.js')
     // Nitro's public output already ends in the base URL (`.vercel/output/static/docs`).
     await planBuild(resolveBuildOptions(merged, context), [nitro.options.output.publicDir], consoleLogger)

@@ -187,6 +187,13 @@ describe('image-invalidate', () => {
     expect(result.stderr.split('\n').every((line) => line.length < 1000)).toBe(true)
   })
 
+  it('plan without a public folder exits at once: the hashing threads it starts ahead keep nothing alive', async () => {
+    const dir = await tempDir()
+    const result = await run(process.execPath, [cli, 'plan'], { cwd: dir, timeoutMs: 20_000 })
+    expect(result.code, result.output).toBe(0)
+    expect(result.stdout).toContain('0 images (0 B read) hashed')
+  })
+
   it('plan names a folder it cannot list, whose images are left out, and goes on', async () => {
     const dir = await tempDir({ 'public/ok.png': 'ok', 'public/private/secret.png': 's' })
     const locked = path.join(dir, 'public/private')

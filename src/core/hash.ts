@@ -215,6 +215,46 @@ function createChunk(id: number, files: ScannedFile[], cache: ReadonlyMap<string
   return chunk
 }
 
+/** Worker threads ready to hash, with their progress counters. */
+interface HashingThreads {
+  workers: Worker[]
+  /** Per worker: files done, bytes done. Read without locks: progress only needs to be about right. */
+  counters: Float64Array
+  /**
+   * Rejects when a worker fails, or stops before it answers: the run ends with an error rather than a build
+   * that waits forever (after the answers, the exits of terminate() come too late to matter).
+   */
+  failed: Promise<never>
+}
+
+function startThreads(threads: number): HashingThreads {
+  const counters = new Float64Array(new SharedArrayBuffer(threads * PROGRESS_SLOT))
+  const workers = Array.from({ length: threads }, (_, slot) => new Worker(WORKER_SOURCE, { eval: true, workerData: { progress: counters.buffer, slot, threads } }))
+  const failed = new Promise<never>((_, reject) => {
+    for (const worker of workers) {
+      worker.once('error', reject)
+      worker.once('exit', (code) => reject(new Error(`a hashing thread stopped early (exit code ${code})`)))
+    }
+  })
+  failed.catch(() => {})
+  return { workers, counters, failed }
+}
+
+/** Threads started by `startHashingThreads`, for the next `hashFiles` to take. */
+let startedAhead: HashingThreads | undefined
+
+/**
+ * Starts the hashing threads for the next `hashFiles` now, so that their start-up (about 30 ms, more while
+ * the main thread is busy) is off the end of the build: bundler plugins call it when a production build
+ * starts, the CLI before it loads the rest. They keep nothing alive: a process that never hashes exits as
+ * if they were not there.
+ */
+export function startHashingThreads(threads = availableParallelism()): void {
+  if (startedAhead) return
+  startedAhead = startThreads(Math.max(1, threads))
+  for (const worker of startedAhead.workers) worker.unref()
+}
+
 /**
  * Hashes files with SHA-256 on every core. A file that cannot be read is reported in `failures` and left
  * out of `digests`; one bad file never fails the rest.
@@ -225,8 +265,13 @@ function createChunk(id: number, files: ScannedFile[], cache: ReadonlyMap<string
 export async function hashFiles(files: Iterable<ScannedFile> | AsyncIterable<readonly ScannedFile[]>, options: HashOptions = {}): Promise<HashResult> {
   const { cache } = options
   const threads = Math.max(1, options.threads ?? availableParallelism())
-  // Per worker: files done, bytes done. Read without locks: progress only needs to be about right.
-  const counters = new Float64Array(new SharedArrayBuffer(threads * PROGRESS_SLOT))
+  // Threads started ahead are used once, if there are as many as this run wants; otherwise they start
+  // now, before the first file is found, so that their start-up overlaps the walk.
+  const ahead = startedAhead
+  startedAhead = undefined
+  if (ahead && ahead.workers.length !== threads) for (const worker of ahead.workers) worker.terminate().catch(() => {})
+  const { workers, counters, failed } = ahead && ahead.workers.length === threads ? ahead : startThreads(threads)
+  for (const worker of workers) worker.ref()
   let found = 0
   const report = () => {
     let done = 0
@@ -249,8 +294,6 @@ export async function hashFiles(files: Iterable<ScannedFile> | AsyncIterable<rea
     while (collected < chunks.length && finished[collected]) collectChunk(result, chunks[collected++]!, cache !== undefined)
   }
 
-  // Workers start before the first file is found: their start-up overlaps the walk.
-  const workers = Array.from({ length: threads }, (_, slot) => new Worker(WORKER_SOURCE, { eval: true, workerData: { progress: counters.buffer, slot, threads } }))
   const answers = workers.map(
     (worker) =>
       new Promise<Array<[chunk: number, index: number, reason: string]>>((resolve) => {
@@ -261,15 +304,6 @@ export async function hashFiles(files: Iterable<ScannedFile> | AsyncIterable<rea
         })
       }),
   )
-  // A worker that fails, or stops before it answers, ends the run with an error rather than a build that
-  // waits forever (after the answers, the exits of terminate() come too late to matter).
-  const failed = new Promise<never>((_, reject) => {
-    for (const worker of workers) {
-      worker.once('error', reject)
-      worker.once('exit', (code) => reject(new Error(`a hashing thread stopped early (exit code ${code})`)))
-    }
-  })
-  failed.catch(() => {})
 
   let batch: ScannedFile[] = []
   const publish = () => {

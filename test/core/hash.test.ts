@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { mkdir, symlink } from 'node:fs/promises'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { hashFiles } from '../../src/core/hash.js'
+import { hashFiles, startHashingThreads } from '../../src/core/hash.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex')
@@ -10,6 +10,18 @@ const sha256 = (data: string | Buffer) => createHash('sha256').update(data).dige
 describe('hashFiles', () => {
   it('gives an empty result for an empty list', async () => {
     expect(await hashFiles([])).toEqual({ digests: {}, stamps: new Map(), failures: [], bytes: 0, reused: 0 })
+  })
+
+  it('hashes on threads started ahead, once, and starts its own when it wants another number of them', async () => {
+    const dir = await tempDir({ 'a.png': 'abc', 'b.png': 'x' })
+    const files = ['a.png', 'b.png'].map((name) => ({ key: `/${name}`, absolutePath: path.join(dir, name) }))
+    const expected = { '/a.png': { hash: sha256('abc'), size: 3 }, '/b.png': { hash: sha256('x'), size: 1 } }
+    startHashingThreads(2)
+    expect((await hashFiles(files, { threads: 2 })).digests).toEqual(expected)
+    // Those threads are gone with the run: the next one starts its own.
+    expect((await hashFiles(files, { threads: 2 })).digests).toEqual(expected)
+    startHashingThreads(3)
+    expect((await hashFiles(files, { threads: 2 })).digests).toEqual(expected)
   })
 
   it('gives the SHA-256 and size of each file', async () => {
