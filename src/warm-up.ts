@@ -7,6 +7,10 @@ import type { Options } from './types.js'
  * plan loads them itself if this could not.
  */
 export function warmUpPlanning(options: Options, context: BuildContext): void {
-  if (!resolveBuildOptions(options, context).active) return
+  try {
+    if (!resolveBuildOptions(options, context).active) return
+  } catch {
+    return // the plan at the end says what is wrong with the options
+  }
   import('./build-plan.js').then(({ startHashingThreads }) => startHashingThreads(), () => {})
 }
