@@ -57,10 +57,14 @@ export interface ResolvedBuildOptions {
   warnings: string[]
 }
 
-/** Resolves build options: plugin options > environment flags > the bundler's own config > defaults. */
-export function resolveBuildOptions(options: Options, context: BuildContext): ResolvedBuildOptions {
+/**
+ * Resolves build options: plugin options > environment flags > the bundler's own config > defaults. An
+ * option of the wrong type (a config is often plain JavaScript) is left out with a warning naming it.
+ */
+export function resolveBuildOptions(given: Options | null | undefined, context: BuildContext): ResolvedBuildOptions {
   const env = context.env ?? process.env
   const warnings: string[] = []
+  const options = readableOptions(given, warnings)
   const root = path.resolve(context.root)
   const flag = readFlag(env, 'IMAGE_INVALIDATE', warnings)
   const active = options.enabled !== false && flag !== false
@@ -141,6 +145,43 @@ export function urlPrefixOfVite(config: { base: string; define?: Record<string, 
 }
 
 export const DEFAULT_BASELINE_TIMEOUT_MS = 10_000
+
+const isBoolean = { is: (value: unknown) => typeof value === 'boolean', expected: 'true or false' }
+const isString = { is: (value: unknown) => typeof value === 'string', expected: 'a string' }
+const isGlobs = { is: (value: unknown) => typeof value === 'string' || (Array.isArray(value) && value.every((glob) => typeof glob === 'string')), expected: 'a glob or a list of globs' }
+
+/** The type of each option, as its documentation says. */
+const OPTION_TYPES: Record<keyof Options, { is: (value: unknown) => boolean; expected: string }> = {
+  enabled: isBoolean,
+  dryRun: isBoolean,
+  strict: isBoolean,
+  cache: isBoolean,
+  publicDir: { is: (value) => typeof value === 'string' || value === false, expected: 'a folder or false' },
+  include: isGlobs,
+  exclude: isGlobs,
+  baseline: { is: (value) => typeof value === 'string' || value === false, expected: 'a URL, a file or false' },
+  baselineTimeoutMs: { is: (value) => typeof value === 'number', expected: 'a number of milliseconds' },
+  siteUrl: isString,
+  basePath: isString,
+  buildId: isString,
+  planFile: isString,
+}
+
+/** The options whose values have their documented type; the others are named in `warnings` and left out. */
+function readableOptions(options: Options | null | undefined, warnings: string[]): Options {
+  const readable: Record<string, unknown> = {}
+  for (const [name, value] of Object.entries(options ?? {})) {
+    const type = OPTION_TYPES[name as keyof Options] as (typeof OPTION_TYPES)[keyof Options] | undefined
+    if (value === undefined || !type || type.is(value)) readable[name] = value
+    else warnings.push(`option ${name}: ${describeValue(value)} is not ${type.expected}; ignored`)
+  }
+  return readable as Options
+}
+
+function describeValue(value: unknown): string {
+  const text = typeof value === 'function' ? 'a function' : (JSON.stringify(value) ?? String(value))
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text
+}
 
 function resolveTimeout(value: number | undefined, warnings: string[]): number {
   if (value === undefined) return DEFAULT_BASELINE_TIMEOUT_MS

@@ -21,6 +21,23 @@ describe('resolveBuildOptions', () => {
     })
   })
 
+  it('leaves out an option of the wrong type, naming it, instead of failing the build at its end', () => {
+    const options = { include: 5, exclude: ['drafts/**', 1], basePath: 5, baseline: 7, publicDir: 3, enabled: 'yes', planFile: () => 'x', baselineTimeoutMs: '5000' }
+    const resolved = resolveBuildOptions(options as never, { root, env: {} })
+    expect(resolved).toMatchObject({ active: true, include: undefined, exclude: [], basePath: '', baseline: null, publicDir: '/project/public', baselineTimeoutMs: 10_000 })
+    expect(resolved.warnings).toEqual([
+      'option include: 5 is not a glob or a list of globs; ignored',
+      'option exclude: ["drafts/**",1] is not a glob or a list of globs; ignored',
+      'option basePath: 5 is not a string; ignored',
+      'option baseline: 7 is not a URL, a file or false; ignored',
+      'option publicDir: 3 is not a folder or false; ignored',
+      'option enabled: "yes" is not true or false; ignored',
+      'option planFile: a function is not a string; ignored',
+      'option baselineTimeoutMs: "5000" is not a number of milliseconds; ignored',
+    ])
+    expect(resolveBuildOptions(null, { root, env: {} })).toMatchObject({ active: true, warnings: [] })
+  })
+
   it('writes a manifest but plans nothing on a preview build or outside Vercel, unless asked', () => {
     expect(resolve({}, { VERCEL_ENV: 'preview' })).toMatchObject({ active: true, planning: false, planningReason: expect.stringContaining('Vercel preview build') })
     expect(resolve({}, {})).toMatchObject({ active: true, planning: false, planningReason: expect.stringContaining('not a Vercel production build') })
