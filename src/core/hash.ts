@@ -325,6 +325,8 @@ export async function hashFiles(files: Iterable<ScannedFile> | AsyncIterable<rea
     // Messages arrive in order: a worker answers 'done' once it has finished its share of every chunk.
     for (const worker of workers) worker.postMessage('done')
     const errors = (await Promise.race([Promise.all(answers), failed])).flat()
+    // Every worker has answered, so every chunk is done, whatever messages said so.
+    for (let id = collected; id < chunks.length; id++) finished[id] = true
     collectFinished()
     for (const [id, index, reason] of errors) result.failures.push({ key: chunks[id]!.files[index]!.key, reason })
     result.failures.sort((a, b) => compareKeys(a.key, b.key))

@@ -1,8 +1,8 @@
 import { readdirSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs'
 import { stat } from 'node:fs/promises'
+import { createRequire } from 'node:module'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { createRequire } from 'node:module'
 import type picomatchType from 'picomatch'
 
 /** The extensions that Vercel Image Optimization takes as source images. */
@@ -135,10 +135,11 @@ function listFolder(
       continue
     }
     const relative = folder.relative + name
-    const real = linked.has(name.slice(0, -1)) ? realPathOfLink(root + relative) : folder.real + path.sep + name.slice(0, -1)
+    const entryName = name.slice(0, -1)
+    const isLink = linked.has(entryName)
+    const real = isLink ? realPathOfLink(root + relative) : folder.real + path.sep + entryName
     if (real === undefined) continue // gone since it was listed
-    const cycle = linked.has(name.slice(0, -1)) && leadsBack(folder, real)
-    if (cycle) options.onLinkCycle?.(`/${relative.slice(0, -1)}`, real)
+    if (isLink && leadsBack(folder, real)) options.onLinkCycle?.(`/${relative.slice(0, -1)}`, real)
     else pending.push({ relative, real, parent: folder })
   }
 }
