@@ -99,7 +99,10 @@ async function runPlan(args: string[]): Promise<number> {
   const logger: Logger = { info: () => {}, warn: (message) => process.stderr.write(`${message}\n`) }
   // Each command loads what it needs, so that --help and a usage error cost nothing. The hashing threads
   // start as soon as their module is in, while the project's config is read.
-  const buildPlan = import('./build-plan.js').then((module) => (module.startHashingThreads(), module))
+  const buildPlan = import('./build-plan.js').then((module) => {
+    module.startHashingThreads()
+    return module
+  })
   const [{ computePlan, summarize }, { readProjectBasePath }] = await Promise.all([buildPlan, import('./project-base-path.js')])
 
   // The prefix: --base-path, else the baseline's (what is deployed), else the project's config. The
