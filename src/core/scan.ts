@@ -74,15 +74,13 @@ export async function* walkPublicDir(dir: string, options: ScanOptions = {}): As
   let slice = performance.now()
   while (pending.length > 0) {
     const next = pending.pop()!
-    if (typeof next === 'string') {
+    if (typeof next !== 'string') listFolder(next, root, pending, isIncluded, isExcluded, options)
+    else {
       found.push({ key: `/${next}`, absolutePath: root + next })
-      if (found.length >= BATCH_FILES) {
-        yield found
-        found = []
-      }
-      continue
+      if (found.length < BATCH_FILES) continue
+      yield found
+      found = []
     }
-    listFolder(next, root, pending, isIncluded, isExcluded, options)
     if (performance.now() - slice > SLICE_MS) {
       await new Promise((resolve) => setImmediate(resolve))
       slice = performance.now()
