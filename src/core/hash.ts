@@ -256,6 +256,18 @@ export function startHashingThreads(threads = availableParallelism()): void {
 }
 
 /**
+ * The threads started ahead, used once, when there are as many as a run wants; otherwise new ones, started
+ * before the first file is found so that their start-up overlaps the walk.
+ */
+function takeThreads(threads: number): HashingThreads {
+  const ahead = startedAhead
+  startedAhead = undefined
+  if (ahead?.workers.length === threads) return ahead
+  for (const worker of ahead?.workers ?? []) worker.terminate().catch(() => {})
+  return startThreads(threads)
+}
+
+/**
  * Hashes files with SHA-256 on every core. A file that cannot be read is reported in `failures` and left
  * out of `digests`; one bad file never fails the rest.
  *
@@ -265,12 +277,7 @@ export function startHashingThreads(threads = availableParallelism()): void {
 export async function hashFiles(files: Iterable<ScannedFile> | AsyncIterable<readonly ScannedFile[]>, options: HashOptions = {}): Promise<HashResult> {
   const { cache } = options
   const threads = Math.max(1, options.threads ?? availableParallelism())
-  // Threads started ahead are used once, if there are as many as this run wants; otherwise they start
-  // now, before the first file is found, so that their start-up overlaps the walk.
-  const ahead = startedAhead
-  startedAhead = undefined
-  if (ahead && ahead.workers.length !== threads) for (const worker of ahead.workers) worker.terminate().catch(() => {})
-  const { workers, counters, failed } = ahead && ahead.workers.length === threads ? ahead : startThreads(threads)
+  const { workers, counters, failed } = takeThreads(threads)
   for (const worker of workers) worker.ref()
   let found = 0
   const report = () => {
