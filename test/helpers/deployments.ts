@@ -48,12 +48,34 @@ export async function createDeployments(api: VercelApiStandIn) {
       return deployment
     },
     /** Production flips to `deployment`: the site serves it and the project's production target is it. */
-    goLive(deployment: StandInDeployment, lastAliasRequest?: { from: StandInDeployment; type: 'promote' | 'rollback' }) {
+    goLive(deployment: StandInDeployment, lastAliasRequest?: { from: StandInDeployment; type: 'promote' | 'rollback'; jobStatus?: 'succeeded' | 'failed' }) {
       production.serve(deployment.dir)
-      api.setProduction(deployment.id, lastAliasRequest ? { fromDeploymentId: lastAliasRequest.from.id, toDeploymentId: deployment.id, type: lastAliasRequest.type, jobStatus: 'succeeded' } : undefined)
+      api.setProduction(deployment.id, lastAliasRequest && aliasRequest(lastAliasRequest.from, deployment, lastAliasRequest))
+    },
+    /**
+     * A rolling release from `from` to `to` starts: the project's production target is `to`, ROLLING, while
+     * the site still serves `from` to most visitors.
+     */
+    startRollout(from: StandInDeployment, to: StandInDeployment) {
+      production.serve(from.dir)
+      api.setProduction(to.id, aliasRequest(from, to, { type: 'promote', jobStatus: 'in-progress' }), { readySubstate: 'ROLLING' })
+    },
+    /** The rolling release toward `to` completes: `to` serves everyone. */
+    completeRollout(from: StandInDeployment, to: StandInDeployment) {
+      production.serve(to.dir)
+      api.setProduction(to.id, aliasRequest(from, to, { type: 'promote', jobStatus: 'succeeded' }), { readySubstate: 'PROMOTED' })
+    },
+    /** The rolling release toward `to` is aborted: production is `from` again. */
+    abortRollout(from: StandInDeployment, to: StandInDeployment) {
+      production.serve(from.dir)
+      api.setProduction(from.id, aliasRequest(to, from, { type: 'rollback', jobStatus: 'succeeded' }), { readySubstate: 'PROMOTED' })
     },
     close: () => Promise.all(sites.map((site) => site.close())),
   }
+}
+
+function aliasRequest(from: StandInDeployment, to: StandInDeployment, request: { type: 'promote' | 'rollback'; jobStatus?: 'succeeded' | 'failed' | 'in-progress' }) {
+  return { fromDeploymentId: from.id, toDeploymentId: to.id, type: request.type, jobStatus: request.jobStatus ?? 'succeeded' }
 }
 
 /** Resolves after `ms`. */

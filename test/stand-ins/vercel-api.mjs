@@ -1,25 +1,37 @@
 // @ts-check
 /**
  * A loopback stand-in for the part of Vercel's REST API this package uses. It checks requests the way the
- * real API documents them, records every one, and injects faults on demand. Used by tests, the demo and
- * the benchmark.
+ * real API documents them, answers with bodies of the real size and shape (./vercel-bodies.mjs), holds each
+ * of them to `@vercel/sdk`'s schemas (./vercel-schemas.mjs: `close()` rejects when one could not come from
+ * the real API), records every request, and injects faults on demand. Used by tests, the demo and the
+ * benchmark.
  *
- *   POST /v1/edge-cache/invalidate-by-src-images?projectIdOrName=&teamId=   {"srcImages": [1..8 strings]}
- *   POST /v1/edge-cache/dangerously-delete-by-src-images                     (same)
- *   GET  /v13/deployments/:idOrUrl?teamId=
- *   GET  /v9/projects/:idOrName?teamId=            {id, name, targets.production.id, lastAliasRequest}
+ *   POST /v1/edge-cache/invalidate-by-src-images?projectIdOrName=&teamId=|slug=   {"srcImages": [1..8 strings]}
+ *   POST /v1/edge-cache/dangerously-delete-by-src-images                            (same)
+ *   GET  /v13/deployments/:idOrUrl?teamId=|slug=     the owner's full view
+ *   GET  /v9/projects/:idOrName?teamId=|slug=        env, latestDeployments, targets.production, lastAliasRequest
  *
- * A project is named by its id or its name, as the real API takes either.
+ * A project is named by its id or its name, and a team by its id or its slug, as the real API takes either.
  */
+import { createHash } from 'node:crypto'
 import { createServer } from 'node:http'
+import { deploymentBody, listedDeployment, projectBody } from './vercel-bodies.mjs'
+import { sdkSchemaProblems } from './vercel-schemas.mjs'
 
 /**
  * @typedef {{ status: number, retryAfter?: string, body?: unknown } | 'stall' | 'reset'} Fault
- * @typedef {{ readyState: string, aliasAssigned: boolean, aliasError?: { code: string, message: string } | null, url?: string }} DeploymentState
- * @typedef {{ fromDeploymentId: string | null, toDeploymentId: string, type: 'promote' | 'rollback', jobStatus?: string }} AliasRequest
+ * @typedef {{ status: number, rawBody: string }} ReadFault
+ * @typedef {{
+ *   readyState: string, aliasAssigned: boolean, aliasError?: { code: string, message: string } | null, url?: string,
+ *   readySubstate?: string, gone?: 404 | 410,
+ * }} DeploymentState
+ * @typedef {{
+ *   fromDeploymentId: string | null, toDeploymentId: string, type: 'promote' | 'rollback',
+ *   jobStatus?: 'pending' | 'in-progress' | 'succeeded' | 'failed' | 'skipped', requestedAt?: number,
+ * }} AliasRequest
  * @typedef {{
  *   method: string, path: string, query: Record<string, string>, authorization: string | undefined,
- *   body: unknown, status: number | 'stall' | 'reset', at: number,
+ *   body: unknown, status: number | 'stall' | 'reset', at: number, bytes: number,
  * }} RecordedCall
  * @typedef {{
  *   origin: string,
@@ -28,21 +40,28 @@ import { createServer } from 'node:http'
  *   invalidated: string[],
  *   maxInFlight(): number,
  *   injectFaults(faults: Fault[]): void,
+ *   injectReadFaults(faults: ReadFault[]): void,
  *   rejectImages(srcImages: string[]): void,
  *   setDeployment(idOrUrl: string, states: DeploymentState | DeploymentState[]): void,
- *   setProduction(deploymentId: string | null, lastAliasRequest?: AliasRequest | null): void,
+ *   setProduction(deploymentId: string | null, lastAliasRequest?: AliasRequest | null, production?: { readySubstate?: 'ROLLING' | 'PROMOTED' | 'STAGED' }): void,
  *   close(): Promise<void>,
  * }} VercelApiStandIn
  */
 
+/** Sends `body` as JSON (nothing for undefined, as the invalidation endpoints answer) and returns its size. */
 const json = (/** @type {import('node:http').ServerResponse} */ res, /** @type {number} */ status, /** @type {unknown} */ body, headers = {}) => {
   const text = body === undefined ? '' : JSON.stringify(body)
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers }).end(text)
+  const bytes = Buffer.byteLength(text)
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': bytes, ...headers }).end(text)
+  return bytes
 }
 const error = (/** @type {string} */ code, /** @type {string} */ message) => ({ error: { code, message } })
 
 /**
- * @param {{ token: string, projectId: string, projectName?: string, teamId?: string, latencyMs?: number }} options
+ * @param {{
+ *   token: string, projectId: string, projectName?: string, teamId?: string, teamSlug?: string, latencyMs?: number,
+ *   envCount?: number,
+ * }} options `envCount`: environment variables the project lists (default 300, as a project in use has).
  * @returns {Promise<VercelApiStandIn>}
  */
 export async function startVercelApi(options) {
@@ -52,17 +71,46 @@ export async function startVercelApi(options) {
   const invalidated = []
   /** @type {Fault[]} */
   let faults = []
+  /** @type {ReadFault[]} */
+  let readFaults = []
   /** @type {Set<string>} */
   let rejected = new Set()
   /** @type {Map<string, DeploymentState[]>} */
   const deployments = new Map()
   /** @type {Set<import('node:http').ServerResponse>} */
   const stalled = new Set()
-  /** @type {{ production: string | null, lastAliasRequest: AliasRequest | null }} */
-  const project = { production: null, lastAliasRequest: null }
+  /** @type {{ production: string | null, readySubstate: string | undefined, lastAliasRequest: AliasRequest | null, requestedAt: number }} */
+  const project = { production: null, readySubstate: undefined, lastAliasRequest: null, requestedAt: Date.now() }
+  /** @type {string[]} */
+  const violations = []
+  const name = options.projectName ?? 'site'
   const isProject = (/** @type {string | null} */ idOrName) => idOrName === options.projectId || (options.projectName !== undefined && idOrName === options.projectName)
+  const isTeam = (/** @type {URLSearchParams} */ query) => query.get('teamId') === options.teamId || (options.teamSlug !== undefined && query.get('slug') === options.teamSlug)
   let inFlight = 0
   let maxInFlight = 0
+
+  /** A deployment's id, by its id or its URL's host, as the API takes either. */
+  const idOf = (/** @type {string} */ idOrUrl) =>
+    deployments.has(idOrUrl) ? idOrUrl : [...deployments].find(([, states]) => states[0]?.url?.replace(/^https?:\/\//, '') === idOrUrl)?.[0]
+  /** The current state of a deployment: each read takes the next of a list, the last one staying. */
+  const stateOf = (/** @type {string} */ id, advance = false) => {
+    const states = deployments.get(id)
+    if (!states) return undefined
+    return advance && states.length > 1 ? states.shift() : states[0]
+  }
+  const listed = (/** @type {string} */ id, /** @type {string | undefined} */ readySubstate) => {
+    const state = stateOf(id)
+    return listedDeployment({ id, url: state?.url ?? `${id}.vercel.app`, readyState: state?.readyState ?? 'READY', readySubstate, name })
+  }
+  /** Bodies already held to the schemas: polls repeat the same answer many times, and a check costs 30 ms and more. */
+  const checkedBodies = new Set()
+  /** A body checked against the SDK's schema for its endpoint before it is sent. */
+  const checked = (/** @type {Parameters<typeof sdkSchemaProblems>[0]} */ endpoint, /** @type {unknown} */ body) => {
+    const digest = createHash('sha1').update(JSON.stringify(body)).digest('hex')
+    if (!checkedBodies.has(digest)) violations.push(...sdkSchemaProblems(endpoint, body))
+    checkedBodies.add(digest)
+    return body
+  }
 
   const server = createServer((req, res) => {
     const chunks = /** @type {Buffer[]} */ ([])
@@ -79,6 +127,7 @@ export async function startVercelApi(options) {
         body: parseJson(text),
         status: 0,
         at: Date.now(),
+        bytes: 0,
       }
       calls.push(call)
       inFlight++
@@ -87,13 +136,13 @@ export async function startVercelApi(options) {
       if (options.latencyMs) await new Promise((resolve) => setTimeout(resolve, options.latencyMs))
       const respond = (/** @type {number} */ status, /** @type {unknown} */ body, headers = {}) => {
         call.status = status
-        json(res, status, body, headers)
+        call.bytes = json(res, status, body, headers)
       }
 
       if (req.headers.authorization !== `Bearer ${options.token}`) {
         return respond(403, error('forbidden', 'Not authorized: the token is invalid or expired'))
       }
-      if (options.teamId && url.searchParams.get('teamId') !== options.teamId) {
+      if (options.teamId && !isTeam(url.searchParams)) {
         return respond(403, error('forbidden', 'You do not have access to this team'))
       }
 
@@ -122,23 +171,47 @@ export async function startVercelApi(options) {
         return respond(200, undefined)
       }
 
+      if (req.method === 'GET' && readFaults.length > 0) {
+        const fault = /** @type {ReadFault} */ (readFaults.shift())
+        call.status = fault.status
+        call.bytes = Buffer.byteLength(fault.rawBody)
+        return res.writeHead(fault.status, { 'content-type': 'application/json', 'content-length': call.bytes }).end(fault.rawBody)
+      }
+
       const deployment = /^\/v13\/deployments\/([^/]+)$/.exec(url.pathname)
       if (deployment && req.method === 'GET') {
-        const states = deployments.get(decodeURIComponent(deployment[1] ?? ''))
-        if (!states) return respond(404, error('not_found', 'Deployment not found'))
-        const state = states.length > 1 ? states.shift() : states[0]
-        return respond(200, { id: deployment[1], url: `${deployment[1]}.vercel.app`, aliasError: null, ...state })
+        const id = idOf(decodeURIComponent(deployment[1] ?? ''))
+        const state = id && stateOf(id, true)
+        if (!id || !state) return respond(404, error('not_found', 'Deployment not found'))
+        if (state.gone === 410) return respond(410, error('gone', 'The deployment was deleted'))
+        if (state.gone === 404) return respond(404, error('not_found', 'Deployment not found'))
+        const body = deploymentBody({
+          id,
+          url: state.url ?? `${id}.vercel.app`,
+          name,
+          projectId: options.projectId,
+          readyState: state.readyState,
+          readySubstate: state.readySubstate,
+          aliasAssigned: state.aliasAssigned,
+          aliasError: state.aliasError ?? null,
+        })
+        return respond(200, checked('GET /v13/deployments/{idOrUrl}', body))
       }
 
       const projectPath = /^\/v9\/projects\/([^/]+)$/.exec(url.pathname)
       if (projectPath && req.method === 'GET') {
         if (!isProject(decodeURIComponent(projectPath[1] ?? ''))) return respond(404, error('not_found', 'Project not found'))
-        return respond(200, {
+        const known = [...deployments.keys()].filter((id) => id.startsWith('dpl_'))
+        const fillers = Array.from({ length: Math.max(0, 10 - known.length) }, (_, index) => `dpl_earlier${index}`)
+        const body = projectBody({
           id: options.projectId,
-          name: options.projectName ?? options.projectId,
-          targets: project.production ? { production: { id: project.production, alias: [] } } : {},
-          lastAliasRequest: project.lastAliasRequest,
+          name,
+          production: project.production ? listed(project.production, project.readySubstate) : null,
+          latest: [...known, ...fillers].slice(0, 10).map((id) => listed(id, id === project.production ? project.readySubstate : undefined)),
+          lastAliasRequest: project.lastAliasRequest && { requestedAt: project.requestedAt, jobStatus: 'succeeded', ...project.lastAliasRequest },
+          envCount: options.envCount ?? 300,
         })
+        return respond(200, checked('GET /v9/projects/{idOrName}', body))
       }
       respond(404, error('not_found', `No route for ${req.method} ${url.pathname}`))
     })
@@ -155,21 +228,29 @@ export async function startVercelApi(options) {
     injectFaults(list) {
       faults = [...list]
     },
+    injectReadFaults(list) {
+      readFaults = [...list]
+    },
     rejectImages(srcImages) {
       rejected = new Set(srcImages)
     },
     setDeployment(idOrUrl, states) {
       deployments.set(idOrUrl, Array.isArray(states) ? [...states] : [states])
     },
-    setProduction(deploymentId, lastAliasRequest) {
+    setProduction(deploymentId, lastAliasRequest, production = {}) {
       project.production = deploymentId
-      if (lastAliasRequest !== undefined) project.lastAliasRequest = lastAliasRequest
+      project.readySubstate = production.readySubstate
+      if (lastAliasRequest !== undefined) [project.lastAliasRequest, project.requestedAt] = [lastAliasRequest, Date.now()]
     },
     close: () =>
-      new Promise((resolve) => {
+      new Promise((resolve, reject) => {
         for (const res of stalled) res.destroy()
         server.closeAllConnections()
-        server.close(() => resolve())
+        server.close(() => {
+          // A body the real API could not send fails the test that caused it.
+          if (violations.length > 0) reject(new Error(`the Vercel API stand-in answered what the real API could not:\n${[...new Set(violations)].join('\n')}`))
+          else resolve()
+        })
       }),
   }
 }
