@@ -1,5 +1,6 @@
 import { basePathProblem, keyProblem, sortKeys } from './keys.js'
 import type { FileDigest } from './hash.js'
+import { isRecord } from './json.js'
 
 export const MANIFEST_VERSION = 1
 export const MANIFEST_FILE_NAME = '_image-invalidate.json'
@@ -181,10 +182,6 @@ function checkId(value: unknown, field: string): string {
     throw new ManifestError(`has no valid "${field}" (a string of 1 to ${MAX_ID_LENGTH} characters)`)
   }
   return value
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 function truncate(text: string): string {

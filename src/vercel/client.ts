@@ -1,5 +1,7 @@
 import { request, type Dispatcher } from 'undici'
-import { createHttpClient, describeHttpError, readTextLimited, type HttpOptions } from '../http.js'
+import { recordOf, textOf } from '../core/json.js'
+import { formatBytes } from '../format.js'
+import { BodyTooLargeError, createHttpClient, describeHttpError, readTextLimited, type HttpOptions } from '../http.js'
 
 /** Which project, as whom, through which API origin. */
 export interface VercelTarget {
@@ -23,10 +25,15 @@ export class VercelApiError extends Error {
     super(explainStatus(status, vercelMessage))
   }
 
-  /** 401, 402, 403 and 404 will fail the same way for every batch: stop instead of trying the rest. */
+  /** 401, 402, 403, 404 and 410 will fail the same way for every batch: stop instead of trying the rest. */
   get isFatal(): boolean {
-    return this.status === 401 || this.status === 402 || this.status === 403 || this.status === 404
+    return this.status === 401 || this.status === 402 || this.status === 403 || this.status === 404 || this.status === 410
   }
+}
+
+/** A success status whose body is not the JSON object the endpoint documents (empty, HTML from a proxy, cut short). */
+export class VercelResponseError extends Error {
+  override name = 'VercelResponseError'
 }
 
 /** A request that got no usable answer: network errors, timeouts, or 429/5xx after every retry. */
@@ -43,11 +50,17 @@ export function explainStatus(status: number, vercelMessage?: string): string {
     case 401:
       return `Vercel did not accept the token (401): check that VERCEL_TOKEN is a valid, unexpired access token.${said}`
     case 402:
-      return `Vercel requires a plan or billing change for this (402): check the team's plan and billing in the Vercel dashboard.${said}`
+      return (
+        `Vercel refused for billing reasons (402): invalidation by source image needs the new image-optimization pricing, ` +
+        `and a team still on the legacy source-images pricing must opt in (Team Settings > Billing > Image Optimization); ` +
+        `otherwise check the team's plan and billing.${said}`
+      )
     case 403:
       return `The token may not purge this project's cache (403): check that its scope includes the team that owns the project and that VERCEL_TEAM_ID names that team.${said}`
     case 404:
       return `Vercel found no such project or deployment (404): check VERCEL_PROJECT_ID and VERCEL_TEAM_ID (or the deployment id) and that the token's scope includes them.${said}`
+    case 410:
+      return `Vercel says this is gone (410): the deployment or project was deleted.${said}`
     default:
       return `Vercel answered HTTP ${status}.${said}`
   }
@@ -62,17 +75,35 @@ export interface Deployment {
   aliasError: string | undefined
 }
 
+/** The project's last promotion or rollback (`lastAliasRequest`). */
+export interface AliasRequest {
+  fromDeploymentId: string | undefined
+  toDeploymentId: string
+  /** `pending`, `in-progress`, `succeeded`, `failed` or `skipped`. */
+  jobStatus: string | undefined
+  type: string | undefined
+}
+
 /** The project, as `GET /v9/projects/{idOrName}` gives it: what production serves, and the last flip. */
 export interface Project {
   id: string
   name: string
-  /** The deployment production serves now (`targets.production.id`). */
-  productionDeploymentId: string | undefined
-  /** The last promotion or rollback (`lastAliasRequest`); Vercel does not set it for every deploy. */
-  lastAliasRequest: { fromDeploymentId: string | undefined; toDeploymentId: string; type: string | undefined } | undefined
+  /**
+   * The deployment production serves now (`targets.production`), and where it stands in a rolling release
+   * (`readySubstate`): `ROLLING` while Vercel moves traffic to it step by step, `PROMOTED` once it serves
+   * everyone, absent for projects without rolling releases.
+   */
+  production: { id: string; readySubstate: string | undefined } | undefined
+  /** The last promotion or rollback; Vercel does not set it for every deploy. */
+  lastAliasRequest: AliasRequest | undefined
 }
 
-const MAX_ERROR_BODY = 64 * 1024
+/**
+ * Largest REST answer read: a project lists its environment variables, latest deployments and production
+ * deployment in full, and a deployment its routes, so real answers run to hundreds of KiB. 8 MiB is more
+ * than ten times the largest seen while still bounding what a broken proxy can make us buffer.
+ */
+export const MAX_API_BODY_BYTES = 8 * 1024 * 1024
 
 /**
  * A small client for the few endpoints this package needs. It owns one keep-alive pool; `close()` it when
@@ -100,27 +131,25 @@ export class VercelClient {
 
   /** `GET /v13/deployments/{idOrUrl}`: the deployment's state. */
   async getDeployment(idOrUrl: string): Promise<Deployment> {
-    const data = (await this.#call('GET', `/v13/deployments/${encodeURIComponent(idOrUrl)}`, {})) as Record<string, unknown>
+    const data = await this.#getObject(`/v13/deployments/${encodeURIComponent(idOrUrl)}`)
     return {
-      id: String(data.id ?? data.uid ?? ''),
-      url: String(data.url ?? ''),
-      readyState: String(data.readyState ?? data.status ?? 'UNKNOWN'),
+      id: textOf(data.id) ?? textOf(data.uid) ?? '',
+      url: textOf(data.url) ?? '',
+      readyState: textOf(data.readyState) ?? textOf(data.status) ?? 'UNKNOWN',
       aliasError: describeAliasError(data.aliasError),
     }
   }
 
   /** `GET /v9/projects/{idOrName}`: the project's id and name, its production deployment and its last flip. */
   async getProject(idOrName: string = this.#target.projectId): Promise<Project> {
-    const data = (await this.#call('GET', `/v9/projects/${encodeURIComponent(idOrName)}`, {})) as Record<string, unknown>
-    const text = (value: unknown) => (typeof value === 'string' && value ? value : undefined)
-    const production = (data.targets as { production?: { id?: unknown } } | undefined)?.production
-    const request = data.lastAliasRequest as Record<string, unknown> | null | undefined
-    const toDeploymentId = text(request?.toDeploymentId)
+    const data = await this.#getObject(`/v9/projects/${encodeURIComponent(idOrName)}`)
+    const production = recordOf(recordOf(data.targets)?.production)
+    const productionId = textOf(production?.id)
     return {
-      id: String(data.id ?? ''),
-      name: String(data.name ?? ''),
-      productionDeploymentId: text(production?.id),
-      lastAliasRequest: toDeploymentId ? { fromDeploymentId: text(request?.fromDeploymentId), toDeploymentId, type: text(request?.type) } : undefined,
+      id: textOf(data.id) ?? '',
+      name: textOf(data.name) ?? '',
+      production: productionId ? { id: productionId, readySubstate: textOf(production?.readySubstate) } : undefined,
+      lastAliasRequest: readAliasRequest(recordOf(data.lastAliasRequest)),
     }
   }
 
@@ -128,7 +157,16 @@ export class VercelClient {
     return this.#dispatcher.close()
   }
 
-  async #call(method: 'GET' | 'POST', path: string, query: Record<string, string>, body?: unknown): Promise<unknown> {
+  /** A GET whose success must be a JSON object: anything else is a `VercelResponseError` naming the endpoint. */
+  async #getObject(path: string): Promise<Record<string, unknown>> {
+    const { data, text } = await this.#call('GET', path, {})
+    const object = recordOf(data)
+    if (object) return object
+    const what = text === '' ? 'an empty body' : data === undefined ? 'a body that is not JSON' : 'JSON that is not an object'
+    throw new VercelResponseError(`Vercel answered GET ${path} with ${what} where a JSON object was expected; try again, and if it persists, check IMAGE_INVALIDATE_API_URL`)
+  }
+
+  async #call(method: 'GET' | 'POST', path: string, query: Record<string, string>, body?: unknown): Promise<{ data: unknown; text: string }> {
     const url = new URL(path, this.#target.apiUrl)
     for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value)
     if (this.#target.teamId) url.searchParams.set('teamId', this.#target.teamId)
@@ -154,25 +192,30 @@ export class VercelClient {
 
     let text: string
     try {
-      text = await readTextLimited(response.body, MAX_ERROR_BODY)
+      text = await readTextLimited(response.body, MAX_API_BODY_BYTES)
     } catch (error) {
+      if (error instanceof BodyTooLargeError) {
+        throw new VercelResponseError(`Vercel's answer to ${method} ${path} is larger than ${formatBytes(MAX_API_BODY_BYTES)}, the most this package reads; nothing was done with it`)
+      }
       throw new VercelTransportError(`reading the response failed: ${describeHttpError(error)}`)
     }
     const data = parseJson(text)
-    if (response.statusCode >= 200 && response.statusCode < 300) return data
-    const error = (data as { error?: { code?: unknown; message?: unknown } } | undefined)?.error
-    throw new VercelApiError(
-      response.statusCode,
-      typeof error?.code === 'string' ? error.code : undefined,
-      typeof error?.message === 'string' ? error.message.slice(0, 500) : undefined,
-    )
+    if (response.statusCode >= 200 && response.statusCode < 300) return { data, text }
+    const error = recordOf(recordOf(data)?.error)
+    throw new VercelApiError(response.statusCode, textOf(error?.code), textOf(error?.message)?.slice(0, 500))
   }
+}
+
+function readAliasRequest(request: Record<string, unknown> | undefined): AliasRequest | undefined {
+  const toDeploymentId = textOf(request?.toDeploymentId)
+  if (!toDeploymentId) return undefined
+  return { fromDeploymentId: textOf(request?.fromDeploymentId), toDeploymentId, jobStatus: textOf(request?.jobStatus), type: textOf(request?.type) }
 }
 
 function describeAliasError(value: unknown): string | undefined {
   if (!value) return undefined
-  const { code, message } = value as { code?: unknown; message?: unknown }
-  return [typeof code === 'string' ? code : undefined, typeof message === 'string' ? message.slice(0, 500) : undefined].filter(Boolean).join(': ') || 'alias error'
+  const error = recordOf(value)
+  return [textOf(error?.code), textOf(error?.message)?.slice(0, 500)].filter(Boolean).join(': ') || 'alias error'
 }
 
 function parseJson(text: string): unknown {
