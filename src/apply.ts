@@ -9,7 +9,7 @@ import { DEFAULT_PLAN_FILE, isUrl, readFlag, resolveSiteUrl, resolveVercelTarget
 import { loadDeploymentManifest, loadNamedManifest, type ManifestFetch, type PreviousDeployment, type PreviousVia } from './previous.js'
 import type { ApplyOptions } from './types.js'
 import { invalidateInBatches, type BatchRecord, type FailedImage } from './vercel/batches.js'
-import { VercelClient } from './vercel/client.js'
+import { VercelClient, type AliasRequest } from './vercel/client.js'
 import { readOtherManifest, waitForProduction, waitForSite, type SiteWatch, type WaitOptions } from './vercel/wait.js'
 
 export interface ApplyReport {
@@ -46,6 +46,17 @@ export interface ApplyReport {
  * false. Never throws for an expected failure: everything is in the report.
  */
 export async function apply(options: ApplyOptions = {}): Promise<ApplyReport> {
+  return applyFlip(options, {})
+}
+
+/** What a trigger knows of the flip beyond the options (the webhook's rolling-release events). */
+export interface FlipContext {
+  /** A rolling release toward the deployment was aborted: invalidate once production serves another one. */
+  rolloutAborted?: boolean
+}
+
+/** `apply`, told more about the flip by the trigger that started it. */
+export async function applyFlip(options: ApplyOptions, flip: FlipContext): Promise<ApplyReport> {
   const env = options.env ?? process.env
   const root = path.resolve(options.root ?? process.cwd())
   const bypass = env.VERCEL_AUTOMATION_BYPASS_SECRET?.trim()
@@ -112,18 +123,22 @@ export async function apply(options: ApplyOptions = {}): Promise<ApplyReport> {
     // What the site serves before the flip is P: the last other deployment it was seen serving.
     const site: SiteWatch | undefined = siteManifest ? { manifestUrl: siteManifest, buildId: manifest.buildId, headers } : undefined
     let seenBefore: Manifest | undefined
+    let rolloutEndedOn: string | undefined
     if (watch === 'none') seenBefore = site && (await readOtherManifest(site))
     else {
       const started = performance.now()
       const waitOptions: WaitOptions = { timeoutMs: options.timeoutMs, intervalMs: options.pollIntervalMs, onPoll: (state) => log(`waiting: ${state}`) }
-      if (watch === 'api') seenBefore = await waitForProduction(client!, deploymentId!, { ...waitOptions, site })
+      if (watch === 'api') ({ before: seenBefore, rolloutEndedOn } = await waitForProduction(client!, deploymentId!, { ...waitOptions, site, rolloutStarted: flip.rolloutAborted }))
       else seenBefore = await waitForSite(site!, waitOptions)
-      report.waited = { on: watch === 'api' ? `production serves deployment ${deploymentId}` : siteManifest!, ms: Math.round(performance.now() - started) }
+      const on = rolloutEndedOn ? `production serves deployment ${rolloutEndedOn}, the rolling release toward ${deploymentId} having ended without it` : watch === 'api' ? `production serves deployment ${deploymentId}` : siteManifest!
+      report.waited = { on, ms: Math.round(performance.now() - started) }
       log(`live: ${report.waited.on} after ${formatDuration(report.waited.ms)}`)
     }
 
     const fetch: ManifestFetch = { headers, basePath: manifest.basePath, client }
-    const previous = await findPrevious({ from: options.from, seenBefore, deploymentId, fetch, root, log })
+    const previous =
+      (rolloutEndedOn && (await loadRolloutBase(rolloutEndedOn, deploymentId!, fetch, log))) ||
+      (await findPrevious({ from: options.from, seenBefore, deploymentId, fetch, root, log }))
     report.previous = { via: previous?.via ?? 'the build-time plan', buildId: previous ? previous.manifest.buildId : manifest.plan.baseline }
     report.planned = previous ? planFlip(previous.manifest, manifest).srcImages : manifest.plan.srcImages
     const what = `${countOf(report.planned.length, 'source image')} in ${countOf(batchCount(report.planned.length), 'call')}`
@@ -206,11 +221,37 @@ async function findPrevious(input: {
   if (!input.deploymentId || !fetch.client) return fallBack('no --from, and the site was not seen serving another deployment')
   try {
     const flip = (await fetch.client.getProject()).lastAliasRequest
-    if (flip?.toDeploymentId !== input.deploymentId || !flip.fromDeploymentId) {
-      return fallBack(`no --from, the site was not seen before the flip, and the project's last promotion or rollback did not lead to ${input.deploymentId}`)
-    }
-    return { via: 'lastAliasRequest', manifest: await loadDeploymentManifest(flip.fromDeploymentId, fetch) }
+    const why = whyNotPrevious(flip, input.deploymentId)
+    if (why) return fallBack(`no --from, the site was not seen before the flip, and the project's last promotion or rollback ${why}`)
+    return { via: 'lastAliasRequest', manifest: await loadDeploymentManifest(flip!.fromDeploymentId!, fetch) }
   } catch (error) {
     return fallBack((error as Error).message)
+  }
+}
+
+/**
+ * Why `lastAliasRequest` does not name the deployment live before D, or undefined when it does: it must
+ * lead to D, name where it came from, and have succeeded or be under way (a failed or skipped promotion
+ * did not make D live).
+ */
+function whyNotPrevious(flip: AliasRequest | undefined, deploymentId: string): string | undefined {
+  if (flip?.toDeploymentId !== deploymentId) return `did not lead to ${deploymentId}`
+  if (flip.jobStatus !== 'succeeded' && flip.jobStatus !== 'in-progress') return `toward ${deploymentId} has jobStatus ${flip.jobStatus ?? 'unknown'}, not succeeded or in-progress`
+  if (!flip.fromDeploymentId) return `toward ${deploymentId} names no deployment it came from`
+  return undefined
+}
+
+/**
+ * After a rolling release toward D ended without it, P is the deployment production serves now: D served
+ * some visitors meanwhile, so the variants cached of D's bytes are what must go. Undefined, said, when its
+ * manifest cannot be read: P is then found as after any flip.
+ */
+async function loadRolloutBase(id: string, deploymentId: string, fetch: ManifestFetch, log: (line: string) => void): Promise<PreviousDeployment | undefined> {
+  log(`the rolling release toward ${deploymentId} ended without it: production serves ${id}; ${deploymentId} served some visitors meanwhile, so what differs between the two is invalidated now`)
+  try {
+    return { via: 'production after the rolling release ended', manifest: await loadDeploymentManifest(id, fetch) }
+  } catch (error) {
+    log(`the manifest of ${id} could not be read (${(error as Error).message})`)
+    return undefined
   }
 }

@@ -6,7 +6,12 @@ import { isUrl } from './options.js'
 import type { VercelClient } from './vercel/client.js'
 
 /** How the deployment that was live before the flip was found. */
-export type PreviousVia = '--from' | 'the production site before the flip' | 'lastAliasRequest' | 'the build-time plan'
+export type PreviousVia =
+  | '--from'
+  | 'the production site before the flip'
+  | 'lastAliasRequest'
+  | 'production after the rolling release ended'
+  | 'the build-time plan'
 
 /** The deployment production served before the flip, and its manifest. */
 export interface PreviousDeployment {
