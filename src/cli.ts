@@ -33,7 +33,7 @@ images a build would plan to invalidate. Writes nothing.
                               [--no-wait] [--dry-run] [--json] [--concurrency N] [--timeout 10m]
 
 At a production flip, from the deployment that was live (P) to the one now live (D): waits until
-production serves D, then invalidates the source images that changed, went or appeared between P and D,
+production serves D (and a rolling release toward it is complete), then invalidates the source images that changed, went or appeared between P and D,
 through Vercel's invalidate-by-src-images API in calls of at most 8. Nothing is sent before the flip.
 Credentials come from VERCEL_TOKEN, VERCEL_PROJECT_ID and VERCEL_TEAM_ID (or .vercel/project.json).
 
@@ -53,7 +53,7 @@ Credentials come from VERCEL_TOKEN, VERCEL_PROJECT_ID and VERCEL_TEAM_ID (or .ve
   --dangerously-delete   use dangerously-delete-by-src-images: the next request regenerates in the
                          foreground, which can stampede the origin
   --project ID           the project id or name (default: VERCEL_PROJECT_ID)
-  --team ID              the team (default: VERCEL_TEAM_ID)
+  --team ID|SLUG         the team: its id (team_...) or its slug (default: VERCEL_TEAM_ID)
   --json                 print one JSON document
   -h, --help             this text`,
 }
@@ -203,7 +203,7 @@ export function describeReport(report: ApplyReport): string {
   else if (report.plan && planned > 0) {
     const ok = report.calls.filter((call) => call.outcome === 'ok').length
     lines.push(`invalidated ${report.invalidated.length} of ${planned} in ${countOf(ok, 'successful call')} (${report.calls.length} made, ${report.retried} retried)`)
-  } else if (report.plan) lines.push('nothing to invalidate')
+  } else if (report.plan && !report.error) lines.push('nothing to invalidate')
   for (const failure of report.failed) lines.push(`not invalidated: ${failure.srcImage}: ${failure.reason}`)
   if (report.error) lines.push(`error: ${report.error}`)
   return `${lines.join('\n')}\n`

@@ -282,11 +282,22 @@ export function resolveVercelTarget(
   if (!/^[\x21-\x7e]+$/.test(token)) return { problem: 'the Vercel token contains spaces or characters that cannot be sent in a header' }
   const projectId = nonEmpty(input.projectId) ?? nonEmpty(env.VERCEL_PROJECT_ID) ?? link.projectId
   if (!projectId) return { problem: 'no Vercel project: set VERCEL_PROJECT_ID, or run `vercel link` to write .vercel/project.json' }
-  const teamId = nonEmpty(input.teamId) ?? nonEmpty(env.VERCEL_TEAM_ID) ?? teamOf(nonEmpty(env.VERCEL_ORG_ID) ?? link.orgId)
   const apiUrl = nonEmpty(input.apiUrl) ?? nonEmpty(env.IMAGE_INVALIDATE_API_URL) ?? DEFAULT_API_URL
   const problem = apiUrlProblem(apiUrl)
   if (problem) return { problem }
-  return { token, projectId, teamId, teamSlug: teamId ? undefined : nonEmpty(input.teamSlug), apiUrl: new URL(apiUrl).origin }
+  return { token, projectId, ...resolveTeam(input, env, link), apiUrl: new URL(apiUrl).origin }
+}
+
+/**
+ * The team the API calls act for. A team given by option or `VERCEL_TEAM_ID` is an id when it starts with
+ * `team_`, else a slug (as `vercel --scope` takes it); then a `team_` orgId; an orgId that is not a team is
+ * a personal account, for which neither may be sent.
+ */
+function resolveTeam(input: VercelTargetInput, env: Env, link: VercelProjectLink): Pick<VercelTarget, 'teamId' | 'teamSlug'> {
+  const given = nonEmpty(input.teamId) ?? nonEmpty(env.VERCEL_TEAM_ID)
+  if (given) return given.startsWith('team_') ? { teamId: given } : { teamSlug: given }
+  const teamId = teamOf(nonEmpty(env.VERCEL_ORG_ID) ?? link.orgId)
+  return teamId ? { teamId } : { teamSlug: nonEmpty(input.teamSlug) }
 }
 
 /**

@@ -112,9 +112,13 @@ export interface ApplyOptions {
   token?: string
   /** Project id or name. Default: `VERCEL_PROJECT_ID`, else `.vercel/project.json`. */
   projectId?: string
-  /** Team id. Default: `VERCEL_TEAM_ID`, `VERCEL_ORG_ID`, else a `team_` `orgId` in `.vercel/project.json`. */
+  /**
+   * The team that owns the project: its id (`team_…`) or its slug (`acme-web`, as `vercel --scope` takes it).
+   * Default: `VERCEL_TEAM_ID`, else a `team_` id in `VERCEL_ORG_ID` or `.vercel/project.json` (another
+   * `orgId` is a personal account: no team is sent).
+   */
   teamId?: string
-  /** Team slug, when no team id is known. */
+  /** Team slug, when no team is known otherwise. */
   teamSlug?: string
   /** REST API origin. Default: `IMAGE_INVALIDATE_API_URL`, else `https://api.vercel.com`. */
   apiUrl?: string

@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { ApplyReport } from './apply.js'
+import { recordOf, textOf } from './core/json.js'
 import { deploymentManifestUrl } from './core/manifest.js'
 import { resolveVercelTarget, teamOf } from './options.js'
 import type { ApplyOptions } from './types.js'
@@ -27,8 +28,9 @@ const SEEN_LIMIT = 500
  * A Fetch API handler for Vercel's deployment webhooks: `export const POST = createWebhookHandler()` in a
  * Next.js route, or any runtime that speaks Request/Response. It verifies `x-vercel-signature` before
  * reading anything else, then, for a production flip of this project (`deployment.promoted`,
- * `deployment.rollback`), waits until production serves the new deployment and invalidates what changed
- * between the one that was live and it, as `apply` does. A redelivered event joins or repeats harmless work.
+ * `deployment.rollback`, and the end of a rolling release: `project.rolling-release.completed` or
+ * `.aborted`), waits until production serves the new deployment and invalidates what changed between the
+ * one that was live and it, as `apply` does. A redelivered event joins or repeats harmless work.
  */
 export function createWebhookHandler(options: WebhookOptions = {}): Handler {
   const env = options.env ?? process.env
@@ -55,22 +57,18 @@ export function createWebhookHandler(options: WebhookOptions = {}): Handler {
     const event = parseEvent(body)
     if (!event) return reply(400, { ok: false, reason: 'the body is not a Vercel webhook event (JSON with type and payload)' })
     const ignore = (reason: string) => reply(200, { ok: true, action: 'ignored', reason })
-    // deployment.succeeded is not handled: Vercel sends it once checks pass, not when production flips.
-    if (event.type !== 'deployment.promoted' && event.type !== 'deployment.rollback') return ignore(`event ${event.type} is not handled`)
-    if (event.type === 'deployment.promoted' && event.target && event.target !== 'production') return ignore(`target ${event.target} is not production`)
-    // A rollback names both ends (`payload.fromDeploymentId`, `payload.toDeploymentId`); `payload.deployment`
-    // is taken for the one it goes to when the second is missing.
-    const flip = event.type === 'deployment.rollback' ? { to: event.toDeploymentId ?? event.deploymentId, from: event.fromDeploymentId } : { to: event.deploymentId, from: undefined }
+    const flip = flipOf(event)
+    if ('ignore' in flip) return ignore(flip.ignore)
     if (!flip.to) return reply(400, { ok: false, reason: `the ${event.type} event names no deployment id` })
     const configured = options.projectId ?? env.VERCEL_PROJECT_ID
     if (configured && event.projectId && !(await projects.isSame(configured, event.projectId))) return ignore(`project ${event.projectId} is not ${configured}`)
 
     // Loaded on the first event, and before the redelivery check, which must not be split by an await: a
     // route that imports the handler does not load the HTTP client.
-    const { apply } = await import('./apply.js')
+    const { applyFlip } = await import('./apply.js')
     let work = seen.get(event.id)
     if (!work) {
-      work = apply({
+      const applyOptions: ApplyOptions = {
         ...options,
         env,
         projectId: configured ?? event.projectId,
@@ -79,7 +77,8 @@ export function createWebhookHandler(options: WebhookOptions = {}): Handler {
         plan: event.deploymentUrl && event.type === 'deployment.promoted' ? deploymentManifestUrl(event.deploymentUrl, options.basePath ?? '') : undefined,
         deployment: flip.to,
         from: flip.from,
-      })
+      }
+      work = applyFlip(applyOptions, { rolloutAborted: flip.rolloutAborted })
       remember(seen, event.id, work)
     }
 
@@ -94,6 +93,31 @@ export function createWebhookHandler(options: WebhookOptions = {}): Handler {
     if (!report) return reply(202, { ok: true, action: 'accepted', event: event.id, reason: 'still running after the deadline' })
     // A failed run answers 500 so that Vercel redelivers; invalidating again is harmless.
     return reply(report.ok ? 200 : 500, { ok: report.ok, action: 'applied', event: event.id, report })
+  }
+}
+
+/** The flip an event is about, or why it is ignored. */
+function flipOf(event: WebhookEvent): { to: string | undefined; from?: string; rolloutAborted?: true } | { ignore: string } {
+  switch (event.type) {
+    // A rollback names both ends; `payload.deployment` is taken for the one it goes to when the second is missing.
+    case 'deployment.rollback':
+      return { to: event.toDeploymentId ?? event.deploymentId, from: event.fromDeploymentId }
+    case 'deployment.promoted':
+      if (event.target && event.target !== 'production') return { ignore: `target ${event.target} is not production` }
+      return { to: event.deploymentId }
+    // A rolling release ends the flip from its base to its target, or sends production back to a deployment
+    // other than the target, which served some visitors meanwhile.
+    case 'project.rolling-release.completed':
+    case 'project.rolling-release.aborted':
+      if (event.target && event.target !== 'production') return { ignore: `target ${event.target} is not production` }
+      if (event.type === 'project.rolling-release.aborted') return { to: event.rolloutTargetId, rolloutAborted: true }
+      return { to: event.rolloutTargetId, from: event.rolloutBaseId }
+    case 'project.rolling-release.started':
+    case 'project.rolling-release.approved':
+      return { ignore: `event ${event.type}: the rolling release is still moving traffic; project.rolling-release.completed ends it` }
+    // deployment.succeeded is not handled: Vercel sends it once checks pass, not when production flips.
+    default:
+      return { ignore: `event ${event.type} is not handled` }
   }
 }
 
@@ -115,6 +139,9 @@ interface WebhookEvent {
   /** deployment.rollback: the deployment production leaves, and the one it goes back to. */
   fromDeploymentId: string | undefined
   toDeploymentId: string | undefined
+  /** project.rolling-release.*: the deployment the rollout starts from, and the one it moves traffic to. */
+  rolloutBaseId: string | undefined
+  rolloutTargetId: string | undefined
 }
 
 function parseEvent(body: Uint8Array): WebhookEvent | undefined {
@@ -126,22 +153,25 @@ function parseEvent(body: Uint8Array): WebhookEvent | undefined {
   }
   const event = data as { id?: unknown; type?: unknown; payload?: Record<string, unknown> }
   if (typeof event?.type !== 'string' || typeof event.payload !== 'object' || event.payload === null) return undefined
-  const text = (value: unknown) => (typeof value === 'string' && value ? value : undefined)
-  const deployment = (event.payload.deployment ?? {}) as Record<string, unknown>
-  const project = (event.payload.project ?? {}) as Record<string, unknown>
-  const team = (event.payload.team ?? {}) as Record<string, unknown>
-  const deploymentId = text(deployment.id)
-  const toDeploymentId = text(event.payload.toDeploymentId)
+  const deployment = recordOf(event.payload.deployment) ?? {}
+  const project = recordOf(event.payload.project) ?? {}
+  const team = recordOf(event.payload.team) ?? {}
+  const deploymentId = textOf(deployment.id)
+  const toDeploymentId = textOf(event.payload.toDeploymentId)
+  const rollout = recordOf(event.payload.rollingRelease)
+  const rolloutDefault = recordOf(rollout?.default)
   return {
-    id: text(event.id) ?? `${event.type}:${toDeploymentId ?? deploymentId ?? ''}`,
+    id: textOf(event.id) ?? `${event.type}:${toDeploymentId ?? deploymentId ?? ''}`,
     type: event.type,
-    target: text(event.payload.target) ?? text(deployment.target),
-    projectId: text(project.id) ?? text(event.payload.projectId),
-    teamId: text(team.id),
+    target: textOf(event.payload.target) ?? textOf(deployment.target) ?? textOf(recordOf(rollout?.config)?.target),
+    projectId: textOf(project.id) ?? textOf(event.payload.projectId),
+    teamId: textOf(team.id),
     deploymentId,
-    deploymentUrl: text(deployment.url),
-    fromDeploymentId: text(event.payload.fromDeploymentId),
+    deploymentUrl: textOf(deployment.url),
+    fromDeploymentId: textOf(event.payload.fromDeploymentId),
     toDeploymentId,
+    rolloutBaseId: textOf(rolloutDefault?.baseDeploymentId),
+    rolloutTargetId: textOf(rolloutDefault?.targetDeploymentId),
   }
 }
 
