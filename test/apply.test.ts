@@ -159,7 +159,7 @@ describe('apply: faults', () => {
 
   it.each([
     ['401', { status: 401, body: { error: { code: 'unauthorized', message: 'Token expired' } } }, /^Vercel did not accept the token \(401\): check that VERCEL_TOKEN .* Vercel said: Token expired$/],
-    ['402', { status: 402, body: { error: { code: 'payment_required', message: 'Upgrade' } } }, /\(402\): check the team's plan and billing/],
+    ['402', { status: 402, body: { error: { code: 'payment_required', message: 'Upgrade' } } }, /\(402\): invalidation by source image needs the new image-optimization pricing, .*opt in \(Team Settings > Billing > Image Optimization\); otherwise check the team's plan and billing\. Vercel said: Upgrade$/],
     ['403', { status: 403, body: { error: { code: 'forbidden', message: 'No access' } } }, /\(403\): check that its scope includes the team/],
     ['404', { status: 404, body: { error: { code: 'not_found', message: 'Project not found' } } }, /\(404\): check VERCEL_PROJECT_ID and VERCEL_TEAM_ID/],
   ])('stops at %s, explains it in one sentence, and makes no further call', async (_name, fault, sentence) => {

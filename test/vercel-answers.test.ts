@@ -1,0 +1,274 @@
+import { createHmac } from 'node:crypto'
+import path from 'node:path'
+import { Vercel } from '@vercel/sdk'
+import { afterEach, describe, expect, it } from 'vitest'
+import { apply } from '../src/apply.js'
+import type { ApplyOptions } from '../src/types.js'
+import { VercelClient } from '../src/vercel/client.js'
+import { createWebhookHandler } from '../src/webhook.js'
+import { createDeployments, later } from './helpers/deployments.js'
+import { repoRoot, run } from './helpers/fixture.js'
+import { tempDir } from './helpers/tmp.js'
+import { startVercelApi, type VercelApiStandIn } from './stand-ins/vercel-api.mjs'
+
+// Phase 2 against Vercel's API as it really answers: bodies of the size and shape @vercel/sdk publishes
+// (the stand-in checks each one), every readyState, rolling releases, teams by slug, broken answers.
+
+const TOKEN = 'tok_ANSWERS_SECRET_9f8e7d'
+const SECRET = 'whsec_answers'
+const X = { '/hero.png': 'a', '/logo.png': 'b', '/old.png': 'c' }
+const A = { '/hero.png': 'd', '/logo.png': 'e', '/new.png': 'f' }
+// A -> B: only logo changed.
+const B = { '/hero.png': 'd', '/logo.png': 'b', '/new.png': 'f' }
+
+let api: VercelApiStandIn | undefined
+let world: Awaited<ReturnType<typeof createDeployments>> | undefined
+afterEach(async () => {
+  await world?.close()
+  // Rejects when the stand-in answered a body the real API could not send.
+  await api?.close()
+  api = world = undefined
+})
+
+async function setUp(apiOptions: { teamId?: string; teamSlug?: string } = {}) {
+  api = await startVercelApi({ token: TOKEN, projectId: 'prj_1', ...apiOptions })
+  world = await createDeployments(api)
+  const x = await world.deploy('dpl_X', X)
+  const a = await world.deploy('dpl_A', A, x)
+  const b = await world.deploy('dpl_B', B, x)
+  const env = { VERCEL_TOKEN: TOKEN, VERCEL_PROJECT_ID: 'prj_1', IMAGE_INVALIDATE_API_URL: api.origin }
+  return { a, b, env, api, world }
+}
+
+const sent = () => api!.invalidations().flatMap((call) => (call.body as { srcImages: string[] }).srcImages).sort()
+const firstSentAt = () => Math.min(...api!.invalidations().map((call) => call.at))
+const cli = (args: string[], env: Record<string, string>) => run(process.execPath, [path.join(repoRoot, 'dist/cli.js'), 'apply', ...args], { cwd: repoRoot, env, timeoutMs: 30_000 })
+
+async function applyWithLog(options: ApplyOptions) {
+  const lines: string[] = []
+  const report = await apply({ pollIntervalMs: 50, log: (line) => lines.push(line), ...options })
+  return { report, lines }
+}
+
+describe('full-size answers', () => {
+  it('apply --deployment through the CLI reads project bodies of over 212 KiB, waits for the flip, then sends exactly its set', async () => {
+    const { a, b, env, world } = await setUp()
+    world.goLive(a)
+    let flipped = Infinity
+    const flip = later(600).then(() => {
+      world.goLive(b, { from: a, type: 'promote' })
+      flipped = Date.now()
+    })
+    const result = await cli(['--deployment', 'dpl_B', '--json'], env)
+    await flip
+    expect(result.code, result.output).toBe(0)
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, previous: { via: 'lastAliasRequest', buildId: 'dpl_A' }, planned: ['/logo.png'] })
+    expect(sent()).toEqual(['/logo.png'])
+    expect(firstSentAt()).toBeGreaterThanOrEqual(flipped)
+    const projects = api!.calls.filter((call) => call.path === '/v9/projects/prj_1')
+    expect(projects.length).toBeGreaterThan(1)
+    for (const call of projects) expect(call.bytes).toBeGreaterThan(212 * 1024)
+  })
+
+  it('a 2xx that is empty, not JSON, or over 8 MiB where a deployment was expected: one sentence naming the endpoint, exit 1', async () => {
+    const { env } = await setUp()
+    const cases = [
+      ['', 'an empty body'],
+      ['<html>Bad gateway</html>', 'a body that is not JSON'],
+    ] as const
+    for (const [rawBody, what] of cases) {
+      api!.injectReadFaults([{ status: 200, rawBody }])
+      const result = await cli(['--deployment', 'dpl_B'], env)
+      expect(result.code, result.output).toBe(1)
+      expect(result.stdout).toBe(
+        `error: the manifest of deployment dpl_B could not be read: Vercel answered GET /v13/deployments/dpl_B with ${what} where a JSON object was expected; try again, and if it persists, check IMAGE_INVALIDATE_API_URL\n`,
+      )
+    }
+    api!.injectReadFaults([{ status: 200, rawBody: `{"id":"${'x'.repeat(9 * 1024 * 1024)}"}` }])
+    const large = await cli(['--deployment', 'dpl_B'], env)
+    expect(large.code).toBe(1)
+    expect(large.stdout).toContain("Vercel's answer to GET /v13/deployments/dpl_B is larger than 8.0 MiB, the most this package reads")
+    expect(api!.invalidations()).toHaveLength(0)
+  })
+})
+
+describe('every state of a deployment', () => {
+  it.each([
+    ['BLOCKED', { readyState: 'BLOCKED', aliasAssigned: false }, 'deployment dpl_B ended in state BLOCKED; nothing was invalidated'],
+    ['gone (410)', { readyState: 'READY', aliasAssigned: false, gone: 410 as const }, 'deployment dpl_B is gone (410): it was deleted; nothing was invalidated'],
+    [
+      'unknown (404)',
+      { readyState: 'READY', aliasAssigned: false, gone: 404 as const },
+      'Vercel knows no deployment dpl_B (404): it was deleted, or it belongs to a team other than VERCEL_TEAM_ID; nothing was invalidated',
+    ],
+  ])('%s ends the wait at once: exit 1, the state named, nothing sent', async (_name, state, sentence) => {
+    const { a, b, env, world, api } = await setUp()
+    world.goLive(a)
+    api.setDeployment('dpl_B', [{ readyState: 'BUILDING', aliasAssigned: false, url: b.site.origin }, { ...state, url: b.site.origin }])
+    const started = Date.now()
+    const result = await cli(['--plan', b.file, '--deployment', 'dpl_B', '--timeout', '60s'], env)
+    expect(Date.now() - started).toBeLessThan(10_000)
+    expect(result.code, result.output).toBe(1)
+    expect(result.stdout).toBe(`error: ${sentence}\n`)
+    expect(api.invalidations()).toHaveLength(0)
+  })
+
+  it('QUEUED, INITIALIZING and BUILDING keep waiting; READY too, until production serves it', async () => {
+    const { a, b, world, env, api } = await setUp()
+    world.goLive(a)
+    const states = ['QUEUED', 'INITIALIZING', 'BUILDING', 'READY'].map((readyState) => ({ readyState, aliasAssigned: false, url: b.site.origin }))
+    api.setDeployment('dpl_B', states)
+    const lines: string[] = []
+    const log = (line: string) => {
+      lines.push(line)
+      // The flip happens once the deployment was seen READY, and not yet live.
+      if (line === 'waiting: READY, production serves dpl_A') world.goLive(b, { from: a, type: 'promote' })
+    }
+    const report = await apply({ plan: b.file, deployment: 'dpl_B', env, pollIntervalMs: 50, log })
+    expect(report).toMatchObject({ ok: true, planned: ['/logo.png'] })
+    expect(lines.slice(0, 4)).toEqual(['QUEUED', 'INITIALIZING', 'BUILDING', 'READY'].map((state) => `waiting: ${state}, production serves dpl_A`))
+  })
+})
+
+describe('rolling releases', () => {
+  it('sends nothing while production rolls out to B (ROLLING), then exactly A -> B once it is PROMOTED', async () => {
+    const { a, b, env, world } = await setUp()
+    world.goLive(a)
+    world.startRollout(a, b)
+    let promoted = Infinity
+    const done = later(700).then(() => {
+      world.completeRollout(a, b)
+      promoted = Date.now()
+    })
+    const { report, lines } = await applyWithLog({ plan: b.file, deployment: 'dpl_B', env, siteUrl: world.production.origin })
+    await done
+    expect(report).toMatchObject({ ok: true, previous: { buildId: 'dpl_A' }, planned: ['/logo.png'] })
+    expect(lines).toContain('waiting: READY, a rolling release toward dpl_B is moving traffic: both deployments serve visitors')
+    expect(sent()).toEqual(['/logo.png'])
+    expect(firstSentAt()).toBeGreaterThanOrEqual(promoted)
+  })
+
+  it('a rollout aborted back to A: the same set, sent once production is A again, and said', async () => {
+    const { a, b, env, world } = await setUp()
+    world.goLive(a)
+    world.startRollout(a, b)
+    let aborted = Infinity
+    const abort = later(600).then(() => {
+      world.abortRollout(a, b)
+      aborted = Date.now()
+    })
+    const { report, lines } = await applyWithLog({ plan: b.file, deployment: 'dpl_B', env })
+    await abort
+    expect(report).toMatchObject({
+      ok: true,
+      previous: { via: 'production after the rolling release ended', buildId: 'dpl_A' },
+      waited: { on: 'production serves deployment dpl_A, the rolling release toward dpl_B having ended without it' },
+      planned: ['/logo.png'],
+    })
+    expect(lines).toContain(
+      'the rolling release toward dpl_B ended without it: production serves dpl_A; dpl_B served some visitors meanwhile, so what differs between the two is invalidated now',
+    )
+    expect(sent()).toEqual(['/logo.png'])
+    expect(firstSentAt()).toBeGreaterThanOrEqual(aborted)
+  })
+
+  it('a wait that times out during a rollout names the rolling release and what to do', async () => {
+    const { a, b, env, world } = await setUp()
+    world.startRollout(a, b)
+    const result = await cli(['--plan', b.file, '--deployment', 'dpl_B', '--timeout', '1s'], env)
+    expect(result.code, result.output).toBe(1)
+    expect(result.stdout).toMatch(
+      /^error: deployment dpl_B was not live after 1 s \(last seen: READY, a rolling release toward dpl_B is moving traffic: both deployments serve visitors\); nothing was invalidated\. The rolling release toward dpl_B was still moving traffic: run apply again with a --timeout longer than the rollout, or let the webhook act on project\.rolling-release\.completed\n$/,
+    )
+    expect(api!.invalidations()).toHaveLength(0)
+  })
+
+  it('the webhook acts on project.rolling-release.completed (base -> target) and .aborted, and ignores .started', async () => {
+    const { a, b, env, world } = await setUp()
+    const handler = createWebhookHandler({ secret: SECRET, env, pollIntervalMs: 50 })
+    const rollout = (id: string, type: string, state: string) => ({
+      id,
+      type,
+      createdAt: Date.now(),
+      payload: {
+        team: { id: null },
+        project: { id: 'prj_1' },
+        projectId: 'prj_1',
+        rollingRelease: { state, default: { baseDeploymentId: 'dpl_A', targetDeploymentId: 'dpl_B' }, config: { target: 'production' } },
+      },
+    })
+    world.startRollout(a, b)
+    const started = await (await handler(signed(rollout('evt_s', 'project.rolling-release.started', 'ACTIVE')))).json()
+    expect(started).toMatchObject({ action: 'ignored', reason: expect.stringContaining('project.rolling-release.completed ends it') })
+
+    world.completeRollout(a, b)
+    const completed = (await (await handler(signed(rollout('evt_c', 'project.rolling-release.completed', 'COMPLETE')))).json()) as Record<string, any>
+    expect(completed.report).toMatchObject({ ok: true, previous: { via: '--from', buildId: 'dpl_A' }, plan: { buildId: 'dpl_B' }, planned: ['/logo.png'] })
+    expect(sent()).toEqual(['/logo.png'])
+
+    world.startRollout(a, b)
+    world.abortRollout(a, b)
+    const aborted = (await (await handler(signed(rollout('evt_a', 'project.rolling-release.aborted', 'ABORTED')))).json()) as Record<string, any>
+    expect(aborted.report).toMatchObject({ ok: true, previous: { via: 'production after the rolling release ended', buildId: 'dpl_A' }, planned: ['/logo.png'] })
+    expect(sent()).toEqual(['/logo.png', '/logo.png'])
+  })
+})
+
+describe('the project and team', () => {
+  it('lastAliasRequest toward D is P only when it succeeded or is under way; a failed one falls back, said', async () => {
+    const { a, b, env, world } = await setUp()
+    world.goLive(b, { from: a, type: 'promote', jobStatus: 'failed' })
+    const { report, lines } = await applyWithLog({ plan: b.file, deployment: 'dpl_B', env })
+    expect(report).toMatchObject({ ok: true, previous: { via: 'the build-time plan', buildId: 'dpl_X' }, planned: ['/hero.png', '/old.png'] })
+    expect(lines).toContain(
+      "the previous deployment could not be determined (no --from, the site was not seen before the flip, and the project's last promotion or rollback toward dpl_B has jobStatus failed, not succeeded or in-progress): using the build-time plan",
+    )
+  })
+
+  it('a team given as team_… is sent as teamId, any other as slug', async () => {
+    const { a, b, env, world, api } = await setUp({ teamId: 'team_acme', teamSlug: 'acme-web' })
+    world.goLive(b, { from: a, type: 'promote' })
+    for (const team of ['acme-web', 'team_acme']) {
+      const result = await cli(['--deployment', 'dpl_B', '--team', team], env)
+      expect(result.code, result.output).toBe(0)
+    }
+    const queries = api.calls.map((call) => call.query)
+    expect(queries.filter((query) => query.slug === 'acme-web' && !('teamId' in query)).length).toBeGreaterThan(2)
+    expect(queries.filter((query) => query.teamId === 'team_acme' && !('slug' in query)).length).toBeGreaterThan(2)
+    expect(queries.every((query) => 'slug' in query || 'teamId' in query)).toBe(true)
+  })
+})
+
+describe('the same requests as Vercel\'s own SDK', () => {
+  it('invalidate and dangerously-delete: method, path, query and body match @vercel/sdk, for any source image', async () => {
+    api = await startVercelApi({ token: TOKEN, projectId: 'prj_1', teamId: 'team_1', teamSlug: 'acme-web' })
+    const srcImages = ['/images/my photo.png', '/100%25 real.png', '/100% raw.png', '/images/café/crème brûlée.png', '/日本語/画像.webp', '/a?b=c&d.png']
+    const sdk = new Vercel({ bearerToken: TOKEN, serverURL: api.origin, retryConfig: { strategy: 'none' } })
+    const ours = (team: { teamId?: string; teamSlug?: string }) => new VercelClient({ token: TOKEN, projectId: 'prj_1', apiUrl: api!.origin, ...team })
+    for (const team of [{ teamId: 'team_1' }, { teamSlug: 'acme-web' }]) {
+      const query = { projectIdOrName: 'prj_1', ...('teamId' in team ? { teamId: team.teamId } : { slug: team.teamSlug }) }
+      await sdk.edgeCache.invalidateBySrcImages({ ...query, requestBody: { srcImages } })
+      await sdk.edgeCache.dangerouslyDeleteBySrcImages({ ...query, requestBody: { srcImages } })
+      const client = ours(team)
+      await client.invalidateSrcImages(srcImages)
+      await client.invalidateSrcImages(srcImages, { dangerouslyDelete: true })
+      await client.close()
+    }
+    const calls = api.invalidations()
+    expect(calls).toHaveLength(8)
+    expect(calls.every((call) => call.status === 200)).toBe(true)
+    const shape = ({ method, path, query, body, authorization }: (typeof calls)[number]) => ({ method, path, query, body, authorization })
+    // Per team: SDK invalidate, SDK delete, ours invalidate, ours delete.
+    for (const start of [0, 4]) {
+      expect(shape(calls[start + 2]!)).toEqual(shape(calls[start]!))
+      expect(shape(calls[start + 3]!)).toEqual(shape(calls[start + 1]!))
+    }
+    expect(calls[0]).toMatchObject({ path: '/v1/edge-cache/invalidate-by-src-images', body: { srcImages } })
+    expect(calls[1]).toMatchObject({ path: '/v1/edge-cache/dangerously-delete-by-src-images' })
+  })
+})
+
+function signed(event: unknown) {
+  const body = JSON.stringify(event)
+  return new Request('http://localhost/api/image-invalidate', { method: 'POST', body, headers: { 'x-vercel-signature': createHmac('sha1', SECRET).update(body).digest('hex') } })
+}
