@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
-import type { ApplyReport } from './apply.js'
+import type { ApplyReport } from './types.js'
 import { basePathProblem } from './core/keys.js'
 import { planInvalidation } from './core/plan.js'
-import { resolveBuildOptions } from './options.js'
-import { countOf, LOG_PREFIX, redactor, type Logger } from './format.js'
+import { resolveBuildOptions } from './build/options.js'
+import { countOf, LOG_PREFIX, redactor, type Logger } from './shared/format.js'
 
 const HELP = {
   main: `image-invalidate: invalidate exactly the changed public images on Vercel's image CDN
@@ -99,11 +99,11 @@ async function runPlan(args: string[]): Promise<number> {
   const logger: Logger = { info: () => {}, warn: (message) => process.stderr.write(`${message}\n`) }
   // Each command loads what it needs, so that --help and a usage error cost nothing. The hashing threads
   // start as soon as their module is in, while the project's config is read.
-  const buildPlan = import('./build-plan.js').then((module) => {
+  const buildPlan = import('./build/plan-build.js').then((module) => {
     module.startHashingThreads()
     return module
   })
-  const [{ computePlan, summarize }, { readProjectBasePath }] = await Promise.all([buildPlan, import('./project-base-path.js')])
+  const [{ computePlan, summarize }, { readProjectBasePath }] = await Promise.all([buildPlan, import('./build/project-base-path.js')])
 
   // The prefix: --base-path, else the baseline's (what is deployed), else the project's config. The
   // project's is read first all the same: the default baseline URL is under it.
@@ -173,7 +173,7 @@ async function runApply(args: string[]): Promise<number> {
   if (values.wait && values['no-wait']) throw new UsageError('--wait and --no-wait say opposite things: pass one')
   const timeoutMs = values.timeout === undefined ? undefined : parseDuration(values.timeout)
   const concurrency = values.concurrency === undefined ? undefined : parseConcurrency(values.concurrency)
-  const { apply } = await import('./apply.js')
+  const { apply } = await import('./flip/apply.js')
   const report = await apply({
     plan: values.plan,
     from: values.from,

@@ -1,4 +1,4 @@
-import { unplugin } from './index.js'
+import { unplugin } from './build/unplugin.js'
 
 /** The rspack plugin, for rspack.config.js: `plugins: [imageInvalidate()]`. */
 export default unplugin.rspack

@@ -131,3 +131,66 @@ export interface ApplyOptions {
   /** Progress lines (waiting, each call). Default: none. */
   log?: (line: string) => void
 }
+
+/** Options of `createWebhookHandler()`: those of `apply()` it passes on, and the handler's own. */
+export interface WebhookOptions extends Omit<ApplyOptions, 'plan' | 'from' | 'wait' | 'deployment' | 'siteUrl'> {
+  /** The webhook's secret, from the Vercel dashboard. Default: `IMAGE_INVALIDATE_WEBHOOK_SECRET`. */
+  secret?: string
+  /**
+   * Keeps the function alive after the response, as `waitUntil` from `@vercel/functions`. With it, the
+   * handler answers 202 at once and finishes the invalidations afterwards.
+   */
+  waitUntil?: (promise: Promise<unknown>) => void
+  /** Largest body accepted, in bytes. @default 1048576 */
+  maxBodyBytes?: number
+  /** Without `waitUntil`: answer by then, and let the work go on. Vercel waits 30 seconds. @default 25000 */
+  deadlineMs?: number
+}
+
+/** What `apply()` resolves to, and `image-invalidate apply --json` prints. */
+export interface ApplyReport {
+  /** True when every source image of the flip was invalidated, or there was nothing to do. */
+  ok: boolean
+  dryRun: boolean
+  /** The deployment now live (D): where its manifest came from, its build, and its build-time baseline. */
+  plan: { source: string; buildId: string; baseline: string | null } | null
+  /**
+   * The deployment live before the flip (P), how it was found, and its build; `buildId` is the build-time
+   * baseline when P could not be determined and the build-time plan was used instead.
+   */
+  previous: { via: PreviousVia; buildId: string | null } | null
+  /** The source images of the flip: changed, removed or added between P and D. */
+  planned: string[]
+  invalidated: string[]
+  failed: FailedImage[]
+  /** Every invalidation call, in the order they ended. */
+  calls: BatchRecord[]
+  /** Requests retried after 429, 5xx, a timeout or a reset. */
+  retried: number
+  /** How the flip was seen, and how long the wait took. */
+  waited: { on: string; ms: number } | null
+  /** What stopped the run before or during the calls, in one sentence. */
+  error?: string
+  /** Set when the caller must say more (the CLI exits 2): nothing tells when the deployment is live. */
+  usage?: true
+}
+
+/** How the deployment that was live before the flip was found. */
+export type PreviousVia =
+  | '--from'
+  | 'the production site before the flip'
+  | 'lastAliasRequest'
+  | 'production after the rolling release ended'
+  | 'the build-time plan'
+
+export interface BatchRecord {
+  srcImages: string[]
+  /** `ok`, or why the call failed. */
+  outcome: 'ok' | 'rejected' | 'failed'
+  reason?: string
+}
+
+export interface FailedImage {
+  srcImage: string
+  reason: string
+}

@@ -1,4 +1,4 @@
-import { unplugin } from './index.js'
+import { unplugin } from './build/unplugin.js'
 
 /** The Vite plugin: `plugins: [imageInvalidate()]` in `vite.config.ts`. */
 export default unplugin.vite

@@ -2,10 +2,10 @@ import { createHmac } from 'node:crypto'
 import { rm } from 'node:fs/promises'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { apply } from '../src/apply.js'
+import { apply } from '../src/flip/apply.js'
 import type { ApplyOptions } from '../src/types.js'
-import { createWebhookHandler } from '../src/webhook.js'
-import { createDeployments, later, type StandInDeployment } from './helpers/deployments.js'
+import { createWebhookHandler } from '../src/flip/webhook.js'
+import { createDeployments, later, seenBy, type StandInDeployment } from './helpers/deployments.js'
 import { repoRoot, run } from './helpers/fixture.js'
 import { writePlan } from './helpers/plan.js'
 import { tempDir } from './helpers/tmp.js'
@@ -57,7 +57,8 @@ describe('apply at a flip', () => {
     const flips = (async () => {
       await later(300)
       world.goLive(a)
-      await later(400)
+      // B goes live once A has been seen: two polls, the first of them answered before the second began.
+      await seenBy(world.production)
       world.goLive(b)
       flippedToB = Date.now()
     })()

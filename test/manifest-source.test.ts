@@ -1,8 +1,8 @@
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createManifest, serializeManifest } from '../src/core/manifest.js'
-import { loadManifest } from '../src/manifest-source.js'
-import { createHttpClient } from '../src/http.js'
+import { loadManifest } from '../src/shared/load-manifest.js'
+import { createHttpClient } from '../src/shared/http.js'
 import { startSite, type SiteStandIn } from './stand-ins/site.mjs'
 import { tempDir } from './helpers/tmp.js'
 

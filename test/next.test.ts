@@ -5,9 +5,10 @@ import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { serializeManifest, type Manifest } from '../src/core/manifest.js'
-import { computePlan } from '../src/build-plan.js'
-import { DEFAULT_PLAN_FILE, resolveBuildOptions } from '../src/options.js'
-import { wrapNextConfig, hasAfterCompileHook } from '../src/next.js'
+import { computePlan } from '../src/build/plan-build.js'
+import { resolveBuildOptions } from '../src/build/options.js'
+import { DEFAULT_PLAN_FILE } from '../src/shared/environment.js'
+import { wrapNextConfig, hasAfterCompileHook } from '../src/build/next.js'
 import { copyFixtureInRepo, nextBuild, repoRoot, withServer, type Fixture } from './helpers/fixture.js'
 
 const NEXT_IMAGES = ['/images/hero.png', '/images/my photo.png', '/images/team/avatar.png', '/logo.svg']

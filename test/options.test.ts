@@ -1,7 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { readVercelProjectLink, resolveBuildOptions } from '../src/options.js'
+import { resolveBuildOptions } from '../src/build/options.js'
+import { readVercelProjectLink } from '../src/flip/target.js'
 import { tempDir } from './helpers/tmp.js'
 
 const root = '/project'

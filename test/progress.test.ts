@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createProgressLine } from '../src/progress.js'
+import { createProgressLine } from '../src/build/progress.js'
 
 const progress = { files: 1200, totalFiles: 20000, bytes: 3 * 1024 * 1024 }
 

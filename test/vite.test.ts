@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Manifest } from '../src/core/manifest.js'
-import { DEFAULT_PLAN_FILE } from '../src/options.js'
+import { DEFAULT_PLAN_FILE } from '../src/shared/environment.js'
 import { copyFixture, repoRoot, viteBuild, withServer, type Fixture } from './helpers/fixture.js'
 import { startSite, type SiteStandIn } from './stand-ins/site.mjs'
 

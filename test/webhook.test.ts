@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createWebhookHandler, verifySignature, type WebhookOptions } from '../src/webhook.js'
+import { createWebhookHandler, verifySignature } from '../src/flip/webhook.js'
+import type { WebhookOptions } from '../src/types.js'
 import { images, writePlan } from './helpers/plan.js'
 import { tempDir } from './helpers/tmp.js'
 import { startSite, type SiteStandIn } from './stand-ins/site.mjs'

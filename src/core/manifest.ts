@@ -34,9 +34,11 @@ export interface Manifest {
   plan: InvalidationPlan
 }
 
-/** Where a deployment serves its manifest: `<deployment URL><basePath>/_image-invalidate.json`. */
-export function deploymentManifestUrl(url: string, basePath: string): string {
-  // A deployment's `url` is a host; a stand-in may give an origin with its scheme, used as it is.
+/**
+ * Where a site or deployment serves its manifest: `<origin><basePath>/_image-invalidate.json`. A
+ * deployment's `url` is a host (`https://` is added); an origin with its scheme is used as it is.
+ */
+export function manifestUrl(url: string, basePath: string): string {
   const origin = /^https?:\/\//i.test(url) ? url.replace(/\/+$/, '') : `https://${url}`
   return `${origin}${basePath}/${MANIFEST_FILE_NAME}`
 }

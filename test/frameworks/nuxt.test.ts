@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { afterEach, expect, it } from 'vitest'
 import type { Manifest } from '../../src/core/manifest.js'
-import { DEFAULT_PLAN_FILE } from '../../src/options.js'
+import { DEFAULT_PLAN_FILE } from '../../src/shared/environment.js'
 import { copyFixtureInstalled, repoRoot, run, type Fixture } from '../helpers/fixture.js'
 import { buildTwiceAndCheck } from '../helpers/framework-scenario.js'
 

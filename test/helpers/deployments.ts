@@ -80,3 +80,12 @@ function aliasRequest(from: StandInDeployment, to: StandInDeployment, request: {
 
 /** Resolves after `ms`. */
 export const later = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+/**
+ * Resolves once `site` has answered `count` more requests than it has now: the deployment it serves now
+ * has been seen by whoever polls it, however slow the machine.
+ */
+export async function seenBy(site: { requests: readonly unknown[] }, count = 2): Promise<void> {
+  const target = site.requests.length + count
+  while (site.requests.length < target) await later(10)
+}

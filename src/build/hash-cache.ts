@@ -1,6 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import type { CachedDigest, HashResult } from './core/hash.js'
+import type { CachedDigest, HashResult } from '../core/hash.js'
 
 /**
  * The digests of the last build, kept next to the local plan, so that a build where little changed reads

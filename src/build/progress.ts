@@ -1,5 +1,5 @@
-import type { HashProgress } from './core/hash.js'
-import { formatBytes } from './format.js'
+import type { HashProgress } from '../core/hash.js'
+import { formatBytes } from '../shared/format.js'
 
 export interface ProgressOptions {
   /** Where the line goes. Default: stderr. */

@@ -1,27 +1,13 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { ApplyReport } from './apply.js'
-import { recordOf, textOf } from './core/json.js'
-import { deploymentManifestUrl } from './core/manifest.js'
-import { resolveVercelTarget, teamOf } from './options.js'
-import type { ApplyOptions } from './types.js'
-
-export interface WebhookOptions extends Omit<ApplyOptions, 'plan' | 'from' | 'wait' | 'deployment' | 'siteUrl'> {
-  /** The webhook's secret, from the Vercel dashboard. Default: `IMAGE_INVALIDATE_WEBHOOK_SECRET`. */
-  secret?: string
-  /**
-   * Keeps the function alive after the response, as `waitUntil` from `@vercel/functions`. With it, the
-   * handler answers 202 at once and finishes the invalidations afterwards.
-   */
-  waitUntil?: (promise: Promise<unknown>) => void
-  /** Largest body accepted, in bytes. @default 1048576 */
-  maxBodyBytes?: number
-  /** Without `waitUntil`: answer by then, and let the work go on. Vercel waits 30 seconds. @default 25000 */
-  deadlineMs?: number
-}
+import { recordOf, textOf } from '../core/json.js'
+import { manifestUrl } from '../core/manifest.js'
+import { resolveConfiguredProject, resolveVercelTarget, teamOf, type ConfiguredProject } from './target.js'
+import type { ApplyOptions, ApplyReport, WebhookOptions } from '../types.js'
 
 type Handler = (request: Request) => Promise<Response>
 
+/** Events remembered for redeliveries. */
 const SEEN_LIMIT = 500
 
 /**
@@ -35,69 +21,86 @@ const SEEN_LIMIT = 500
 export function createWebhookHandler(options: WebhookOptions = {}): Handler {
   const env = options.env ?? process.env
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024
-  const deadlineMs = options.deadlineMs ?? 25_000
+  const configured = resolveConfiguredProject(options, options.root ?? process.cwd(), env)
+  const projects = createProjectMatcher(options, env)
   // Event id -> its work, so a redelivery while it runs (or soon after) does not start it again.
   const seen = new Map<string, Promise<ApplyReport>>()
-  const projects = createProjectMatcher(options, env)
 
   return async (request) => {
     if (request.method !== 'POST') return reply(405, { ok: false, reason: 'only POST' })
-    const secret = options.secret ?? env.IMAGE_INVALIDATE_WEBHOOK_SECRET
-    // Fail closed: without a secret nothing can be verified, so nothing is done.
-    if (!secret) return reply(503, { ok: false, reason: 'not configured: set IMAGE_INVALIDATE_WEBHOOK_SECRET' })
-
-    const declared = Number(request.headers.get('content-length'))
-    if (declared > maxBodyBytes) return reply(413, { ok: false, reason: `body over ${maxBodyBytes} bytes` })
-    const body = await readBody(request, maxBodyBytes)
-    if (!body) return reply(413, { ok: false, reason: `body over ${maxBodyBytes} bytes` })
-    if (!verifySignature(body, request.headers.get('x-vercel-signature'), secret)) {
-      return reply(401, { ok: false, reason: 'invalid or missing x-vercel-signature' })
-    }
-
-    const event = parseEvent(body)
-    if (!event) return reply(400, { ok: false, reason: 'the body is not a Vercel webhook event (JSON with type and payload)' })
+    const event = await readVerifiedEvent(request, options.secret ?? env.IMAGE_INVALIDATE_WEBHOOK_SECRET, maxBodyBytes)
+    if (event instanceof Response) return event
     const ignore = (reason: string) => reply(200, { ok: true, action: 'ignored', reason })
     const flip = flipOf(event)
     if ('ignore' in flip) return ignore(flip.ignore)
     if (!flip.to) return reply(400, { ok: false, reason: `the ${event.type} event names no deployment id` })
-    const configured = options.projectId ?? env.VERCEL_PROJECT_ID
-    if (configured && event.projectId && !(await projects.isSame(configured, event.projectId))) return ignore(`project ${event.projectId} is not ${configured}`)
+    const project = configured.projectId
+    if (project && event.projectId && !(await projects.isSame(project, event.projectId))) return ignore(`project ${event.projectId} is not ${project}`)
 
     // Loaded on the first event, and before the redelivery check, which must not be split by an await: a
     // route that imports the handler does not load the HTTP client.
     const { applyFlip } = await import('./apply.js')
     let work = seen.get(event.id)
     if (!work) {
-      const applyOptions: ApplyOptions = {
-        ...options,
-        env,
-        projectId: configured ?? event.projectId,
-        // A personal account has no team: the payload's team is used only when it is one.
-        teamId: options.teamId ?? (hasConfiguredTeam(env) ? undefined : teamOf(event.teamId)),
-        plan: event.deploymentUrl && event.type === 'deployment.promoted' ? deploymentManifestUrl(event.deploymentUrl, options.basePath ?? '') : undefined,
-        deployment: flip.to,
-        from: flip.from,
-      }
-      work = applyFlip(applyOptions, { rolloutAborted: flip.rolloutAborted })
+      work = applyFlip(applyOptionsFor(event, flip, options, configured), { rolloutAborted: flip.rolloutAborted })
       remember(seen, event.id, work)
     }
-
-    if (options.waitUntil) {
-      options.waitUntil(work)
-      return reply(202, { ok: true, action: 'accepted', event: event.id })
-    }
-    const stop = new AbortController()
-    const deadline = sleep(deadlineMs, undefined, { signal: stop.signal }).catch(() => undefined)
-    const report = await Promise.race([work, deadline])
-    stop.abort()
-    if (!report) return reply(202, { ok: true, action: 'accepted', event: event.id, reason: 'still running after the deadline' })
-    // A failed run answers 500 so that Vercel redelivers; invalidating again is harmless.
-    return reply(report.ok ? 200 : 500, { ok: report.ok, action: 'applied', event: event.id, report })
+    return answer(event, work, options)
   }
 }
 
+/**
+ * The event in the request's body, once its signature is verified; otherwise the answer to give. Fails
+ * closed: without a secret nothing can be verified, so nothing is done.
+ */
+async function readVerifiedEvent(request: Request, secret: string | undefined, maxBodyBytes: number): Promise<WebhookEvent | Response> {
+  if (!secret) return reply(503, { ok: false, reason: 'not configured: set IMAGE_INVALIDATE_WEBHOOK_SECRET' })
+  const tooLarge = () => reply(413, { ok: false, reason: `body over ${maxBodyBytes} bytes` })
+  if (Number(request.headers.get('content-length')) > maxBodyBytes) return tooLarge()
+  const body = await readBody(request, maxBodyBytes)
+  if (!body) return tooLarge()
+  if (!verifySignature(body, request.headers.get('x-vercel-signature'), secret)) return reply(401, { ok: false, reason: 'invalid or missing x-vercel-signature' })
+  return parseEvent(body) ?? reply(400, { ok: false, reason: 'the body is not a Vercel webhook event (JSON with type and payload)' })
+}
+
+/** `apply`'s options for an event's flip: the configured project, else the event's, and its team when none is configured. */
+function applyOptionsFor(event: WebhookEvent, flip: Flip, options: WebhookOptions, configured: ConfiguredProject): ApplyOptions {
+  const teamConfigured = Boolean(configured.teamId ?? configured.teamSlug)
+  return {
+    ...options,
+    env: options.env ?? process.env,
+    projectId: configured.projectId ?? event.projectId,
+    // A personal account has no team: the payload's team is used only when it is one.
+    teamId: options.teamId ?? (teamConfigured ? undefined : teamOf(event.teamId)),
+    plan: event.deploymentUrl && event.type === 'deployment.promoted' ? manifestUrl(event.deploymentUrl, options.basePath ?? '') : undefined,
+    deployment: flip.to,
+    from: flip.from,
+  }
+}
+
+/**
+ * The answer, within Vercel's 30 seconds: with `waitUntil`, 202 at once; otherwise the report, or 202 at the
+ * deadline while the work goes on. A failed run answers 500 so that Vercel redelivers; invalidating again
+ * is harmless.
+ */
+async function answer(event: WebhookEvent, work: Promise<ApplyReport>, options: WebhookOptions): Promise<Response> {
+  if (options.waitUntil) {
+    options.waitUntil(work)
+    return reply(202, { ok: true, action: 'accepted', event: event.id })
+  }
+  const stop = new AbortController()
+  const deadline = sleep(options.deadlineMs ?? 25_000, undefined, { signal: stop.signal }).catch(() => undefined)
+  const report = await Promise.race([work, deadline])
+  stop.abort()
+  if (!report) return reply(202, { ok: true, action: 'accepted', event: event.id, reason: 'still running after the deadline' })
+  return reply(report.ok ? 200 : 500, { ok: report.ok, action: 'applied', event: event.id, report })
+}
+
+/** The deployment production goes to, where it comes from when the event says, and whether a rollout toward it was aborted. */
+type Flip = { to: string | undefined; from?: string; rolloutAborted?: true }
+
 /** The flip an event is about, or why it is ignored. */
-function flipOf(event: WebhookEvent): { to: string | undefined; from?: string; rolloutAborted?: true } | { ignore: string } {
+function flipOf(event: WebhookEvent): Flip | { ignore: string } {
   switch (event.type) {
     // A rollback names both ends; `payload.deployment` is taken for the one it goes to when the second is missing.
     case 'deployment.rollback':
@@ -191,11 +194,6 @@ async function readBody(request: Request, maxBytes: number): Promise<Uint8Array 
     chunks.push(value)
   }
   return Buffer.concat(chunks)
-}
-
-/** Whether the environment names a team (or a `team_` orgId), so that the payload's team is not needed. */
-function hasConfiguredTeam(env: Record<string, string | undefined>): boolean {
-  return Boolean(env.VERCEL_TEAM_ID?.trim() || teamOf(env.VERCEL_ORG_ID?.trim()))
 }
 
 /**

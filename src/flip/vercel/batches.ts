@@ -1,18 +1,7 @@
-import { MAX_SOURCE_IMAGE_LENGTH } from '../core/keys.js'
-import { MAX_BATCH_SIZE } from '../core/plan.js'
+import { MAX_SOURCE_IMAGE_LENGTH } from '../../core/keys.js'
+import { MAX_BATCH_SIZE } from '../../core/plan.js'
+import type { BatchRecord, FailedImage } from '../../types.js'
 import { VercelApiError, type VercelClient } from './client.js'
-
-export interface BatchRecord {
-  srcImages: string[]
-  /** `ok`, or why the call failed. */
-  outcome: 'ok' | 'rejected' | 'failed'
-  reason?: string
-}
-
-export interface FailedImage {
-  srcImage: string
-  reason: string
-}
 
 export interface BatchResult {
   invalidated: string[]

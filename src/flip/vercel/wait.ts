@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { Manifest } from '../core/manifest.js'
-import { loadManifest } from '../manifest-source.js'
-import { formatDuration } from '../format.js'
+import type { Manifest } from '../../core/manifest.js'
+import { loadManifest } from '../../shared/load-manifest.js'
+import { formatDuration } from '../../shared/format.js'
 import { VercelApiError, VercelResponseError, type Deployment, type VercelClient } from './client.js'
 
 export interface WaitOptions {

@@ -1,19 +1,19 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { diffImages, type ImageDiff } from './core/diff.js'
-import { hashFiles, type HashFailure, type HashResult } from './core/hash.js'
-import { createManifest, MANIFEST_FILE_NAME, serializeManifest, type Manifest } from './core/manifest.js'
-import { batchCount, planInvalidation } from './core/plan.js'
-import { isDirectory, walkPublicDir, type ScanOptions } from './core/scan.js'
+import { diffImages, type ImageDiff } from '../core/diff.js'
+import { hashFiles, type HashFailure, type HashResult } from '../core/hash.js'
+import { createManifest, MANIFEST_FILE_NAME, serializeManifest, type Manifest } from '../core/manifest.js'
+import { batchCount, planInvalidation } from '../core/plan.js'
+import { isDirectory, walkPublicDir, type ScanOptions } from '../core/scan.js'
 import { loadHashCache, saveHashCache } from './hash-cache.js'
-import { countOf, formatBytes, listSome, LOG_PREFIX, type Logger } from './format.js'
-import type { ManifestLoad } from './manifest-source.js'
+import { countOf, formatBytes, listSome, LOG_PREFIX, type Logger } from '../shared/format.js'
+import type { ManifestLoad } from '../shared/load-manifest.js'
 import type { ResolvedBuildOptions } from './options.js'
 import { createProgressLine } from './progress.js'
 
 // Bundler plugins and the CLI start the threads ahead, through this module, which they load anyway.
-export { startHashingThreads } from './core/hash.js'
+export { startHashingThreads } from '../core/hash.js'
 
 export interface BuildPlanResult {
   manifest: Manifest
@@ -203,10 +203,8 @@ async function hashPublicDir(publicDir: string, options: ResolvedBuildOptions, l
 
 async function loadBaselineManifest(options: ResolvedBuildOptions): Promise<ManifestLoad> {
   // The HTTP client is loaded only by a build that fetches a baseline.
-  const { loadManifest } = await import('./manifest-source.js')
-  const headers: Record<string, string> = {}
-  if (options.protectionBypass) headers['x-vercel-protection-bypass'] = options.protectionBypass
-  return loadManifest(options.baseline!, { headers, fresh: true, timeoutMs: options.baselineTimeoutMs })
+  const { loadManifest } = await import('../shared/load-manifest.js')
+  return loadManifest(options.baseline!, { headers: options.baselineHeaders, fresh: true, timeoutMs: options.baselineTimeoutMs })
 }
 
 /** One line: what was hashed, what it was compared with, what is planned, where it went. */

@@ -1,7 +1,7 @@
 import { request, type Dispatcher } from 'undici'
-import { recordOf, textOf } from '../core/json.js'
-import { formatBytes } from '../format.js'
-import { BodyTooLargeError, createHttpClient, describeHttpError, readTextLimited, type HttpOptions } from '../http.js'
+import { recordOf, textOf } from '../../core/json.js'
+import { formatBytes } from '../../shared/format.js'
+import { BodyTooLargeError, createHttpClient, describeHttpError, readTextLimited, type HttpOptions } from '../../shared/http.js'
 
 /** Which project, as whom, through which API origin. */
 export interface VercelTarget {

@@ -1,9 +1,9 @@
 import { open } from 'node:fs/promises'
 import { request, type Dispatcher } from 'undici'
-import { ManifestError, parseManifest, type Manifest } from './core/manifest.js'
+import { ManifestError, parseManifest, type Manifest } from '../core/manifest.js'
 import { formatBytes, formatDuration } from './format.js'
 import { BodyTooLargeError, createHttpClient, describeHttpError, readTextLimited } from './http.js'
-import { isUrl } from './options.js'
+import { isUrl } from './environment.js'
 
 /** Largest manifest read: about 100,000 images. A bigger document is refused, not buffered. */
 export const DEFAULT_MAX_MANIFEST_BYTES = 32 * 1024 * 1024

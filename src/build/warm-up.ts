@@ -1,5 +1,5 @@
 import { resolveBuildOptions, type BuildContext } from './options.js'
-import type { Options } from './types.js'
+import type { Options } from '../types.js'
 
 /**
  * A production build that will plan at its end has started: load the planning code and start the hashing
@@ -12,5 +12,5 @@ export function warmUpPlanning(options: Options, context: BuildContext): void {
   } catch {
     return // the plan at the end says what is wrong with the options
   }
-  import('./build-plan.js').then(({ startHashingThreads }) => startHashingThreads(), () => {})
+  import('./plan-build.js').then(({ startHashingThreads }) => startHashingThreads(), () => {})
 }

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { urlPrefixOfVite } from './options.js'
+import { urlPrefixOfVite } from './url-prefix.js'
 
 export interface ProjectBasePath {
   basePath: string

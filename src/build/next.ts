@@ -1,0 +1,115 @@
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import path from 'node:path'
+import type { NextConfig } from 'next'
+import { consoleLogger, LOG_PREFIX } from '../shared/format.js'
+import { resolveBuildOptions } from './options.js'
+import type { Options } from '../types.js'
+
+type NextConfigFunction = (phase: string, context: { defaultConfig: NextConfig }) => NextConfig | Promise<NextConfig>
+
+const PACKAGE_NAME = 'unplugin-image-invalidate'
+
+/** Next.js's `compiler.runAfterProductionCompile` appeared in 15.4.1. */
+const HOOK_SINCE: readonly [number, number, number] = [15, 4, 1]
+
+/**
+ * Adds the plugin to a Next.js config (an object or a function), keeping everything in it.
+ *
+ * It runs once after each production compile, with Turbopack or webpack, through
+ * `compiler.runAfterProductionCompile` (chained after a hook already there), and never in `next dev`. The
+ * manifest goes to `public/_image-invalidate.json`, so `next start`, `output: 'export'` and Vercel serve it.
+ */
+export function withImageInvalidate<T extends NextConfig | NextConfigFunction>(nextConfig: T, options?: Options): T
+export function withImageInvalidate(nextConfig: NextConfig | NextConfigFunction = {}, options: Options = {}): NextConfig | NextConfigFunction {
+  return wrapNextConfig(nextConfig, options, installedNextVersion())
+}
+
+/** @internal `withImageInvalidate` for a given Next.js version; exported for tests. */
+export function wrapNextConfig(nextConfig: NextConfig | NextConfigFunction, options: Options, nextVersion: string | undefined): NextConfig | NextConfigFunction {
+  const addHook = hasAfterCompileHook(nextVersion) ? addAfterCompileHook : addWebpackFallback
+  const wrap = (config: NextConfig) => keepPackageExternal(addHook(config, options))
+  if (typeof nextConfig === 'function') return async (phase, context) => wrap(await nextConfig(phase, context))
+  return wrap(nextConfig)
+}
+
+/**
+ * A route using `createWebhookHandler` must load this package from node_modules at run time: bundled, its
+ * bundler adapters and file-system code would be traced into the server output.
+ */
+function keepPackageExternal(config: NextConfig): NextConfig {
+  const external = config.serverExternalPackages ?? []
+  if (external.includes(PACKAGE_NAME)) return config
+  return { ...config, serverExternalPackages: [...external, PACKAGE_NAME] }
+}
+
+function addAfterCompileHook(config: NextConfig, options: Options): NextConfig {
+  const userHook = config.compiler?.runAfterProductionCompile
+  return {
+    ...config,
+    compiler: {
+      ...config.compiler,
+      async runAfterProductionCompile(metadata) {
+        await userHook?.(metadata)
+        await planForNext(config, metadata.projectDir, options)
+      },
+    },
+  }
+}
+
+/**
+ * For Next.js before 15.4.1: a webpack plugin on the client compiler of production builds only. Turbopack
+ * builds of those versions are not covered, and the first build says so.
+ */
+function addWebpackFallback(config: NextConfig, options: Options): NextConfig {
+  const userWebpack = config.webpack
+  return {
+    ...config,
+    webpack(webpackConfig, context) {
+      const result = userWebpack ? userWebpack(webpackConfig, context) : webpackConfig
+      if (!context.dev && !context.isServer) {
+        consoleLogger.info(`${LOG_PREFIX} Next.js before 15.4.1: running as a webpack plugin on the client compiler (Turbopack builds are not covered)`)
+        result.plugins ??= []
+        result.plugins.push({
+          apply(compiler: { hooks: { done: { tapPromise(name: string, fn: () => Promise<void>): void } } }) {
+            compiler.hooks.done.tapPromise(PACKAGE_NAME, () => planForNext(config, context.dir, options))
+          },
+        })
+      }
+      return result
+    },
+  }
+}
+
+async function planForNext(config: NextConfig, projectDir: string, options: Options): Promise<void> {
+  const publicDir = path.join(projectDir, 'public')
+  const resolved = resolveBuildOptions(options, { root: projectDir, publicDir, basePath: config.basePath ?? '' })
+  // Into public/, as next-sitemap does: `next start`, `output: 'export'` (copied to out/) and Vercel serve it.
+  // Loaded here: `next dev` and every other command load next.config, and with it this file.
+  const { planBuild } = await import('./plan-build.js')
+  await planBuild(resolved, [publicDir], consoleLogger)
+}
+
+export function hasAfterCompileHook(version: string | undefined): boolean {
+  // Unknown: assume a current Next.js.
+  if (!version) return true
+  const parts = version.split(/[.-]/).slice(0, 3).map(Number)
+  for (let i = 0; i < 3; i++) {
+    const part = parts[i] ?? 0
+    if (part !== HOOK_SINCE[i]) return part > HOOK_SINCE[i]!
+  }
+  return true
+}
+
+function installedNextVersion(): string | undefined {
+  for (const from of [path.join(process.cwd(), 'package.json'), import.meta.url]) {
+    try {
+      const file = createRequire(from).resolve('next/package.json')
+      return (JSON.parse(readFileSync(file, 'utf8')) as { version?: string }).version
+    } catch {
+      // Try the next place.
+    }
+  }
+  return undefined
+}
+

@@ -1,0 +1,159 @@
+import path from 'node:path'
+import { planFlip } from '../core/flip.js'
+import { manifestUrl, type Manifest } from '../core/manifest.js'
+import { batchCount } from '../core/plan.js'
+import { protectionBypassHeaders, readFlag, resolveSiteUrl, type Env } from '../shared/environment.js'
+import { countOf, formatDuration, redactor } from '../shared/format.js'
+import type { ApplyOptions, ApplyReport } from '../types.js'
+import type { ManifestAccess } from './deployment-manifests.js'
+import { findIncoming, type Incoming } from './incoming.js'
+import { findPrevious, loadRolloutBase, type PreviousDeployment } from './previous.js'
+import { resolveVercelTarget } from './target.js'
+import { invalidateInBatches } from './vercel/batches.js'
+import { VercelClient } from './vercel/client.js'
+import type { SiteWatch } from './vercel/wait.js'
+import { awaitFlip, chooseWatch, type SeenFlip } from './watch.js'
+
+/**
+ * Phase 2, at a production flip: load the manifest of the deployment going live (D), wait until production
+ * serves it, find the deployment that was live before (P), and invalidate what changed, went or appeared
+ * between P and D, in calls of at most 8. Nothing is sent before the flip has been seen, unless `wait` is
+ * false. Never throws for an expected failure: everything is in the report.
+ */
+export async function apply(options: ApplyOptions = {}): Promise<ApplyReport> {
+  return applyFlip(options, {})
+}
+
+/** What a trigger knows of the flip beyond the options (the webhook's rolling-release events). */
+export interface FlipContext {
+  /** A rolling release toward the deployment was aborted: invalidate once production serves another one. */
+  rolloutAborted?: boolean
+}
+
+/** `apply`, told more about the flip by the trigger that started it. */
+export async function applyFlip(options: ApplyOptions, flip: FlipContext): Promise<ApplyReport> {
+  const run = startRun(options)
+  const target = resolveVercelTarget(options, run.root, run.env)
+  // A dry run needs no token: it reads public manifests and sends nothing.
+  if ('problem' in target && !run.dryRun) return run.finish(target.problem)
+  const client = 'problem' in target ? undefined : createClient(target, options, run)
+  try {
+    return await applyWith(run, client, options, flip)
+  } catch (error) {
+    return run.finish((error as Error).message)
+  } finally {
+    await client?.close()
+  }
+}
+
+/** One run of `apply`: what it read of its options and environment, its report, and its output. */
+interface Run {
+  env: Env
+  root: string
+  dryRun: boolean
+  siteUrl: string | undefined
+  /** Sent with every manifest request (protection bypass). */
+  headers: Record<string, string>
+  report: ApplyReport
+  /** A progress line, without secrets. */
+  log: (line: string) => void
+  /** The report, complete, without secrets; `error` stops the run with that sentence. */
+  finish: (error?: string) => ApplyReport
+}
+
+function startRun(options: ApplyOptions): Run {
+  const env = options.env ?? process.env
+  const headers = protectionBypassHeaders(env)
+  const scrub = redactor([options.token, env.VERCEL_TOKEN, env.VERCEL_AUTOMATION_BYPASS_SECRET])
+  const log = (line: string) => options.log?.(scrub(line))
+  const warnings: string[] = []
+  const dryRun = options.dryRun ?? readFlag(env, 'IMAGE_INVALIDATE_DRY_RUN', warnings) ?? false
+  const siteUrl = resolveSiteUrl(options.siteUrl ?? env.IMAGE_INVALIDATE_SITE_URL, env, warnings)
+  warnings.forEach((warning) => log(`warning: ${warning}`))
+  const report: ApplyReport = { ok: false, dryRun, plan: null, previous: null, planned: [], invalidated: [], failed: [], calls: [], retried: 0, waited: null }
+  const finish = (error?: string): ApplyReport => {
+    if (error) report.error = error
+    report.ok = !report.error && report.failed.length === 0 && report.invalidated.length === (dryRun ? 0 : report.planned.length)
+    // Every string of the report, through the same filter as the log.
+    return JSON.parse(JSON.stringify(report), (_key, item) => (typeof item === 'string' ? scrub(item) : item)) as ApplyReport
+  }
+  return { env, root: path.resolve(options.root ?? process.cwd()), dryRun, siteUrl, headers, report, log, finish }
+}
+
+function createClient(target: ConstructorParameters<typeof VercelClient>[0], options: ApplyOptions, run: Run): VercelClient {
+  return new VercelClient(target, {
+    retries: options.retries ?? 4,
+    timeoutMs: options.requestTimeoutMs,
+    onRetry: (reason, delayMs) => {
+      run.report.retried++
+      run.log(`retrying after ${reason} in ${formatDuration(Math.round(delayMs))}`)
+    },
+  })
+}
+
+/** The steps of a run: D, the flip, P, then the calls. */
+async function applyWith(run: Run, client: VercelClient | undefined, options: ApplyOptions, flip: FlipContext): Promise<ApplyReport> {
+  const { report, log } = run
+  const incoming = await findIncoming({ deployment: options.deployment, plan: options.plan, root: run.root }, { headers: run.headers, basePath: options.basePath ?? '', client })
+  if ('problem' in incoming) return run.finish(incoming.problem)
+  const { manifest } = incoming
+  report.plan = { source: incoming.source, buildId: manifest.buildId, baseline: manifest.plan.baseline }
+  if (manifest.plan.dryRun) {
+    log(`plan ${manifest.buildId} comes from a dry-run build (dryRun or IMAGE_INVALIDATE_DRY_RUN): nothing is sent for it`)
+    return run.finish()
+  }
+
+  // What the site serves before the flip is P: the last other deployment it was seen serving.
+  const site: SiteWatch | undefined = run.siteUrl ? { manifestUrl: manifestUrl(run.siteUrl, manifest.basePath), buildId: manifest.buildId, headers: run.headers } : undefined
+  const watch = chooseWatch({ wait: options.wait, dryRun: run.dryRun, incoming, site, client })
+  if (!watch) {
+    report.usage = true
+    return run.finish(
+      `nothing tells when ${manifest.buildId} is live, and nothing may be sent before: pass --site URL (or set IMAGE_INVALIDATE_SITE_URL), ` +
+        `--deployment ID, or --no-wait if production already serves it`,
+    )
+  }
+  const waitOptions = { timeoutMs: options.timeoutMs, intervalMs: options.pollIntervalMs, onPoll: (state: string) => log(`waiting: ${state}`) }
+  const seen = await awaitFlip(watch, { client, incoming, site, rolloutStarted: flip.rolloutAborted }, waitOptions, log)
+  report.waited = seen.waited
+
+  const previous = await previousOf(seen, incoming, { from: options.from, root: run.root }, { headers: run.headers, basePath: manifest.basePath, client }, log)
+  report.previous = { via: previous?.via ?? 'the build-time plan', buildId: previous ? previous.manifest.buildId : manifest.plan.baseline }
+  report.planned = previous ? planFlip(previous.manifest, manifest).srcImages : manifest.plan.srcImages
+  log(describePlanned(previous, manifest, report.planned.length))
+  if (report.planned.length === 0) return run.finish()
+  if (run.dryRun) {
+    for (const src of report.planned) log(`  would invalidate ${src}`)
+    return run.finish()
+  }
+  return send(run, client!, options)
+}
+
+/** P: the deployment production went back to after an aborted rolling release, else as after any flip. */
+async function previousOf(
+  seen: SeenFlip,
+  incoming: Incoming,
+  given: { from: string | undefined; root: string },
+  access: ManifestAccess,
+  log: (line: string) => void,
+): Promise<PreviousDeployment | undefined> {
+  const rolloutBase = seen.rolloutEndedOn && (await loadRolloutBase(seen.rolloutEndedOn, incoming.deploymentId!, access, log))
+  return rolloutBase || findPrevious({ ...given, seenBefore: seen.before, deploymentId: incoming.deploymentId }, access, log)
+}
+
+function describePlanned(previous: PreviousDeployment | undefined, manifest: Manifest, count: number): string {
+  const what = `${countOf(count, 'source image')} in ${countOf(batchCount(count), 'call')}`
+  if (previous) return `flip ${previous.manifest.buildId} -> ${manifest.buildId} (previous deployment from ${previous.via}): ${what}`
+  return `plan ${manifest.buildId} against ${manifest.plan.baseline ?? 'no baseline'} (the build-time plan): ${what}`
+}
+
+/** The calls, each said as it ends; the report gets what was invalidated and what was not. */
+async function send(run: Run, client: VercelClient, options: ApplyOptions): Promise<ApplyReport> {
+  const result = await invalidateInBatches(client, run.report.planned, {
+    concurrency: options.concurrency,
+    dangerouslyDelete: options.dangerouslyDelete,
+    onCall: (call) => run.log(`${call.outcome === 'ok' ? 'invalidated' : call.outcome} ${call.srcImages.length}: ${call.srcImages.join(', ')}${call.reason ? ` (${call.reason})` : ''}`),
+  })
+  Object.assign(run.report, { invalidated: result.invalidated, failed: result.failed, calls: result.calls })
+  return run.finish(result.fatal)
+}

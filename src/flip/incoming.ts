@@ -1,0 +1,62 @@
+import path from 'node:path'
+import type { Manifest } from '../core/manifest.js'
+import { DEFAULT_PLAN_FILE, isUrl } from '../shared/environment.js'
+import { loadManifest } from '../shared/load-manifest.js'
+import { loadDeploymentManifest, type ManifestAccess } from './deployment-manifests.js'
+import type { VercelClient } from './vercel/client.js'
+
+/** D, the deployment going live: its id when known, whether the caller named it, and its manifest. */
+export interface Incoming {
+  /** The deployment id, from `--deployment` or, on Vercel, the build's id (`VERCEL_DEPLOYMENT_ID`). */
+  deploymentId: string | undefined
+  /** Named by the caller (`--deployment`): production is then watched through the API. */
+  named: boolean
+  manifest: Manifest
+  /** Where the manifest came from, for the report. */
+  source: string
+}
+
+/**
+ * D: the deployment named by `--deployment` (an id, or a URL the API resolves) and its manifest: `--plan`,
+ * else the local plan file the build wrote (when it is D's, or no deployment was named), else the manifest
+ * the named deployment serves.
+ */
+export async function findIncoming(input: { deployment?: string; plan?: string; root: string }, access: ManifestAccess): Promise<Incoming | { problem: string }> {
+  const named = input.deployment?.replace(/^https?:\/\//, '').replace(/\/.*$/, '')
+  const deploymentId = named && (await deploymentIdOf(named, access.client))
+  if (deploymentId && typeof deploymentId !== 'string') return deploymentId
+  const loaded = await loadIncomingManifest(input.plan, input.root, deploymentId, access)
+  if ('problem' in loaded) return loaded
+  // On Vercel a build's id is its deployment's id (VERCEL_DEPLOYMENT_ID).
+  const ownId = access.client && /^dpl_/.test(loaded.manifest.buildId) ? loaded.manifest.buildId : undefined
+  return { deploymentId: deploymentId || ownId, named: Boolean(named), ...loaded }
+}
+
+/** A deployment id as it is, or the id of the deployment at a URL, looked up through the API. */
+async function deploymentIdOf(named: string, client: VercelClient | undefined): Promise<string | { problem: string }> {
+  if (/^dpl_/.test(named)) return named
+  if (!client) return { problem: `--deployment ${named} is a URL: looking up its id needs VERCEL_TOKEN and the project` }
+  return (await client.getDeployment(named)).id
+}
+
+async function loadIncomingManifest(
+  plan: string | undefined,
+  root: string,
+  deploymentId: string | undefined,
+  access: ManifestAccess,
+): Promise<{ manifest: Manifest; source: string } | { problem: string }> {
+  const local = path.join(root, DEFAULT_PLAN_FILE)
+  const source = plan === undefined ? local : isUrl(plan) ? plan : path.resolve(root, plan)
+  const loaded = await loadManifest(source, { headers: access.headers, fresh: isUrl(source) })
+  // The local plan is another build's (or there is none): the named deployment serves its own.
+  if (plan === undefined && deploymentId && access.client && (loaded.kind !== 'found' || loaded.manifest.buildId !== deploymentId)) {
+    try {
+      return { manifest: await loadDeploymentManifest(deploymentId, access), source: `deployment ${deploymentId}` }
+    } catch (error) {
+      return { problem: `the manifest of deployment ${deploymentId} could not be read: ${(error as Error).message}` }
+    }
+  }
+  if (loaded.kind === 'missing') return { problem: `no plan at ${source} (${loaded.reason}): run a production build first, or pass --plan or --deployment` }
+  if (loaded.kind !== 'found') return { problem: `the plan ${source} ${loaded.reason}` }
+  return { manifest: loaded.manifest, source }
+}

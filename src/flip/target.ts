@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { nonEmpty, type Env } from '../shared/environment.js'
+import type { VercelTarget } from './vercel/client.js'
+
+/** `.vercel/project.json`, written by `vercel link`: the project and its owner (a `team_` id is a team). */
+export interface VercelProjectLink {
+  projectId?: string
+  orgId?: string
+}
+
+export function readVercelProjectLink(root: string): VercelProjectLink {
+  try {
+    const data: unknown = JSON.parse(readFileSync(path.join(root, '.vercel', 'project.json'), 'utf8'))
+    if (typeof data !== 'object' || data === null) return {}
+    const { projectId, orgId } = data as Record<string, unknown>
+    return {
+      projectId: typeof projectId === 'string' ? projectId : undefined,
+      orgId: typeof orgId === 'string' ? orgId : undefined,
+    }
+  } catch {
+    return {}
+  }
+}
+
+export interface VercelTargetInput {
+  token?: string
+  projectId?: string
+  teamId?: string
+  teamSlug?: string
+  apiUrl?: string
+}
+
+export const DEFAULT_API_URL = 'https://api.vercel.com'
+
+/** The project and team phase 2 acts for, where they are known: what the webhook compares events with. */
+export type ConfiguredProject = Partial<Pick<VercelTarget, 'projectId' | 'teamId' | 'teamSlug'>>
+
+/**
+ * The project and team, each from the option, else the environment, else `.vercel/project.json`. The one
+ * source of both for `apply()`, the CLI and the webhook.
+ */
+export function resolveConfiguredProject(input: VercelTargetInput, root: string, env: Env): ConfiguredProject {
+  const link = readVercelProjectLink(root)
+  const projectId = nonEmpty(input.projectId) ?? nonEmpty(env.VERCEL_PROJECT_ID) ?? link.projectId
+  return { projectId, ...resolveTeam(input, env, link) }
+}
+
+/**
+ * The project, token and API origin for phase 2: options > environment > `.vercel/project.json`.
+ * Returns the problem, in one sentence that never contains the token, when something is missing.
+ */
+export function resolveVercelTarget(input: VercelTargetInput, root: string, env: Env = process.env): VercelTarget | { problem: string } {
+  const token = nonEmpty(input.token) ?? nonEmpty(env.VERCEL_TOKEN)
+  if (!token) return { problem: 'no Vercel token: set VERCEL_TOKEN (an access token with access to the project)' }
+  // A token with a line break or space (a bad copy-paste) cannot go in a header; say so without echoing it.
+  if (!/^[\x21-\x7e]+$/.test(token)) return { problem: 'the Vercel token contains spaces or characters that cannot be sent in a header' }
+  const { projectId, ...team } = resolveConfiguredProject(input, root, env)
+  if (!projectId) return { problem: 'no Vercel project: set VERCEL_PROJECT_ID, or run `vercel link` to write .vercel/project.json' }
+  const apiUrl = nonEmpty(input.apiUrl) ?? nonEmpty(env.IMAGE_INVALIDATE_API_URL) ?? DEFAULT_API_URL
+  const problem = apiUrlProblem(apiUrl)
+  if (problem) return { problem }
+  return { token, projectId, ...team, apiUrl: new URL(apiUrl).origin }
+}
+
+/**
+ * The team the API calls act for. A team given by option or `VERCEL_TEAM_ID` is an id when it starts with
+ * `team_`, else a slug (as `vercel --scope` takes it); then a `team_` orgId; an orgId that is not a team is
+ * a personal account, for which neither may be sent.
+ */
+function resolveTeam(input: VercelTargetInput, env: Env, link: VercelProjectLink): Pick<VercelTarget, 'teamId' | 'teamSlug'> {
+  const given = nonEmpty(input.teamId) ?? nonEmpty(env.VERCEL_TEAM_ID)
+  if (given) return given.startsWith('team_') ? { teamId: given } : { teamSlug: given }
+  const teamId = teamOf(nonEmpty(env.VERCEL_ORG_ID) ?? link.orgId)
+  return teamId ? { teamId } : { teamSlug: nonEmpty(input.teamSlug) }
+}
+
+/**
+ * The team an `orgId` (`VERCEL_ORG_ID`, `.vercel/project.json`) names: a `team_…` id is a team; anything
+ * else is a personal account, for which no `teamId` may be sent.
+ */
+export function teamOf(orgId: string | undefined): string | undefined {
+  return orgId?.startsWith('team_') ? orgId : undefined
+}
+
+/** The token travels to the API origin: it must be HTTPS, or a loopback address for tests and stand-ins. */
+function apiUrlProblem(apiUrl: string): string | undefined {
+  let url: URL
+  try {
+    url = new URL(apiUrl)
+  } catch {
+    return `API URL ${JSON.stringify(apiUrl)} is not a URL`
+  }
+  if (url.protocol === 'https:') return undefined
+  const loopback = url.hostname === 'localhost' || url.hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(url.hostname)
+  if (url.protocol === 'http:' && loopback) return undefined
+  return `API URL ${url.origin} is refused: the token is only sent over https:// (or http:// to a loopback address)`
+}
