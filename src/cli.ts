@@ -3,8 +3,10 @@ import { readFileSync } from 'node:fs'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import type { ApplyReport } from './types.js'
 import { basePathProblem } from './core/keys.js'
-import { planInvalidation } from './core/plan.js'
 import { resolveBuildOptions } from './build/options.js'
+import type { BuildPlanResult } from './build/plan-build.js'
+import type { ProjectBasePath } from './build/project-base-path.js'
+import type { ManifestLoad } from './shared/load-manifest.js'
 import { countOf, LOG_PREFIX, redactor, type Logger } from './shared/format.js'
 
 const HELP = {
@@ -99,58 +101,62 @@ async function runPlan(args: string[]): Promise<number> {
   const logger: Logger = { info: () => {}, warn: (message) => process.stderr.write(`${message}\n`) }
   // Each command loads what it needs, so that --help and a usage error cost nothing. The hashing threads
   // start as soon as their module is in, while the project's config is read.
-  const buildPlan = import('./build/plan-build.js').then((module) => {
+  const planning = import('./build/plan-build.js').then((module) => {
     module.startHashingThreads()
     return module
   })
-  const [{ computePlan, summarize }, { readProjectBasePath }] = await Promise.all([buildPlan, import('./build/project-base-path.js')])
-
   // The prefix: --base-path, else the baseline's (what is deployed), else the project's config. The
   // project's is read first all the same: the default baseline URL is under it.
-  let basePath = given === undefined ? undefined : { basePath: given, source: '--base-path' }
-  if (!basePath) {
-    const project = await readProjectBasePath(root).catch((error: Error) => {
-      logger.warn(`${LOG_PREFIX} could not read the project's basePath (${error.message}); pass --base-path`)
-      return undefined
-    })
-    if (project?.problem) logger.warn(`${LOG_PREFIX} ${project.problem}: pass --base-path`)
-    if (project) basePath = { basePath: project.basePath, source: project.source }
-  }
-  const options = resolveBuildOptions(
-    { enabled: true, publicDir: values.dir, baseline: values.baseline, basePath: basePath?.basePath, cache: false },
-    { root },
-  )
-  const result = await computePlan(options, logger)
-  const deployed = result.baseline?.kind === 'found' ? result.baseline.manifest.basePath : undefined
-  if (given === undefined && deployed !== undefined) {
-    basePath = { basePath: deployed, source: 'the baseline manifest' }
-    result.manifest.basePath = deployed
-    if (result.diff) result.manifest.plan.srcImages = planInvalidation(result.diff, deployed)
-  }
-  const prefix = { value: basePath?.basePath ?? '', source: basePath?.source ?? 'none found: no --base-path, baseline or Next.js or Vite config' }
-  const usable = !result.baseline || result.baseline.kind === 'found' || (result.baseline.kind === 'missing' && !options.baselineGivenBy)
-  if (values.json) {
-    const { manifest, diff, baseline, unreadable, unreadableFolders, linkCycles, bytesHashed, durationMs, baselineMs } = result
-    const document = {
-      srcImages: manifest.plan.srcImages,
-      basePath: prefix,
-      baseline,
-      diff,
-      unreadable,
-      unreadableFolders,
-      linkCycles,
-      images: Object.keys(manifest.images).length,
-      bytesHashed,
-      durationMs: Math.round(durationMs),
-      baselineMs: baselineMs === null ? null : Math.round(baselineMs),
-    }
-    process.stdout.write(`${JSON.stringify(document, null, 2)}\n`)
-  } else {
+  const project = given === undefined ? await readProjectPrefix(root, logger) : undefined
+  const options = resolveBuildOptions({ enabled: true, publicDir: values.dir, baseline: values.baseline, basePath: given ?? project?.basePath, cache: false }, { root })
+  const { computePlan, summarize } = await planning
+  const result = await computePlan(options, logger, { basePathFromBaseline: given === undefined })
+  const prefix = { value: result.manifest.basePath, source: prefixSource(given, result.baseline, project) }
+  if (values.json) process.stdout.write(`${JSON.stringify(planDocument(result, prefix), null, 2)}\n`)
+  else {
     process.stdout.write(`basePath ${JSON.stringify(prefix.value)} (${prefix.source})\n`)
     process.stdout.write(`${summarize(result, options).replace(`${LOG_PREFIX} `, '')}\n`)
     for (const src of result.manifest.plan.srcImages) process.stdout.write(`  ${src}\n`)
   }
-  return usable ? 0 : 1
+  // A baseline named by hand that is not there is a mistake; the default one missing is a first deploy.
+  const { baseline } = result
+  return !baseline || baseline.kind === 'found' || (baseline.kind === 'missing' && !options.baselineGivenBy) ? 0 : 1
+}
+
+/** The project's own prefix (Next.js basePath, Vite base), with a warning when it cannot be read or known. */
+async function readProjectPrefix(root: string, logger: Logger): Promise<ProjectBasePath | undefined> {
+  const { readProjectBasePath } = await import('./build/project-base-path.js')
+  const project = await readProjectBasePath(root).catch((error: Error) => {
+    logger.warn(`${LOG_PREFIX} could not read the project's basePath (${error.message}); pass --base-path`)
+    return undefined
+  })
+  if (project?.problem) logger.warn(`${LOG_PREFIX} ${project.problem}: pass --base-path`)
+  return project
+}
+
+/** Where the plan's prefix came from, as the first line says it. */
+function prefixSource(given: string | undefined, baseline: ManifestLoad | null, project: ProjectBasePath | undefined): string {
+  if (given !== undefined) return '--base-path'
+  if (baseline?.kind === 'found') return 'the baseline manifest'
+  return project?.source ?? 'none found: no --base-path, baseline or Next.js or Vite config'
+}
+
+/** What `plan --json` prints. */
+function planDocument(result: Omit<BuildPlanResult, 'written'>, prefix: { value: string; source: string }) {
+  const { manifest, diff, baseline, unreadable, unreadableFolders, linkCycles, bytesHashed, durationMs, baselineMs } = result
+  return {
+    srcImages: manifest.plan.srcImages,
+    basePath: prefix,
+    baseline,
+    diff,
+    unreadable,
+    unreadableFolders,
+    linkCycles,
+    images: Object.keys(manifest.images).length,
+    bytesHashed,
+    durationMs: Math.round(durationMs),
+    baselineMs: baselineMs === null ? null : Math.round(baselineMs),
+  }
 }
 
 async function runApply(args: string[]): Promise<number> {

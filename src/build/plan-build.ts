@@ -101,43 +101,78 @@ export async function writeManifestTo(result: BuildPlanResult, outputDirs: reado
   result.written.push(...fresh)
 }
 
+/** How `computePlan` keys the plan, beyond the options. */
+export interface PlanChoices {
+  /**
+   * Key the plan by the baseline's `basePath` when it has one (`image-invalidate plan` without
+   * `--base-path`: what is deployed is the best guess of the prefix), else by the options'.
+   */
+  basePathFromBaseline?: boolean
+}
+
 /**
  * Scans, hashes, loads the baseline and diffs, writing nothing: the manifest this build would serve, with
  * its plan. Problems are warnings (thrown as `StrictModeError` in strict mode).
  */
-export async function computePlan(options: ResolvedBuildOptions, logger: Logger): Promise<Omit<BuildPlanResult, 'written'>> {
+export async function computePlan(options: ResolvedBuildOptions, logger: Logger, choices: PlanChoices = {}): Promise<Omit<BuildPlanResult, 'written'>> {
   const warn = (message: string) => {
     if (options.strict) throw new StrictModeError(`${LOG_PREFIX} ${message} (strict mode)`)
     logger.warn(`${LOG_PREFIX} ${message}`)
   }
   options.warnings.forEach(warn)
   const started = performance.now()
-
   // The baseline is fetched while the images are hashed, within its own time budget.
   let baselineMs = 0
-  const baselineLoad = options.planning && options.baseline
-    ? loadBaselineManifest(options).finally(() => {
-        baselineMs = performance.now() - started
-      })
-    : Promise.resolve(null)
-  const { publicDir } = options
-  let hashed: HashResult
-  const linkCycles: LinkCycle[] = []
-  const unreadableFolders: HashFailure[] = []
-  const reports: WalkReports = {
-    onLinkCycle: (key, target) => linkCycles.push({ key, target }),
-    onUnreadableFolder: (key, reason) => unreadableFolders.push({ key, reason }),
+  const baselineLoad = options.planning && options.baseline ? loadBaselineManifest(options).finally(() => (baselineMs = performance.now() - started)) : Promise.resolve(null)
+  const scanned = await scanPublicImages(options, logger)
+  const durationMs = performance.now() - started
+  reportScanProblems(scanned, options, logger, warn)
+
+  const baseline = await baselineLoad
+  const diff = compareWithBaseline(baseline, scanned.hashed.digests, options, warn)
+  const basePath = choices.basePathFromBaseline && baseline?.kind === 'found' ? baseline.manifest.basePath : options.basePath
+  const { hashed, linkCycles, unreadableFolders } = scanned
+  return {
+    manifest: manifestOf(options, basePath, hashed, baseline, diff),
+    diff,
+    baseline,
+    unreadable: hashed.failures,
+    unreadableFolders,
+    linkCycles,
+    bytesHashed: hashed.bytes,
+    reused: hashed.reused,
+    durationMs,
+    baselineMs: baseline ? baselineMs : null,
   }
-  if (publicDir && (await isDirectory(publicDir))) hashed = await hashPublicDir(publicDir, options, logger, reports)
+}
+
+/** The public folder's images, hashed, and what the walk could not enter or list. */
+interface ScannedImages {
+  hashed: HashResult
+  linkCycles: LinkCycle[]
+  unreadableFolders: HashFailure[]
+}
+
+async function scanPublicImages(options: ResolvedBuildOptions, logger: Logger): Promise<ScannedImages> {
+  const { publicDir } = options
+  const scanned: ScannedImages = { hashed: { digests: {}, stamps: new Map(), failures: [], bytes: 0, reused: 0 }, linkCycles: [], unreadableFolders: [] }
+  const reports: WalkReports = {
+    onLinkCycle: (key, target) => scanned.linkCycles.push({ key, target }),
+    onUnreadableFolder: (key, reason) => scanned.unreadableFolders.push({ key, reason }),
+  }
+  if (publicDir && (await isDirectory(publicDir))) scanned.hashed = await hashPublicDir(publicDir, options, logger, reports)
   else {
     // Nothing to hash: no worker is started.
-    hashed = { digests: {}, stamps: new Map(), failures: [], bytes: 0, reused: 0 }
     const where = publicDir ? `no public directory at ${relative(options.root, publicDir)}` : 'the public directory is turned off'
     logger.info(`${LOG_PREFIX} ${where}: the manifest lists no images`)
   }
-  const hashMs = performance.now() - started
+  return scanned
+}
+
+/** Folders not entered (a line), folders and images that could not be read (warnings: they go missing from the manifest). */
+function reportScanProblems({ hashed, linkCycles, unreadableFolders }: ScannedImages, options: ResolvedBuildOptions, logger: Logger, warn: (message: string) => void): void {
   if (linkCycles.length > 0) {
-    const list = listSome(linkCycles.map(({ key, target }) => `${key} -> ${relative(publicDir!, target) || '.'}`))
+    const list = listSome(linkCycles.map(({ key, target }) => `${key} -> ${relative(options.publicDir!, target) || '.'}`))
     logger.info(`${LOG_PREFIX} not entered: ${countOf(linkCycles.length, 'linked folder')} leading back to a folder on the way (a cycle): ${list}`)
   }
   if (unreadableFolders.length > 0) {
@@ -148,41 +183,33 @@ export async function computePlan(options: ResolvedBuildOptions, logger: Logger)
     const list = listSome(hashed.failures.map((failure) => `${failure.key} (${withoutPath(failure.reason)})`))
     warn(`could not read ${countOf(hashed.failures.length, 'image')}, left out of the manifest and invalidated if the live deployment has them: ${list}`)
   }
+}
 
-  const baseline = await baselineLoad
-  let diff: ImageDiff | null = null
-  if (baseline?.kind === 'found') diff = diffImages(baseline.manifest.images, hashed.digests)
-  else if (baseline?.kind === 'invalid' || baseline?.kind === 'unreachable') {
+/** The diff with a baseline that was found; null, with a warning where one is due, otherwise. */
+function compareWithBaseline(baseline: ManifestLoad | null, digests: HashResult['digests'], options: ResolvedBuildOptions, warn: (message: string) => void): ImageDiff | null {
+  if (baseline?.kind === 'found') return diffImages(baseline.manifest.images, digests)
+  if (baseline?.kind === 'invalid' || baseline?.kind === 'unreachable') {
     const budget = baseline.kind === 'unreachable' && baseline.timedOut ? ' (the baselineTimeoutMs option)' : ''
     warn(`baseline ${baseline.source} ${baseline.reason}${budget}: nothing planned for this build`)
   } else if (baseline?.kind === 'missing' && options.baselineGivenBy) {
     // The default production URL answering 404 is a first deploy; a baseline named by hand is a mistake.
     warn(`baseline ${baseline.source}, given by ${options.baselineGivenBy}, was not found (${baseline.reason}): nothing planned for this build`)
   }
+  return null
+}
 
-  const manifest = createManifest({
+function manifestOf(options: ResolvedBuildOptions, basePath: string, hashed: HashResult, baseline: ManifestLoad | null, diff: ImageDiff | null): Manifest {
+  return createManifest({
     buildId: options.buildId,
-    basePath: options.basePath,
+    basePath,
     images: hashed.digests,
     plan: {
       baseline: baseline?.kind === 'found' ? baseline.manifest.buildId : null,
-      srcImages: diff ? planInvalidation(diff, options.basePath) : [],
+      srcImages: diff ? planInvalidation(diff, basePath) : [],
       ...(options.dryRun ? { dryRun: true as const } : {}),
       ...(hashed.failures.length > 0 ? { unreadable: hashed.failures.map((failure) => failure.key) } : {}),
     },
   })
-  return {
-    manifest,
-    diff,
-    baseline,
-    unreadable: hashed.failures,
-    unreadableFolders,
-    linkCycles,
-    bytesHashed: hashed.bytes,
-    reused: hashed.reused,
-    durationMs: hashMs,
-    baselineMs: baseline ? baselineMs : null,
-  }
 }
 
 /** Hashes the images of the public directory as the walk finds them, with the last build's digests. */

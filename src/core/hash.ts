@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
+import { hashingThread, type ChunkMessage, type ThreadData, type ThreadMessage } from './hash-thread.js'
 import { compareKeys } from './keys.js'
 import type { ScannedFile } from './scan.js'
 
@@ -69,6 +70,13 @@ export interface HashOptions {
 /** Read size per call: large files stream through this buffer, so memory stays flat whatever their size. */
 const READ_CHUNK = 1024 * 1024
 
+/**
+ * The thread's code: `hashingThread`, a self-contained typed function (./hash-thread.ts), evaluated as the
+ * thread's script from its compiled text, so that there is no file to resolve whatever bundles or moves this
+ * package, and the tests run it from source.
+ */
+const THREAD_SOURCE = `(${hashingThread.toString()})()`
+
 /** Files per chunk published to the workers while the walk goes on. */
 const CHUNK_FILES = 256
 
@@ -81,114 +89,12 @@ const PROGRESS_SLOT = 64
 /** Numbers kept per file in a chunk's results: state (0 read, 1 cached, -1 unreadable), size, mtimeMs, ctimeMs, ino. */
 const RESULT_FIELDS = 5
 
-/*
- * The worker script. Files are published in chunks, each with shared memory for its results and a shared
- * claim counter; every worker gets every chunk and claims a few files at a time with one atomic add, so
- * the cores share the work with no message per file, and a few large files at the end go one to each free
- * core. The worker that finishes a chunk posts its id, so that its digests are collected while the rest
- * are hashed; a worker answers 'done' with the reasons of the files it could not read.
- *
- * For a file with a cached digest it stats the file first: when the stamp matches, the cached digest
- * stands and the file is not opened. Otherwise it reads the file with synchronous calls into one reused
- * buffer: in a worker, a synchronous read is one system call, without the thread-pool round trip of async
- * fs calls that dominates on many small files.
- *
- * Plain JavaScript evaluated as the worker's script, so there is no file to resolve whatever bundles or
- * moves this package; `process.getBuiltinModule` (Node 20.16+) works whether it is taken as CommonJS or,
- * under `--input-type=module`, as an ES module.
- */
-const WORKER_SOURCE = `
-const { statSync, fstatSync, openSync, readSync, closeSync } = process.getBuiltinModule('node:fs')
-const { createHash, hash: hashOnce } = process.getBuiltinModule('node:crypto')
-const { parentPort, workerData } = process.getBuiltinModule('node:worker_threads')
-const { threads } = workerData
-// Progress: files and bytes done, one slot per worker (plain numbers: no BigInt per read).
-const progress = new Float64Array(workerData.progress, workerData.slot * ${PROGRESS_SLOT}, 2)
-const buffer = Buffer.allocUnsafe(${READ_CHUNK})
-const errors = []
-
-function hashFile(path, i, chunk) {
-  const { results, digests, cached } = chunk
-  const at = i * ${RESULT_FIELDS}
-  let fd
-  try {
-    // With a cached digest, one stat decides: an unchanged file is not opened.
-    let stat = cached && cached.stamps[i * 4] >= 0 ? statSync(path) : undefined
-    if (stat && stat.size === cached.stamps[i * 4] && stat.mtimeMs === cached.stamps[i * 4 + 1] &&
-        stat.ctimeMs === cached.stamps[i * 4 + 2] && stat.ino === cached.stamps[i * 4 + 3]) {
-      results.set([1, stat.size, stat.mtimeMs, stat.ctimeMs, stat.ino], at)
-      cached.digests.copy(digests, i * 32, i * 32, i * 32 + 32)
-      return
-    }
-    fd = openSync(path, 'r')
-    stat ??= fstatSync(fd)
-    // Read the size fstat gives, as readFileSync does: no extra read to find the end. A file written
-    // meanwhile gets a new stamp, so the next build reads it again.
-    let hash = null
-    let size = 0
-    let filled = 0
-    while (size + filled < stat.size) {
-      const n = readSync(fd, buffer, filled, Math.min(buffer.length - filled, stat.size - size - filled), null)
-      if (n === 0) break
-      filled += n
-      if (filled === buffer.length) {
-        hash = (hash ?? createHash('sha256')).update(buffer)
-        size += filled
-        filled = 0
-      }
-    }
-    size += filled
-    const digest = hash ? hash.update(buffer.subarray(0, filled)).digest() : hashOnce('sha256', buffer.subarray(0, filled), 'buffer')
-    digest.copy(digests, i * 32)
-    results.set([0, size, stat.mtimeMs, stat.ctimeMs, stat.ino], at)
-    progress[1] += size
-  } catch (error) {
-    results[at] = -1
-    errors.push([chunk.id, i, error.message])
-  } finally {
-    if (fd !== undefined) closeSync(fd)
-    progress[0]++
-  }
-}
-
-parentPort.on('message', (message) => {
-  if (message === 'done') return parentPort.postMessage(errors)
-  const paths = message.paths.split('\\0')
-  const chunk = {
-    id: message.id,
-    results: new Float64Array(message.results),
-    digests: Buffer.from(message.digests),
-    cached: message.cached && { stamps: new Float64Array(message.cached.stamps), digests: Buffer.from(message.cached.digests) },
-  }
-  const claimed = new Int32Array(message.claimed)
-  const finished = new Int32Array(message.finished)
-  for (;;) {
-    const left = paths.length - Atomics.load(claimed, 0)
-    const want = Math.max(1, Math.min(${MAX_CLAIM}, Math.floor(left / (2 * threads))))
-    const start = Atomics.add(claimed, 0, want)
-    if (start >= paths.length) return
-    const end = Math.min(paths.length, start + want)
-    for (let i = start; i < end; i++) hashFile(paths[i], i, chunk)
-    // The thread that hashes a chunk's last file says so (its results are in shared memory before the add).
-    if (Atomics.add(finished, 0, end - start) + end - start === paths.length) parentPort.postMessage(chunk.id)
-  }
-})
-`
-
 /** A run of files handed to every worker at once, with the shared memory their results go to. */
 interface Chunk {
   files: ScannedFile[]
   results: Float64Array
   digests: Buffer
-  message: {
-    id: number
-    paths: string
-    claimed: SharedArrayBuffer
-    finished: SharedArrayBuffer
-    results: SharedArrayBuffer
-    digests: SharedArrayBuffer
-    cached?: { stamps: SharedArrayBuffer; digests: SharedArrayBuffer }
-  }
+  message: ChunkMessage
 }
 
 function createChunk(id: number, files: ScannedFile[], cache: ReadonlyMap<string, CachedDigest> | undefined): Chunk {
@@ -229,7 +135,10 @@ interface HashingThreads {
 
 function startThreads(threads: number): HashingThreads {
   const counters = new Float64Array(new SharedArrayBuffer(threads * PROGRESS_SLOT))
-  const workers = Array.from({ length: threads }, (_, slot) => new Worker(WORKER_SOURCE, { eval: true, workerData: { progress: counters.buffer, slot, threads } }))
+  const workers = Array.from({ length: threads }, (_, slot) => {
+    const workerData: ThreadData = { progress: counters.buffer as SharedArrayBuffer, slot, threads, readChunk: READ_CHUNK, maxClaim: MAX_CLAIM, progressSlot: PROGRESS_SLOT, resultFields: RESULT_FIELDS }
+    return new Worker(THREAD_SOURCE, { eval: true, workerData })
+  })
   const failed = new Promise<never>((_, reject) => {
     for (const worker of workers) {
       worker.once('error', reject)
@@ -275,11 +184,96 @@ function takeThreads(threads: number): HashingThreads {
  * as the walk yields them, so walking and hashing overlap.
  */
 export async function hashFiles(files: Iterable<ScannedFile> | AsyncIterable<readonly ScannedFile[]>, options: HashOptions = {}): Promise<HashResult> {
-  const { cache } = options
-  const threads = Math.max(1, options.threads ?? availableParallelism())
-  const { workers, counters, failed } = takeThreads(threads)
+  const threads = takeThreads(Math.max(1, options.threads ?? availableParallelism()))
+  const { workers } = threads
   for (const worker of workers) worker.ref()
-  let found = 0
+  const result: HashResult = { digests: {}, stamps: new Map(), failures: [], bytes: 0, reused: 0 }
+  const collector = createCollector(result, options.cache !== undefined)
+  const answers = workers.map((worker) => answerOf(worker, collector))
+  const progress = options.onProgress && reportProgress(threads, collector, options.onProgress)
+  try {
+    await publishFiles(files, workers, collector, options.cache)
+    // Messages arrive in order: a worker answers 'done' once it has finished its share of every chunk.
+    for (const worker of workers) worker.postMessage('done')
+    const errors = (await Promise.race([Promise.all(answers), threads.failed])).flat()
+    // Every worker has answered, so every chunk is done, whatever messages said so.
+    collector.collectAll()
+    for (const [id, index, reason] of errors) result.failures.push({ key: collector.chunks[id]!.files[index]!.key, reason })
+    result.failures.sort((a, b) => compareKeys(a.key, b.key))
+    return result
+  } finally {
+    progress?.stop()
+    // Not awaited: once the answers are in, waiting for the threads to wind down only delays the build.
+    for (const worker of workers) worker.terminate().catch(() => {})
+  }
+}
+
+/**
+ * The chunks published so far, and their digests collected into `result` in the order they were published,
+ * each as soon as it and those before are done: what is left once the threads finish is the last chunk or
+ * two, not 20,000 digests.
+ */
+function createCollector(result: HashResult, keepStamps: boolean) {
+  const chunks: Chunk[] = []
+  const finished: boolean[] = []
+  let collected = 0
+  const collectFinished = () => {
+    while (collected < chunks.length && finished[collected]) collectChunk(result, chunks[collected++]!, keepStamps)
+  }
+  return {
+    chunks,
+    /** Files handed to the threads so far. */
+    found: 0,
+    finish(id: number) {
+      finished[id] = true
+      collectFinished()
+    },
+    collectAll() {
+      for (let id = collected; id < chunks.length; id++) finished[id] = true
+      collectFinished()
+    },
+  }
+}
+
+type Collector = ReturnType<typeof createCollector>
+
+/** A worker's answer to 'done' (its unreadable files); chunk ids it posts before go to the collector. */
+function answerOf(worker: Worker, collector: Collector): Promise<Array<[chunk: number, index: number, reason: string]>> {
+  return new Promise((resolve) => {
+    worker.on('message', (message: ThreadMessage) => {
+      if (typeof message === 'number') collector.finish(message)
+      else resolve(message)
+    })
+  })
+}
+
+/** Hands the files to every worker in chunks of `CHUNK_FILES`, as they come. */
+async function publishFiles(
+  files: Iterable<ScannedFile> | AsyncIterable<readonly ScannedFile[]>,
+  workers: Worker[],
+  collector: Collector,
+  cache: ReadonlyMap<string, CachedDigest> | undefined,
+): Promise<void> {
+  let batch: ScannedFile[] = []
+  const publish = () => {
+    if (batch.length === 0) return
+    const chunk = createChunk(collector.chunks.length, batch, cache)
+    collector.chunks.push(chunk)
+    for (const worker of workers) worker.postMessage(chunk.message)
+    batch = []
+  }
+  const take = (file: ScannedFile) => {
+    collector.found++
+    batch.push(file)
+    if (batch.length === CHUNK_FILES) publish()
+  }
+  if (Symbol.asyncIterator in files) for await (const walked of files) walked.forEach(take)
+  else for (const file of files) take(file)
+  publish()
+}
+
+/** Calls `onProgress` about four times a second from the threads' counters, and once more at `stop()`. */
+function reportProgress({ counters }: HashingThreads, collector: Collector, onProgress: (progress: HashProgress) => void) {
   const report = () => {
     let done = 0
     let bytes = 0
@@ -287,62 +281,14 @@ export async function hashFiles(files: Iterable<ScannedFile> | AsyncIterable<rea
       done += counters[i]!
       bytes += counters[i + 1]!
     }
-    options.onProgress?.({ files: done, totalFiles: found, bytes })
+    onProgress({ files: done, totalFiles: collector.found, bytes })
   }
-  const timer = options.onProgress ? setInterval(report, 250) : undefined
-
-  const result: HashResult = { digests: {}, stamps: new Map(), failures: [], bytes: 0, reused: 0 }
-  const chunks: Chunk[] = []
-  // Chunks are collected in the order they were published, each as soon as it and those before are done:
-  // what is left once the threads finish is the last chunk or two, not 20,000 digests.
-  const finished: boolean[] = []
-  let collected = 0
-  const collectFinished = () => {
-    while (collected < chunks.length && finished[collected]) collectChunk(result, chunks[collected++]!, cache !== undefined)
-  }
-
-  const answers = workers.map(
-    (worker) =>
-      new Promise<Array<[chunk: number, index: number, reason: string]>>((resolve) => {
-        worker.on('message', (message: number | Array<[chunk: number, index: number, reason: string]>) => {
-          if (typeof message !== 'number') return resolve(message)
-          finished[message] = true
-          collectFinished()
-        })
-      }),
-  )
-
-  let batch: ScannedFile[] = []
-  const publish = () => {
-    if (batch.length === 0) return
-    const chunk = createChunk(chunks.length, batch, cache)
-    chunks.push(chunk)
-    for (const worker of workers) worker.postMessage(chunk.message)
-    batch = []
-  }
-  try {
-    const take = (file: ScannedFile) => {
-      found++
-      batch.push(file)
-      if (batch.length === CHUNK_FILES) publish()
-    }
-    if (Symbol.asyncIterator in files) for await (const walked of files) walked.forEach(take)
-    else for (const file of files) take(file)
-    publish()
-    // Messages arrive in order: a worker answers 'done' once it has finished its share of every chunk.
-    for (const worker of workers) worker.postMessage('done')
-    const errors = (await Promise.race([Promise.all(answers), failed])).flat()
-    // Every worker has answered, so every chunk is done, whatever messages said so.
-    for (let id = collected; id < chunks.length; id++) finished[id] = true
-    collectFinished()
-    for (const [id, index, reason] of errors) result.failures.push({ key: chunks[id]!.files[index]!.key, reason })
-    result.failures.sort((a, b) => compareKeys(a.key, b.key))
-    return result
-  } finally {
-    clearInterval(timer)
-    if (timer) report()
-    // Not awaited: once the answers are in, waiting for the threads to wind down only delays the build.
-    for (const worker of workers) worker.terminate().catch(() => {})
+  const timer = setInterval(report, 250)
+  return {
+    stop() {
+      clearInterval(timer)
+      report()
+    },
   }
 }
 
