@@ -73,6 +73,8 @@ try {
   if ((await build('dpl_demo_1')) !== 0) throw new Error('the first build failed')
   await rename(path.join(dir, 'dist'), path.join(dir, 'live-1'))
   site.serve(path.join(dir, 'live-1'))
+  api.setDeployment('dpl_demo_1', { readyState: 'READY', aliasAssigned: true, url: site.origin })
+  api.setProduction('dpl_demo_1')
   console.log('  deployed: the site now serves build dpl_demo_1')
 
   say('2. Change hero.png and ten gallery photos, delete avatar.png, rename "my photo.png", add new.png, touch mark.svg; build again.')
@@ -94,9 +96,16 @@ try {
     else if (live.images[key].hash === hash && key === '/icons/mark.svg') console.log(`    ${key}: touched, but its bytes are the same, so its cached variants are still right`)
   }
 
-  say('3. `image-invalidate apply`: it watches the site, sends nothing before the new build is live, then sends what changed at the flip. Promoting it in 3 s.')
+  say(
+    '3. `image-invalidate apply`: it watches production through the API (and reads the site, to see what was live before), ' +
+      'sends nothing before the new deployment is live, then sends what changed at the flip. Promoting it in 3 s.',
+  )
+  api.setDeployment('dpl_demo_2', { readyState: 'READY', aliasAssigned: false })
   site.promoteIn(3_000, path.join(dir, 'dist'))
-  setTimeout(() => console.log('  promoted: the site now serves build dpl_demo_2'), 3_000)
+  setTimeout(() => {
+    api.setProduction('dpl_demo_2')
+    console.log('  promoted: the site now serves build dpl_demo_2')
+  }, 3_000)
   code = await run([cli, 'apply'], { cwd: dir, env })
 
   say('4. What the Vercel API stand-in received:')

@@ -35,8 +35,9 @@ images a build would plan to invalidate. Writes nothing.
                               [--no-wait] [--dry-run] [--json] [--concurrency N] [--timeout 10m]
 
 At a production flip, from the deployment that was live (P) to the one now live (D): waits until
-production serves D (and a rolling release toward it is complete), then invalidates the source images that changed, went or appeared between P and D,
-through Vercel's invalidate-by-src-images API in calls of at most 8. Nothing is sent before the flip.
+production serves D (and a rolling release toward it is complete), then invalidates the source images
+that changed, went or appeared between P and D, through Vercel's invalidate-by-src-images API in calls
+of at most 8. Nothing is sent before the flip.
 Credentials come from VERCEL_TOKEN, VERCEL_PROJECT_ID and VERCEL_TEAM_ID (or .vercel/project.json).
 
   --plan FILE|URL        D's manifest (default: node_modules/.cache/unplugin-image-invalidate/plan.json,
@@ -209,10 +210,24 @@ export function describeReport(report: ApplyReport): string {
   else if (report.plan && planned > 0) {
     const ok = report.calls.filter((call) => call.outcome === 'ok').length
     lines.push(`invalidated ${report.invalidated.length} of ${planned} in ${countOf(ok, 'successful call')} (${report.calls.length} made, ${report.retried} retried)`)
-  } else if (report.plan && !report.error) lines.push('nothing to invalidate')
-  for (const failure of report.failed) lines.push(`not invalidated: ${failure.srcImage}: ${failure.reason}`)
+  } else if (report.deferred) lines.push(`deferred: ${report.deferred}`)
+  else if (report.plan && !report.error) lines.push('nothing to invalidate')
+  lines.push(...describeFailures(report.failed))
   if (report.error) lines.push(`error: ${report.error}`)
   return `${lines.join('\n')}\n`
+}
+
+/** The images that were not invalidated, grouped by why: a refusal that stopped the run is said once, not once per image. */
+function describeFailures(failed: ApplyReport['failed']): string[] {
+  const byReason = new Map<string, ApplyReport['failed']>()
+  for (const failure of failed) {
+    const group = byReason.get(failure.reason)
+    if (group) group.push(failure)
+    else byReason.set(failure.reason, [failure])
+  }
+  return [...byReason].map(([reason, failures]) =>
+    failures.length === 1 ? `not invalidated: ${failures[0]!.srcImage}: ${reason}` : `not invalidated, ${failures.length} source images (${reason}):\n${failures.map((failure) => `  ${failure.srcImage}`).join('\n')}`,
+  )
 }
 
 function parseDuration(text: string): number {

@@ -173,12 +173,20 @@ export interface ApplyReport {
   error?: string
   /** Set when the caller must say more (the CLI exits 2): nothing tells when the deployment is live. */
   usage?: true
+  /**
+   * Set when nothing was sent because a rolling release toward the deployment is still moving traffic and
+   * the trigger said its end would come as an event of its own (the webhook, on `deployment.promoted`).
+   */
+  deferred?: string
 }
 
-/** How the deployment that was live before the flip was found. */
+/** How the deployment that was live before the flip (P) was found. */
 export type PreviousVia =
   | '--from'
+  | 'the rollback event'
+  | 'the rolling release event'
   | 'the production site before the flip'
+  | 'production before the flip'
   | 'lastAliasRequest'
   | 'production after the rolling release ended'
   | 'the build-time plan'

@@ -159,9 +159,9 @@ describe('apply: faults', () => {
 
   it.each([
     ['401', { status: 401, body: { error: { code: 'unauthorized', message: 'Token expired' } } }, /^Vercel did not accept the token \(401\): check that VERCEL_TOKEN .* Vercel said: Token expired$/],
-    ['402', { status: 402, body: { error: { code: 'payment_required', message: 'Upgrade' } } }, /\(402\): invalidation by source image needs the new image-optimization pricing, .*opt in \(Team Settings > Billing > Image Optimization\); otherwise check the team's plan and billing\. Vercel said: Upgrade$/],
+    ['402', { status: 402, body: { error: { code: 'payment_required', message: 'Upgrade' } } }, /\(402\): invalidation by source image needs the new image-optimization pricing; .*opts in under Team Settings > Billing > Image Optimization \(https:\/\/vercel\.com\/d\?to=.*\); otherwise check the team's plan and billing\. Vercel said: Upgrade$/],
     ['403', { status: 403, body: { error: { code: 'forbidden', message: 'No access' } } }, /\(403\): check that its scope includes the team/],
-    ['404', { status: 404, body: { error: { code: 'not_found', message: 'Project not found' } } }, /\(404\): check VERCEL_PROJECT_ID and VERCEL_TEAM_ID/],
+    ['404', { status: 404, body: { error: { code: 'not_found', message: 'Project not found' } } }, /\(404\): check VERCEL_PROJECT_ID and the team \(VERCEL_TEAM_ID, --team or \.vercel\/project\.json\)/],
   ])('stops at %s, explains it in one sentence, and makes no further call', async (_name, fault, sentence) => {
     api = await startVercelApi({ token: TOKEN, projectId: 'prj_1', teamId: 'team_1' })
     api.injectFaults([fault])
@@ -233,7 +233,7 @@ describe('apply: wait until live', () => {
     site = await startSite({ dir: live })
     const promotion = site.promoteIn(400, next)
     const { report } = await run(images(9), { wait: true, siteUrl: site.origin, pollIntervalMs: 50 })
-    expect(report).toMatchObject({ ok: true, previous: { via: 'the production site before the flip', buildId: 'dpl_old' } })
+    expect(report).toMatchObject({ ok: true, previous: { via: 'the production site before the flip', buildId: 'build_old' } })
     expect(site.requests.length).toBeGreaterThan(2)
     expect(api.invalidations()).toHaveLength(2)
     expect(api.invalidations()[0]!.at).toBeGreaterThanOrEqual(promotion.at)
@@ -249,7 +249,7 @@ describe('apply: wait until live', () => {
     const { report } = await run(images(9), { wait: true, siteUrl: site.origin, pollIntervalMs: 50, timeoutMs: 600 })
     expect(Date.now() - started).toBeLessThan(5_000)
     expect(report.ok).toBe(false)
-    expect(report.error).toMatch(/^the site \(http:\/\/127\.0\.0\.1:\d+\/_image-invalidate\.json\) was not live after 600 ms \(last seen: serving dpl_old\); nothing was invalidated$/)
+    expect(report.error).toMatch(/^the site \(http:\/\/127\.0\.0\.1:\d+\/_image-invalidate\.json\) was not live after 600 ms \(last seen: serving build_old\); nothing was invalidated$/)
     expect(api.invalidations()).toHaveLength(0)
   })
 })

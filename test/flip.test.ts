@@ -93,7 +93,8 @@ describe('apply at a flip', () => {
     })
     const { report, lines } = await applyWithLog({ plan: b.file, deployment: 'dpl_B', env })
     await flip
-    expect(report).toMatchObject({ ok: true, waited: { on: 'production serves deployment dpl_B' }, previous: { via: 'lastAliasRequest' } })
+    // The API showed A in production while B waited: that is P, whatever lastAliasRequest says.
+    expect(report).toMatchObject({ ok: true, waited: { on: 'production serves deployment dpl_B' }, previous: { via: 'production before the flip', buildId: 'dpl_A' } })
     expect(lines).toContain('waiting: READY, production serves dpl_A')
     expect(Math.min(...api!.invalidations().map((call) => call.at))).toBeGreaterThanOrEqual(flipped)
     expect(sent()).toEqual(['/logo.png'])
@@ -177,7 +178,7 @@ describe('the webhook at a flip', () => {
     await flip
     const body = (await response.json()) as { report: Record<string, unknown> }
     expect(response.status, JSON.stringify(body)).toBe(200)
-    expect(body.report).toMatchObject({ ok: true, previous: { via: '--from', buildId: 'dpl_B' }, planned: ['/logo.png'] })
+    expect(body.report).toMatchObject({ ok: true, previous: { via: 'the rollback event', buildId: 'dpl_B' }, planned: ['/logo.png'] })
     expect(sent()).toEqual(['/logo.png'])
     expect(Math.min(...api!.invalidations().map((call) => call.at))).toBeGreaterThanOrEqual(flipped)
   })

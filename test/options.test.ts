@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { resolveBuildOptions } from '../src/build/options.js'
-import { readVercelProjectLink } from '../src/flip/target.js'
+import { readVercelProjectLink, resolveVercelTarget } from '../src/flip/target.js'
 import { tempDir } from './helpers/tmp.js'
 
 const root = '/project'
@@ -106,5 +106,23 @@ describe('readVercelProjectLink', () => {
     await writeFile(path.join(broken, '.vercel/project.json'), '{nope')
     expect(readVercelProjectLink(broken)).toEqual({})
     expect(readVercelProjectLink(await tempDir())).toEqual({})
+  })
+})
+
+describe('resolveVercelTarget', () => {
+  const team = (input: Parameters<typeof resolveVercelTarget>[0], env: Record<string, string>) => {
+    const target = resolveVercelTarget({ token: 'tok_1', projectId: 'prj_1', ...input }, '/nowhere', env)
+    if ('problem' in target) throw new Error(target.problem)
+    return { teamId: target.teamId, teamSlug: target.teamSlug }
+  }
+
+  it('takes the team from the options, then VERCEL_TEAM_ID, then a team orgId: a team_… value is an id, any other a slug', () => {
+    expect(team({ teamSlug: 'acme-web' }, { VERCEL_TEAM_ID: 'team_other', VERCEL_ORG_ID: 'team_org' })).toEqual({ teamId: undefined, teamSlug: 'acme-web' })
+    expect(team({ teamId: 'acme-web' }, { VERCEL_TEAM_ID: 'team_other' })).toEqual({ teamId: undefined, teamSlug: 'acme-web' })
+    expect(team({}, { VERCEL_TEAM_ID: 'acme-web', VERCEL_ORG_ID: 'team_org' })).toEqual({ teamId: undefined, teamSlug: 'acme-web' })
+    expect(team({}, { VERCEL_TEAM_ID: 'team_abc' })).toEqual({ teamId: 'team_abc', teamSlug: undefined })
+    expect(team({}, { VERCEL_ORG_ID: 'team_org' })).toEqual({ teamId: 'team_org', teamSlug: undefined })
+    // A personal account: neither.
+    expect(team({}, { VERCEL_ORG_ID: 'user_123' })).toEqual({ teamId: undefined, teamSlug: undefined })
   })
 })

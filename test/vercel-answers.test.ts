@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { apply } from '../src/flip/apply.js'
 import type { ApplyOptions } from '../src/types.js'
 import { VercelClient } from '../src/flip/vercel/client.js'
+import { flipStage } from '../src/flip/vercel/wait.js'
 import { createWebhookHandler } from '../src/flip/webhook.js'
 import { createDeployments, later } from './helpers/deployments.js'
 import { repoRoot, run } from './helpers/fixture.js'
@@ -81,7 +82,7 @@ describe('full-size answers', () => {
       const result = await cli(['--deployment', 'dpl_B'], env)
       expect(result.code, result.output).toBe(1)
       expect(result.stdout).toBe(
-        `error: the manifest of deployment dpl_B could not be read: Vercel answered GET /v13/deployments/dpl_B with ${what} where a JSON object was expected; try again, and if it persists, check IMAGE_INVALIDATE_API_URL\n`,
+        `error: Vercel answered GET /v13/deployments/dpl_B with ${what} where a JSON object was expected; try again, and if it persists, check IMAGE_INVALIDATE_API_URL\n`,
       )
     }
     api!.injectReadFaults([{ status: 200, rawBody: `{"id":"${'x'.repeat(9 * 1024 * 1024)}"}` }])
@@ -99,7 +100,7 @@ describe('every state of a deployment', () => {
     [
       'unknown (404)',
       { readyState: 'READY', aliasAssigned: false, gone: 404 as const },
-      'Vercel knows no deployment dpl_B (404): it was deleted, or it belongs to a team other than VERCEL_TEAM_ID; nothing was invalidated',
+      'Vercel knows no deployment dpl_B (404): it was deleted, or it belongs to a team other than the one configured (VERCEL_TEAM_ID, --team); nothing was invalidated',
     ],
   ])('%s ends the wait at once: exit 1, the state named, nothing sent', async (_name, state, sentence) => {
     const { a, b, env, world, api } = await setUp()
@@ -131,27 +132,33 @@ describe('every state of a deployment', () => {
 })
 
 describe('rolling releases', () => {
-  it('sends nothing while production rolls out to B (ROLLING), then exactly A -> B once it is PROMOTED', async () => {
+  // Vercel does not document which deployment targets.production names while a rollout moves traffic:
+  // each test runs with both (the target with ROLLING, or the base until the end); the deployment itself
+  // is ROLLING either way.
+  const shown = ['target', 'base'] as const
+
+  it.each(shown)('nothing while traffic moves to B (production shown as the %s), then exactly A -> B once the rollout completes', async (shownAs) => {
     const { a, b, env, world } = await setUp()
     world.goLive(a)
-    world.startRollout(a, b)
-    let promoted = Infinity
+    world.startRollout(a, b, shownAs)
+    let completed = Infinity
     const done = later(700).then(() => {
       world.completeRollout(a, b)
-      promoted = Date.now()
+      completed = Date.now()
     })
-    const { report, lines } = await applyWithLog({ plan: b.file, deployment: 'dpl_B', env, siteUrl: world.production.origin })
+    // No --deployment: a plan of B's build and the site, as the CI recipe runs it; the API is still watched.
+    const { report, lines } = await applyWithLog({ plan: b.file, env, siteUrl: world.production.origin })
     await done
     expect(report).toMatchObject({ ok: true, previous: { buildId: 'dpl_A' }, planned: ['/logo.png'] })
     expect(lines).toContain('waiting: READY, a rolling release toward dpl_B is moving traffic: both deployments serve visitors')
     expect(sent()).toEqual(['/logo.png'])
-    expect(firstSentAt()).toBeGreaterThanOrEqual(promoted)
+    expect(firstSentAt()).toBeGreaterThanOrEqual(completed)
   })
 
-  it('a rollout aborted back to A: the same set, sent once production is A again, and said', async () => {
+  it.each(shown)('a rollout aborted back to A (production shown as the %s): the same set, sent once production is A again, and said', async (shownAs) => {
     const { a, b, env, world } = await setUp()
     world.goLive(a)
-    world.startRollout(a, b)
+    world.startRollout(a, b, shownAs)
     let aborted = Infinity
     const abort = later(600).then(() => {
       world.abortRollout(a, b)
@@ -168,6 +175,7 @@ describe('rolling releases', () => {
     expect(lines).toContain(
       'the rolling release toward dpl_B ended without it: production serves dpl_A; dpl_B served some visitors meanwhile, so what differs between the two is invalidated now',
     )
+    expect(lines).toContain('back on dpl_A after the rolling release toward dpl_B: what differs between them, 1 source image in 1 call')
     expect(sent()).toEqual(['/logo.png'])
     expect(firstSentAt()).toBeGreaterThanOrEqual(aborted)
   })
@@ -183,27 +191,22 @@ describe('rolling releases', () => {
     expect(api!.invalidations()).toHaveLength(0)
   })
 
-  it('the webhook acts on project.rolling-release.completed (base -> target) and .aborted, and ignores .started', async () => {
+  it('the webhook defers deployment.promoted during a rollout (200, nothing sent), acts on .completed and .aborted, ignores .started', async () => {
     const { a, b, env, world } = await setUp()
     const handler = createWebhookHandler({ secret: SECRET, env, pollIntervalMs: 50 })
-    const rollout = (id: string, type: string, state: string) => ({
-      id,
-      type,
-      createdAt: Date.now(),
-      payload: {
-        team: { id: null },
-        project: { id: 'prj_1' },
-        projectId: 'prj_1',
-        rollingRelease: { state, default: { baseDeploymentId: 'dpl_A', targetDeploymentId: 'dpl_B' }, config: { target: 'production' } },
-      },
-    })
+    world.goLive(a)
     world.startRollout(a, b)
     const started = await (await handler(signed(rollout('evt_s', 'project.rolling-release.started', 'ACTIVE')))).json()
     expect(started).toMatchObject({ action: 'ignored', reason: expect.stringContaining('project.rolling-release.completed ends it') })
+    const promoted = { id: 'evt_p', type: 'deployment.promoted', createdAt: Date.now(), payload: { team: { id: 'team_S5X' }, user: { id: 'user_1' }, deployment: { id: 'dpl_B', url: b.site.origin, name: 'site', meta: {} }, target: 'production', project: { id: 'prj_1' } } }
+    const deferred = await handler(signed(promoted))
+    expect(deferred.status).toBe(200)
+    expect(await deferred.json()).toMatchObject({ action: 'deferred', reason: 'a rolling release toward dpl_B is moving traffic: its set is sent when it completes (project.rolling-release.completed)' })
+    expect(api!.invalidations()).toHaveLength(0)
 
     world.completeRollout(a, b)
     const completed = (await (await handler(signed(rollout('evt_c', 'project.rolling-release.completed', 'COMPLETE')))).json()) as Record<string, any>
-    expect(completed.report).toMatchObject({ ok: true, previous: { via: '--from', buildId: 'dpl_A' }, plan: { buildId: 'dpl_B' }, planned: ['/logo.png'] })
+    expect(completed.report).toMatchObject({ ok: true, previous: { via: 'the rolling release event', buildId: 'dpl_A' }, plan: { buildId: 'dpl_B' }, planned: ['/logo.png'] })
     expect(sent()).toEqual(['/logo.png'])
 
     world.startRollout(a, b)
@@ -211,6 +214,109 @@ describe('rolling releases', () => {
     const aborted = (await (await handler(signed(rollout('evt_a', 'project.rolling-release.aborted', 'ABORTED')))).json()) as Record<string, any>
     expect(aborted.report).toMatchObject({ ok: true, previous: { via: 'production after the rolling release ended', buildId: 'dpl_A' }, planned: ['/logo.png'] })
     expect(sent()).toEqual(['/logo.png', '/logo.png'])
+  })
+
+  it.each([
+    // [deployment's substate, production, rollout seen before] -> stage
+    [undefined, { id: 'dpl_B', readySubstate: undefined }, false, 'live'],
+    ['PROMOTED', { id: 'dpl_B', readySubstate: 'PROMOTED' }, true, 'live'],
+    ['ROLLING', { id: 'dpl_B', readySubstate: 'ROLLING' }, false, 'rolling'],
+    ['ROLLING', { id: 'dpl_A', readySubstate: 'PROMOTED' }, false, 'rolling'],
+    [undefined, { id: 'dpl_B', readySubstate: 'STAGED' }, true, 'staged'],
+    ['PROMOTED', { id: 'dpl_A', readySubstate: 'PROMOTED' }, true, 'rollout-ended'],
+    ['PROMOTED', { id: 'dpl_E', readySubstate: 'ROLLING' }, true, 'waiting'],
+    [undefined, { id: 'dpl_A', readySubstate: undefined }, false, 'waiting'],
+    [undefined, undefined, true, 'waiting'],
+  ] as const)('flipStage for B: deployment %s, production %j, rollout seen %s -> %s', (readySubstate, production, rollingSeen, stage) => {
+    expect(flipStage('dpl_B', { readySubstate }, production, rollingSeen)).toBe(stage)
+  })
+})
+
+/** A rolling-release event as Vercel sends it (the shape of payloads captured from a real project). */
+function rollout(id: string, type: string, state: string) {
+  const release = (stateOf: string, percentage: number) => ({
+    projectId: 'prj_1',
+    ownerId: 'team_S5X',
+    deploymentIds: ['dpl_A', 'dpl_B'],
+    state: stateOf,
+    activeStageIndex: 0,
+    default: { baseDeploymentId: 'dpl_A', targetDeploymentId: 'dpl_B', targetPercentage: percentage, targetStartAt: 1771556979212, targetUpdatedAt: 1771556979213 },
+    config: { target: 'production', stages: [{ targetPercentage: 10, requireApproval: true }, { targetPercentage: 100 }] },
+    writtenBy: 'deployment-ready',
+  })
+  return {
+    id,
+    type,
+    createdAt: Date.now(),
+    payload: {
+      user: { id: 'user_1' },
+      team: { id: 'team_S5X' },
+      project: { id: 'prj_1' },
+      projectId: 'prj_1',
+      projectName: 'site',
+      userId: 'user_1',
+      rollingRelease: release(state, state === 'COMPLETE' ? 100 : 10),
+      prevRollingRelease: release('ACTIVE', 10),
+    },
+  }
+}
+
+describe('what production served before the flip, and deployments still building', () => {
+  it('P is what the API showed in production while D waited, when no site is known and lastAliasRequest says nothing', async () => {
+    const { a, b, env, world, api } = await setUp()
+    world.goLive(a)
+    api.setProduction('dpl_A', null)
+    const flip = later(500).then(() => {
+      world.production.serve(b.dir)
+      api.setProduction('dpl_B', null)
+    })
+    const { report, lines } = await applyWithLog({ deployment: 'dpl_B', env })
+    await flip
+    expect(report).toMatchObject({ ok: true, previous: { via: 'production before the flip', buildId: 'dpl_A' }, planned: ['/logo.png'] })
+    expect(lines).toContain('flip dpl_A -> dpl_B (previous deployment from production before the flip): 1 source image in 1 call')
+  })
+
+  it('apply --deployment D while D is still building waits for it to be ready, then for the flip', async () => {
+    const { a, b, env, world, api } = await setUp()
+    world.goLive(a)
+    api.setDeployment('dpl_B', ['QUEUED', 'BUILDING', 'BUILDING', 'READY'].map((readyState) => ({ readyState, aliasAssigned: false, url: b.site.origin })))
+    const lines: string[] = []
+    const log = (line: string) => {
+      lines.push(line)
+      if (line === 'waiting: READY, production serves dpl_A') world.goLive(b, { from: a, type: 'promote' })
+    }
+    const report = await apply({ deployment: 'dpl_B', env, pollIntervalMs: 50, log })
+    expect(report).toMatchObject({ ok: true, plan: { source: 'deployment dpl_B' }, planned: ['/logo.png'] })
+    expect(lines.slice(0, 2)).toEqual(['waiting: QUEUED, not built yet', 'waiting: BUILDING, not built yet'])
+  })
+
+  it('a broken answer while polling is waited out; three in a row end the wait', async () => {
+    const { a, b, env, world, api } = await setUp()
+    world.goLive(a)
+    api.injectReadFaults([{ status: 200, rawBody: '<html>' }])
+    const flip = later(400).then(() => world.goLive(b, { from: a, type: 'promote' }))
+    const { report } = await applyWithLog({ plan: b.file, deployment: 'dpl_B', env })
+    await flip
+    expect(report).toMatchObject({ ok: true, planned: ['/logo.png'] })
+    api.injectReadFaults(Array.from({ length: 6 }, () => ({ status: 200, rawBody: '' })))
+    const broken = await applyWithLog({ plan: b.file, deployment: 'dpl_B', env })
+    expect(broken.report.error).toMatch(/^Vercel answered GET \/v(9\/projects\/prj_1|13\/deployments\/dpl_B) with an empty body where a JSON object was expected/)
+  })
+
+  it('an aliasError on a deployment production already serves does not stop the run', async () => {
+    const { a, b, env, world, api } = await setUp()
+    world.goLive(b, { from: a, type: 'promote' })
+    api.setDeployment('dpl_B', { readyState: 'READY', aliasAssigned: true, aliasError: { code: 'alias_in_use', message: 'an old attempt' }, url: b.site.origin })
+    const { report } = await applyWithLog({ plan: b.file, deployment: 'dpl_B', env })
+    expect(report).toMatchObject({ ok: true, planned: ['/logo.png'] })
+  })
+
+  it('a purge answered 200 with a body of any size is a success', async () => {
+    const { a, b, env, world, api } = await setUp()
+    world.goLive(b)
+    api.injectFaults([{ status: 200, body: { note: 'x'.repeat(9 * 1024 * 1024) } }])
+    const { report } = await applyWithLog({ plan: b.file, from: a.file, wait: false, env })
+    expect(report).toMatchObject({ ok: true, invalidated: ['/logo.png'] })
   })
 })
 
@@ -232,7 +338,10 @@ describe('the project and team', () => {
       const result = await cli(['--deployment', 'dpl_B', '--team', team], env)
       expect(result.code, result.output).toBe(0)
     }
-    const queries = api.calls.map((call) => call.query)
+    const wrong = await cli(['--deployment', 'dpl_B', '--team', 'wrong-team'], env)
+    expect(wrong.code).toBe(1)
+    expect(wrong.stdout).toContain('The token may not read this project or deployment (403): check that its scope includes the team that owns the project and that the team (VERCEL_TEAM_ID, --team or .vercel/project.json) names that team.')
+    const queries = api.calls.filter((call) => call.query.slug !== 'wrong-team').map((call) => call.query)
     expect(queries.filter((query) => query.slug === 'acme-web' && !('teamId' in query)).length).toBeGreaterThan(2)
     expect(queries.filter((query) => query.teamId === 'team_acme' && !('slug' in query)).length).toBeGreaterThan(2)
     expect(queries.every((query) => 'slug' in query || 'teamId' in query)).toBe(true)
@@ -257,7 +366,7 @@ describe('the same requests as Vercel\'s own SDK', () => {
     const calls = api.invalidations()
     expect(calls).toHaveLength(8)
     expect(calls.every((call) => call.status === 200)).toBe(true)
-    const shape = ({ method, path, query, body, authorization }: (typeof calls)[number]) => ({ method, path, query, body, authorization })
+    const shape = ({ method, path, rawQuery, body, authorization }: (typeof calls)[number]) => ({ method, path, rawQuery, body, authorization })
     // Per team: SDK invalidate, SDK delete, ours invalidate, ours delete.
     for (const start of [0, 4]) {
       expect(shape(calls[start + 2]!)).toEqual(shape(calls[start]!))

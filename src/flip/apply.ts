@@ -4,14 +4,14 @@ import { manifestUrl, type Manifest } from '../core/manifest.js'
 import { batchCount } from '../core/plan.js'
 import { protectionBypassHeaders, readFlag, resolveSiteUrl, type Env } from '../shared/environment.js'
 import { countOf, formatDuration, redactor } from '../shared/format.js'
-import type { ApplyOptions, ApplyReport } from '../types.js'
+import type { ApplyOptions, ApplyReport, PreviousVia } from '../types.js'
 import type { ManifestAccess } from './deployment-manifests.js'
 import { findIncoming, type Incoming } from './incoming.js'
-import { findPrevious, loadRolloutBase, type PreviousDeployment } from './previous.js'
+import { findPrevious, loadRolloutBase, type PreviousClues, type PreviousDeployment } from './previous.js'
 import { resolveVercelTarget } from './target.js'
 import { invalidateInBatches } from './vercel/batches.js'
 import { VercelClient } from './vercel/client.js'
-import type { SiteWatch } from './vercel/wait.js'
+import { RolloutUnderWayError, type SiteWatch } from './vercel/wait.js'
 import { awaitFlip, chooseWatch, type SeenFlip } from './watch.js'
 
 /**
@@ -24,10 +24,17 @@ export async function apply(options: ApplyOptions = {}): Promise<ApplyReport> {
   return applyFlip(options, {})
 }
 
-/** What a trigger knows of the flip beyond the options (the webhook's rolling-release events). */
+/** What a trigger knows of the flip beyond the options (the webhook's events). */
 export interface FlipContext {
   /** A rolling release toward the deployment was aborted: invalidate once production serves another one. */
   rolloutAborted?: boolean
+  /**
+   * A rolling release toward the deployment will end with an event of its own: stop when one is seen,
+   * sending nothing, instead of waiting for its end.
+   */
+  deferRollout?: boolean
+  /** How the trigger knew `from` (P), for the report. */
+  fromVia?: PreviousVia
 }
 
 /** `apply`, told more about the flip by the trigger that started it. */
@@ -40,7 +47,10 @@ export async function applyFlip(options: ApplyOptions, flip: FlipContext): Promi
   try {
     return await applyWith(run, client, options, flip)
   } catch (error) {
-    return run.finish((error as Error).message)
+    if (!(error instanceof RolloutUnderWayError)) return run.finish((error as Error).message)
+    run.report.deferred = error.message
+    run.log(`deferred: ${error.message}`)
+    return run.finish()
   } finally {
     await client?.close()
   }
@@ -94,7 +104,9 @@ function createClient(target: ConstructorParameters<typeof VercelClient>[0], opt
 /** The steps of a run: D, the flip, P, then the calls. */
 async function applyWith(run: Run, client: VercelClient | undefined, options: ApplyOptions, flip: FlipContext): Promise<ApplyReport> {
   const { report, log } = run
-  const incoming = await findIncoming({ deployment: options.deployment, plan: options.plan, root: run.root }, { headers: run.headers, basePath: options.basePath ?? '', client })
+  const waitOptions = { timeoutMs: options.timeoutMs, intervalMs: options.pollIntervalMs, onPoll: (state: string) => log(`waiting: ${state}`) }
+  const access = { headers: run.headers, basePath: options.basePath ?? '', client }
+  const incoming = await findIncoming({ deployment: options.deployment, plan: options.plan, root: run.root }, access, waitOptions)
   if ('problem' in incoming) return run.finish(incoming.problem)
   const { manifest } = incoming
   report.plan = { source: incoming.source, buildId: manifest.buildId, baseline: manifest.plan.baseline }
@@ -113,11 +125,10 @@ async function applyWith(run: Run, client: VercelClient | undefined, options: Ap
         `--deployment ID, or --no-wait if production already serves it`,
     )
   }
-  const waitOptions = { timeoutMs: options.timeoutMs, intervalMs: options.pollIntervalMs, onPoll: (state: string) => log(`waiting: ${state}`) }
-  const seen = await awaitFlip(watch, { client, incoming, site, rolloutStarted: flip.rolloutAborted }, waitOptions, log)
+  const seen = await awaitFlip(watch, { client, incoming, site, rolloutStarted: flip.rolloutAborted, deferRollout: flip.deferRollout }, waitOptions, log)
   report.waited = seen.waited
 
-  const previous = await previousOf(seen, incoming, { from: options.from, root: run.root }, { headers: run.headers, basePath: manifest.basePath, client }, log)
+  const previous = await previousOf(seen, incoming, { from: options.from, fromVia: flip.fromVia, root: run.root }, { ...access, basePath: manifest.basePath }, log)
   report.previous = { via: previous?.via ?? 'the build-time plan', buildId: previous ? previous.manifest.buildId : manifest.plan.baseline }
   report.planned = previous ? planFlip(previous.manifest, manifest).srcImages : manifest.plan.srcImages
   log(describePlanned(previous, manifest, report.planned.length))
@@ -133,16 +144,19 @@ async function applyWith(run: Run, client: VercelClient | undefined, options: Ap
 async function previousOf(
   seen: SeenFlip,
   incoming: Incoming,
-  given: { from: string | undefined; root: string },
+  given: Pick<PreviousClues, 'from' | 'fromVia' | 'root'>,
   access: ManifestAccess,
   log: (line: string) => void,
 ): Promise<PreviousDeployment | undefined> {
   const rolloutBase = seen.rolloutEndedOn && (await loadRolloutBase(seen.rolloutEndedOn, incoming.deploymentId!, access, log))
-  return rolloutBase || findPrevious({ ...given, seenBefore: seen.before, deploymentId: incoming.deploymentId }, access, log)
+  return rolloutBase || findPrevious({ ...given, seenBefore: seen.before, productionBefore: seen.productionBefore, deploymentId: incoming.deploymentId }, access, log)
 }
 
 function describePlanned(previous: PreviousDeployment | undefined, manifest: Manifest, count: number): string {
   const what = `${countOf(count, 'source image')} in ${countOf(batchCount(count), 'call')}`
+  if (previous?.via === 'production after the rolling release ended') {
+    return `back on ${previous.manifest.buildId} after the rolling release toward ${manifest.buildId}: what differs between them, ${what}`
+  }
   if (previous) return `flip ${previous.manifest.buildId} -> ${manifest.buildId} (previous deployment from ${previous.via}): ${what}`
   return `plan ${manifest.buildId} against ${manifest.plan.baseline ?? 'no baseline'} (the build-time plan): ${what}`
 }

@@ -4,6 +4,7 @@ import { DEFAULT_PLAN_FILE, isUrl } from '../shared/environment.js'
 import { loadManifest } from '../shared/load-manifest.js'
 import { loadDeploymentManifest, type ManifestAccess } from './deployment-manifests.js'
 import type { VercelClient } from './vercel/client.js'
+import { waitForReady, type WaitOptions } from './vercel/wait.js'
 
 /** D, the deployment going live: its id when known, whether the caller named it, and its manifest. */
 export interface Incoming {
@@ -21,11 +22,11 @@ export interface Incoming {
  * else the local plan file the build wrote (when it is D's, or no deployment was named), else the manifest
  * the named deployment serves.
  */
-export async function findIncoming(input: { deployment?: string; plan?: string; root: string }, access: ManifestAccess): Promise<Incoming | { problem: string }> {
+export async function findIncoming(input: { deployment?: string; plan?: string; root: string }, access: ManifestAccess, wait: WaitOptions): Promise<Incoming | { problem: string }> {
   const named = input.deployment?.replace(/^https?:\/\//, '').replace(/\/.*$/, '')
   const deploymentId = named && (await deploymentIdOf(named, access.client))
   if (deploymentId && typeof deploymentId !== 'string') return deploymentId
-  const loaded = await loadIncomingManifest(input.plan, input.root, deploymentId, access)
+  const loaded = await loadIncomingManifest(input.plan, input.root, deploymentId, access, wait)
   if ('problem' in loaded) return loaded
   // On Vercel a build's id is its deployment's id (VERCEL_DEPLOYMENT_ID).
   const ownId = access.client && /^dpl_/.test(loaded.manifest.buildId) ? loaded.manifest.buildId : undefined
@@ -44,12 +45,15 @@ async function loadIncomingManifest(
   root: string,
   deploymentId: string | undefined,
   access: ManifestAccess,
+  wait: WaitOptions,
 ): Promise<{ manifest: Manifest; source: string } | { problem: string }> {
   const local = path.join(root, DEFAULT_PLAN_FILE)
   const source = plan === undefined ? local : isUrl(plan) ? plan : path.resolve(root, plan)
   const loaded = await loadManifest(source, { headers: access.headers, fresh: isUrl(source) })
   // The local plan is another build's (or there is none): the named deployment serves its own.
   if (plan === undefined && deploymentId && access.client && (loaded.kind !== 'found' || loaded.manifest.buildId !== deploymentId)) {
+    // A deployment still being built serves no manifest yet; one that will never be ready says why.
+    await waitForReady(access.client, deploymentId, wait)
     try {
       return { manifest: await loadDeploymentManifest(deploymentId, access), source: `deployment ${deploymentId}` }
     } catch (error) {

@@ -12,17 +12,21 @@ export interface PreviousDeployment {
 export interface PreviousClues {
   /** `--from`: named by the caller. */
   from: string | undefined
+  /** How the caller knew `from`, for the report (a webhook event names it). Default: '--from'. */
+  fromVia?: PreviousVia
   /** The last other deployment the production site was seen serving while the flip was awaited. */
   seenBefore: Manifest | undefined
+  /** The last other deployment production was seen serving through the API while the flip was awaited. */
+  productionBefore: string | undefined
   /** D's deployment id, to match with the project's `lastAliasRequest`. */
   deploymentId: string | undefined
   root: string
 }
 
 /**
- * P, in this order: `--from`; what the site served before the flip; the project's `lastAliasRequest` when
- * it led to D. Undefined, with a line saying why, when none of them gives a manifest: the caller then
- * falls back to the build-time plan.
+ * P, in this order: `--from`; what the site served before the flip; what the API said production served
+ * before the flip; the project's `lastAliasRequest` when it led to D. Undefined, with a line saying why, when
+ * none of them gives a manifest: the caller then falls back to the build-time plan.
  */
 export async function findPrevious(clues: PreviousClues, access: ManifestAccess, log: (line: string) => void): Promise<PreviousDeployment | undefined> {
   const fallBack = (why: string) => {
@@ -31,12 +35,19 @@ export async function findPrevious(clues: PreviousClues, access: ManifestAccess,
   }
   if (clues.from) {
     try {
-      return { via: '--from', manifest: await loadNamedManifest(clues.from, access, clues.root) }
+      return { via: clues.fromVia ?? '--from', manifest: await loadNamedManifest(clues.from, access, clues.root) }
     } catch (error) {
       return fallBack(`--from ${clues.from}: ${(error as Error).message}`)
     }
   }
   if (clues.seenBefore) return { via: 'the production site before the flip', manifest: clues.seenBefore }
+  if (clues.productionBefore) {
+    try {
+      return { via: 'production before the flip', manifest: await loadDeploymentManifest(clues.productionBefore, access) }
+    } catch (error) {
+      return fallBack(`production served ${clues.productionBefore} before the flip: ${(error as Error).message}`)
+    }
+  }
   if (!clues.deploymentId || !access.client) return fallBack('no --from, and the site was not seen serving another deployment')
   try {
     const flip = (await access.client.getProject()).lastAliasRequest

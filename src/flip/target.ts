@@ -64,15 +64,24 @@ export function resolveVercelTarget(input: VercelTargetInput, root: string, env:
 }
 
 /**
- * The team the API calls act for. A team given by option or `VERCEL_TEAM_ID` is an id when it starts with
- * `team_`, else a slug (as `vercel --scope` takes it); then a `team_` orgId; an orgId that is not a team is
- * a personal account, for which neither may be sent.
+ * The team the API calls act for: the `teamId` option, the `teamSlug` option, `VERCEL_TEAM_ID`, then a
+ * `team_` orgId. A team given as `teamId` or `VERCEL_TEAM_ID` is an id when it starts with `team_`, else a
+ * slug (as `vercel --scope` takes it); an orgId that is not a team is a personal account, for which neither
+ * may be sent.
  */
 function resolveTeam(input: VercelTargetInput, env: Env, link: VercelProjectLink): Pick<VercelTarget, 'teamId' | 'teamSlug'> {
-  const given = nonEmpty(input.teamId) ?? nonEmpty(env.VERCEL_TEAM_ID)
-  if (given) return given.startsWith('team_') ? { teamId: given } : { teamSlug: given }
+  const given = nonEmpty(input.teamId)
+  if (given) return teamOrSlug(given)
+  const slug = nonEmpty(input.teamSlug)
+  if (slug) return { teamSlug: slug }
+  const fromEnv = nonEmpty(env.VERCEL_TEAM_ID)
+  if (fromEnv) return teamOrSlug(fromEnv)
   const teamId = teamOf(nonEmpty(env.VERCEL_ORG_ID) ?? link.orgId)
-  return teamId ? { teamId } : { teamSlug: nonEmpty(input.teamSlug) }
+  return teamId ? { teamId } : {}
+}
+
+function teamOrSlug(team: string): Pick<VercelTarget, 'teamId' | 'teamSlug'> {
+  return team.startsWith('team_') ? { teamId: team } : { teamSlug: team }
 }
 
 /**

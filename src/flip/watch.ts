@@ -3,20 +3,20 @@ import type { Manifest } from '../core/manifest.js'
 import { formatDuration } from '../shared/format.js'
 import type { Incoming } from './incoming.js'
 import type { VercelClient } from './vercel/client.js'
-import { readOtherManifest, waitForProduction, waitForSite, type SiteWatch, type WaitOptions } from './vercel/wait.js'
+import { readOtherManifest, waitForProduction, waitForSite, type ProductionWaitOptions, type SiteWatch, type WaitOptions } from './vercel/wait.js'
 
 /** How the flip is seen: through the API, through the production site, or not at all (the caller says it happened). */
 export type Watch = 'api' | 'site' | 'none'
 
 /**
- * Through the API for a deployment named by the caller, else through the site, else through the API for
- * the build's own deployment. Undefined when nothing tells when D is live: nothing may be sent then.
+ * Through the API whenever D's deployment is known (only the API tells a rolling release, during which the
+ * site already serves D to some visitors; the site, when known, is still read for P), else through the site.
+ * Undefined when nothing tells when D is live: nothing may be sent then.
  */
 export function chooseWatch(input: { wait: boolean | undefined; dryRun: boolean; incoming: Incoming; site: SiteWatch | undefined; client: VercelClient | undefined }): Watch | undefined {
   if (input.wait === false || input.dryRun) return 'none'
-  if (input.incoming.named && input.client) return 'api'
-  if (input.site) return 'site'
   if (input.incoming.deploymentId && input.client) return 'api'
+  if (input.site) return 'site'
   return undefined
 }
 
@@ -24,6 +24,8 @@ export function chooseWatch(input: { wait: boolean | undefined; dryRun: boolean;
 export interface SeenFlip {
   /** The last other deployment the site served before the flip: P, when seen. */
   before: Manifest | undefined
+  /** The last deployment other than D production was seen serving through the API: P, when seen. */
+  productionBefore?: string
   /** Set when a rolling release toward D ended without it: the deployment production serves instead. */
   rolloutEndedOn?: string
   /** How the flip was seen, and how long the wait took; null without a wait. */
@@ -33,7 +35,7 @@ export interface SeenFlip {
 /** Waits for the flip as `watch` says, saying when it is seen. Throws `NotLiveError` when it will not come. */
 export async function awaitFlip(
   watch: Watch,
-  input: { client: VercelClient | undefined; incoming: Incoming; site: SiteWatch | undefined; rolloutStarted: boolean | undefined },
+  input: { client: VercelClient | undefined; incoming: Incoming; site: SiteWatch | undefined } & Pick<ProductionWaitOptions, 'rolloutStarted' | 'deferRollout'>,
   options: WaitOptions,
   log: (line: string) => void,
 ): Promise<SeenFlip> {
@@ -44,7 +46,7 @@ export async function awaitFlip(
   let on: string
   if (watch === 'api') {
     const id = incoming.deploymentId!
-    seen = await waitForProduction(client!, id, { ...options, site, rolloutStarted: input.rolloutStarted })
+    seen = await waitForProduction(client!, id, { ...options, site, rolloutStarted: input.rolloutStarted, deferRollout: input.deferRollout })
     on = seen.rolloutEndedOn
       ? `production serves deployment ${seen.rolloutEndedOn}, the rolling release toward ${id} having ended without it`
       : `production serves deployment ${id}`

@@ -2,6 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { recordOf, textOf } from '../core/json.js'
 import { manifestUrl } from '../core/manifest.js'
+import type { FlipContext } from './apply.js'
 import { resolveConfiguredProject, resolveVercelTarget, teamOf, type ConfiguredProject } from './target.js'
 import type { ApplyOptions, ApplyReport, WebhookOptions } from '../types.js'
 
@@ -42,7 +43,7 @@ export function createWebhookHandler(options: WebhookOptions = {}): Handler {
     const { applyFlip } = await import('./apply.js')
     let work = seen.get(event.id)
     if (!work) {
-      work = applyFlip(applyOptionsFor(event, flip, options, configured), { rolloutAborted: flip.rolloutAborted })
+      work = applyFlip(applyOptionsFor(event, flip, options, configured), flip.context)
       remember(seen, event.id, work)
     }
     return answer(event, work, options)
@@ -93,28 +94,31 @@ async function answer(event: WebhookEvent, work: Promise<ApplyReport>, options: 
   const report = await Promise.race([work, deadline])
   stop.abort()
   if (!report) return reply(202, { ok: true, action: 'accepted', event: event.id, reason: 'still running after the deadline' })
+  if (report.deferred) return reply(200, { ok: true, action: 'deferred', event: event.id, reason: report.deferred, report })
   return reply(report.ok ? 200 : 500, { ok: report.ok, action: 'applied', event: event.id, report })
 }
 
-/** The deployment production goes to, where it comes from when the event says, and whether a rollout toward it was aborted. */
-type Flip = { to: string | undefined; from?: string; rolloutAborted?: true }
+/** The deployment production goes to, where it comes from when the event says, and what else the event tells `apply`. */
+type Flip = { to: string | undefined; from?: string; context: FlipContext }
 
 /** The flip an event is about, or why it is ignored. */
 function flipOf(event: WebhookEvent): Flip | { ignore: string } {
   switch (event.type) {
     // A rollback names both ends; `payload.deployment` is taken for the one it goes to when the second is missing.
     case 'deployment.rollback':
-      return { to: event.toDeploymentId ?? event.deploymentId, from: event.fromDeploymentId }
+      return { to: event.toDeploymentId ?? event.deploymentId, from: event.fromDeploymentId, context: { fromVia: 'the rollback event' } }
+    // A promotion that starts a rolling release is finished by project.rolling-release.completed: waiting
+    // for it here would outlast the function and make Vercel redeliver.
     case 'deployment.promoted':
       if (event.target && event.target !== 'production') return { ignore: `target ${event.target} is not production` }
-      return { to: event.deploymentId }
+      return { to: event.deploymentId, context: { deferRollout: true } }
     // A rolling release ends the flip from its base to its target, or sends production back to a deployment
     // other than the target, which served some visitors meanwhile.
     case 'project.rolling-release.completed':
     case 'project.rolling-release.aborted':
       if (event.target && event.target !== 'production') return { ignore: `target ${event.target} is not production` }
-      if (event.type === 'project.rolling-release.aborted') return { to: event.rolloutTargetId, rolloutAborted: true }
-      return { to: event.rolloutTargetId, from: event.rolloutBaseId }
+      if (event.type === 'project.rolling-release.aborted') return { to: event.rolloutTargetId, context: { rolloutAborted: true } }
+      return { to: event.rolloutTargetId, from: event.rolloutBaseId, context: { fromVia: 'the rolling release event' } }
     case 'project.rolling-release.started':
     case 'project.rolling-release.approved':
       return { ignore: `event ${event.type}: the rolling release is still moving traffic; project.rolling-release.completed ends it` }

@@ -53,22 +53,31 @@ export async function createDeployments(api: VercelApiStandIn) {
       api.setProduction(deployment.id, lastAliasRequest && aliasRequest(lastAliasRequest.from, deployment, lastAliasRequest))
     },
     /**
-     * A rolling release from `from` to `to` starts: the project's production target is `to`, ROLLING, while
-     * the site still serves `from` to most visitors.
+     * A rolling release from `from` to `to` starts: `to` is ROLLING, while the site still serves `from` to
+     * most visitors. Vercel does not document which of the two `targets.production` names meanwhile, so
+     * `shownAs` picks: `to` with ROLLING ('target'), or `from` until the rollout completes ('base').
      */
-    startRollout(from: StandInDeployment, to: StandInDeployment) {
+    startRollout(from: StandInDeployment, to: StandInDeployment, shownAs: 'target' | 'base' = 'target') {
       production.serve(from.dir)
-      api.setProduction(to.id, aliasRequest(from, to, { type: 'promote', jobStatus: 'in-progress' }), { readySubstate: 'ROLLING' })
+      api.setSubstate(to.id, 'ROLLING')
+      const lastAliasRequest = aliasRequest(from, to, { type: 'promote', jobStatus: 'in-progress' })
+      if (shownAs === 'target') api.setProduction(to.id, lastAliasRequest, { readySubstate: 'ROLLING' })
+      else api.setProduction(from.id, lastAliasRequest, { readySubstate: 'PROMOTED' })
     },
     /** The rolling release toward `to` completes: `to` serves everyone. */
     completeRollout(from: StandInDeployment, to: StandInDeployment) {
       production.serve(to.dir)
+      api.setSubstate(to.id, 'PROMOTED')
       api.setProduction(to.id, aliasRequest(from, to, { type: 'promote', jobStatus: 'succeeded' }), { readySubstate: 'PROMOTED' })
     },
-    /** The rolling release toward `to` is aborted: production is `from` again. */
+    /**
+     * The rolling release toward `to` is aborted: production is `from` again, and `to` keeps PROMOTED (it
+     * has seen production traffic). A rollback from a rolling release names its base as `fromDeploymentId`.
+     */
     abortRollout(from: StandInDeployment, to: StandInDeployment) {
       production.serve(from.dir)
-      api.setProduction(from.id, aliasRequest(to, from, { type: 'rollback', jobStatus: 'succeeded' }), { readySubstate: 'PROMOTED' })
+      api.setSubstate(to.id, 'PROMOTED')
+      api.setProduction(from.id, aliasRequest(from, from, { type: 'rollback', jobStatus: 'succeeded' }), { readySubstate: 'PROMOTED' })
     },
     close: () => Promise.all(sites.map((site) => site.close())),
   }

@@ -13,11 +13,12 @@ export async function writePlan(
 ): Promise<string> {
   const file = path.join(dir, options.name ?? 'plan.json')
   const manifest = createManifest({
-    buildId: options.buildId ?? 'dpl_new',
+    // A build made outside Vercel (`vercel build` in CI) has no deployment id: its flip is seen on the site.
+    buildId: options.buildId ?? 'build_new',
     basePath: options.basePath ?? '',
     // Image key -> a letter standing for its bytes.
     images: Object.fromEntries(Object.entries(options.images ?? {}).map(([key, bytes]) => [key, { hash: bytes.repeat(64), size: 1 }])),
-    plan: { baseline: 'dpl_old', srcImages: [...srcImages].sort() },
+    plan: { baseline: 'build_old', srcImages: [...srcImages].sort() },
   })
   await mkdir(dir, { recursive: true })
   await writeFile(file, serializeManifest(manifest))
@@ -25,13 +26,13 @@ export async function writePlan(
 }
 
 /**
- * Two deployments as a site serves them: the live one (`dpl_old`) and the new one (`dpl_new`, planning
+ * Two builds as a site serves them: the live one (`build_old`) and the new one (`build_new`, planning
  * `srcImages`, each with other bytes than in the live one), each a folder holding its `_image-invalidate.json`.
  */
 export async function twoDeployments(srcImages: string[], makeDir: () => Promise<string>): Promise<{ live: string; next: string }> {
   const [live, next] = await Promise.all([makeDir(), makeDir()])
   const bytes = (letter: string) => Object.fromEntries(srcImages.map((src) => [src, letter]))
-  await writePlan(live, [], { buildId: 'dpl_old', name: '_image-invalidate.json', images: bytes('a') })
-  await writePlan(next, srcImages, { buildId: 'dpl_new', name: '_image-invalidate.json', images: bytes('b') })
+  await writePlan(live, [], { buildId: 'build_old', name: '_image-invalidate.json', images: bytes('a') })
+  await writePlan(next, srcImages, { buildId: 'build_new', name: '_image-invalidate.json', images: bytes('b') })
   return { live, next }
 }

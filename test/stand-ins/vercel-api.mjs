@@ -31,7 +31,7 @@ import { sdkSchemaProblems } from './vercel-schemas.mjs'
  * }} AliasRequest
  * @typedef {{
  *   method: string, path: string, query: Record<string, string>, authorization: string | undefined,
- *   body: unknown, status: number | 'stall' | 'reset', at: number, bytes: number,
+ *   rawQuery: string, body: unknown, status: number | 'stall' | 'reset', at: number, bytes: number,
  * }} RecordedCall
  * @typedef {{
  *   origin: string,
@@ -43,6 +43,7 @@ import { sdkSchemaProblems } from './vercel-schemas.mjs'
  *   injectReadFaults(faults: ReadFault[]): void,
  *   rejectImages(srcImages: string[]): void,
  *   setDeployment(idOrUrl: string, states: DeploymentState | DeploymentState[]): void,
+ *   setSubstate(id: string, readySubstate: 'STAGED' | 'ROLLING' | 'PROMOTED'): void,
  *   setProduction(deploymentId: string | null, lastAliasRequest?: AliasRequest | null, production?: { readySubstate?: 'ROLLING' | 'PROMOTED' | 'STAGED' }): void,
  *   close(): Promise<void>,
  * }} VercelApiStandIn
@@ -123,6 +124,7 @@ export async function startVercelApi(options) {
         method: req.method ?? 'GET',
         path: url.pathname,
         query: Object.fromEntries(url.searchParams),
+        rawQuery: url.search,
         authorization: req.headers.authorization,
         body: parseJson(text),
         status: 0,
@@ -236,6 +238,9 @@ export async function startVercelApi(options) {
     },
     setDeployment(idOrUrl, states) {
       deployments.set(idOrUrl, Array.isArray(states) ? [...states] : [states])
+    },
+    setSubstate(id, readySubstate) {
+      for (const state of deployments.get(id) ?? []) state.readySubstate = readySubstate
     },
     setProduction(deploymentId, lastAliasRequest, production = {}) {
       project.production = deploymentId

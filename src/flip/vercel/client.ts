@@ -21,8 +21,10 @@ export class VercelApiError extends Error {
     readonly status: number,
     readonly code: string | undefined,
     readonly vercelMessage: string | undefined,
+    /** What was asked: purging source images, or reading the project or a deployment. */
+    readonly action: 'purge' | 'read' = 'purge',
   ) {
-    super(explainStatus(status, vercelMessage))
+    super(explainStatus(status, vercelMessage, action))
   }
 
   /** 401, 402, 403, 404 and 410 will fail the same way for every batch: stop instead of trying the rest. */
@@ -42,8 +44,9 @@ export class VercelTransportError extends Error {
 }
 
 /** One sentence a user can act on, for each status that means "check your set-up". */
-export function explainStatus(status: number, vercelMessage?: string): string {
+export function explainStatus(status: number, vercelMessage?: string, action: 'purge' | 'read' = 'purge'): string {
   const said = vercelMessage ? ` Vercel said: ${vercelMessage}` : ''
+  const team = 'the team (VERCEL_TEAM_ID, --team or .vercel/project.json)'
   switch (status) {
     case 400:
       return `Vercel rejected the request as invalid (400).${said}`
@@ -51,14 +54,15 @@ export function explainStatus(status: number, vercelMessage?: string): string {
       return `Vercel did not accept the token (401): check that VERCEL_TOKEN is a valid, unexpired access token.${said}`
     case 402:
       return (
-        `Vercel refused for billing reasons (402): invalidation by source image needs the new image-optimization pricing, ` +
-        `and a team still on the legacy source-images pricing must opt in (Team Settings > Billing > Image Optimization); ` +
+        `Vercel refused for billing reasons (402): invalidation by source image needs the new image-optimization pricing; ` +
+        `a team still on the legacy source-images pricing (Enterprise teams created before 2025-02-18) opts in under ` +
+        `Team Settings > Billing > Image Optimization (https://vercel.com/d?to=%2F%5Bteam%5D%2F~%2Fsettings%2Fbilling%23image-optimization-new-price); ` +
         `otherwise check the team's plan and billing.${said}`
       )
     case 403:
-      return `The token may not purge this project's cache (403): check that its scope includes the team that owns the project and that VERCEL_TEAM_ID names that team.${said}`
+      return `The token may not ${action === 'purge' ? "purge this project's cache" : 'read this project or deployment'} (403): check that its scope includes the team that owns the project and that ${team} names that team.${said}`
     case 404:
-      return `Vercel found no such project or deployment (404): check VERCEL_PROJECT_ID and VERCEL_TEAM_ID (or the deployment id) and that the token's scope includes them.${said}`
+      return `Vercel found no such project or deployment (404): check VERCEL_PROJECT_ID and ${team} (or the deployment id) and that the token's scope includes them.${said}`
     case 410:
       return `Vercel says this is gone (410): the deployment or project was deleted.${said}`
     default:
@@ -71,6 +75,11 @@ export interface Deployment {
   /** A host (`example-abc.vercel.app`), or an origin with its scheme where a stand-in gives one. */
   url: string
   readyState: string
+  /**
+   * Where it stands with production traffic: `STAGED` (none yet), `ROLLING` (a rolling release is moving
+   * traffic to it), `PROMOTED` (it has served production traffic, which it keeps once superseded).
+   */
+  readySubstate: string | undefined
   /** Why assigning the domains failed, when it did: the deployment will not go live. */
   aliasError: string | undefined
 }
@@ -136,6 +145,7 @@ export class VercelClient {
       id: textOf(data.id) ?? textOf(data.uid) ?? '',
       url: textOf(data.url) ?? '',
       readyState: textOf(data.readyState) ?? textOf(data.status) ?? 'UNKNOWN',
+      readySubstate: textOf(data.readySubstate),
       aliasError: describeAliasError(data.aliasError),
     }
   }
@@ -167,14 +177,27 @@ export class VercelClient {
   }
 
   async #call(method: 'GET' | 'POST', path: string, query: Record<string, string>, body?: unknown): Promise<{ data: unknown; text: string }> {
+    const response = await this.#request(method, path, query, body)
+    const succeeded = response.statusCode >= 200 && response.statusCode < 300
+    // A purge that succeeded has said all it needs to; whatever body comes with it is not read.
+    if (succeeded && method === 'POST') {
+      await response.body.dump()
+      return { data: undefined, text: '' }
+    }
+    const text = await readAnswer(response, `${method} ${path}`)
+    const data = parseJson(text)
+    if (succeeded) return { data, text }
+    const error = recordOf(recordOf(data)?.error)
+    throw new VercelApiError(response.statusCode, textOf(error?.code), textOf(error?.message)?.slice(0, 500), method === 'POST' ? 'purge' : 'read')
+  }
+
+  async #request(method: 'GET' | 'POST', path: string, query: Record<string, string>, body: unknown): Promise<Dispatcher.ResponseData> {
     const url = new URL(path, this.#target.apiUrl)
     for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value)
     if (this.#target.teamId) url.searchParams.set('teamId', this.#target.teamId)
     else if (this.#target.teamSlug) url.searchParams.set('slug', this.#target.teamSlug)
-
-    let response: Dispatcher.ResponseData
     try {
-      response = await request(url, {
+      return await request(url, {
         method,
         dispatcher: this.#dispatcher,
         headers: {
@@ -189,20 +212,18 @@ export class VercelClient {
       // Built from the status or error code only: undici errors can carry request headers.
       throw new VercelTransportError(describeHttpError(error))
     }
+  }
+}
 
-    let text: string
-    try {
-      text = await readTextLimited(response.body, MAX_API_BODY_BYTES)
-    } catch (error) {
-      if (error instanceof BodyTooLargeError) {
-        throw new VercelResponseError(`Vercel's answer to ${method} ${path} is larger than ${formatBytes(MAX_API_BODY_BYTES)}, the most this package reads; nothing was done with it`)
-      }
-      throw new VercelTransportError(`reading the response failed: ${describeHttpError(error)}`)
+/** The body as text, up to `MAX_API_BODY_BYTES`. */
+async function readAnswer(response: Dispatcher.ResponseData, request: string): Promise<string> {
+  try {
+    return await readTextLimited(response.body, MAX_API_BODY_BYTES)
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) {
+      throw new VercelResponseError(`Vercel's answer to ${request} is larger than ${formatBytes(MAX_API_BODY_BYTES)}, the most this package reads; nothing was done with it`)
     }
-    const data = parseJson(text)
-    if (response.statusCode >= 200 && response.statusCode < 300) return { data, text }
-    const error = recordOf(recordOf(data)?.error)
-    throw new VercelApiError(response.statusCode, textOf(error?.code), textOf(error?.message)?.slice(0, 500))
+    throw new VercelTransportError(`reading the response failed: ${describeHttpError(error)}`)
   }
 }
 
