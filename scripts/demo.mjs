@@ -47,7 +47,8 @@ function run(args, { cwd, env, show = () => true }) {
 const dir = await mkdtemp(path.join(tmpdir(), 'image-invalidate-demo-'))
 const site = await startSite()
 const api = await startVercelApi({ token: 'demo-token', projectId: 'prj_demo', latencyMs: 40 })
-let code = 1
+/** @type {number | undefined} */
+let code
 try {
   await cp(path.join(repo, 'fixtures/vite-app'), dir, { recursive: true })
   await mkdir(path.join(dir, 'node_modules'))

@@ -136,7 +136,7 @@ describe('image-invalidate', () => {
     await writeFile(path.join(dir, 'public/b.png'), 'B')
     const second = await imageInvalidate(dir, ['plan', '--baseline', 'live.json', '--base-path', '/docs'])
     expect(second.code, second.output).toBe(0)
-    expect(second.stdout).toMatch(/vs dpl_live: 1 changed, 0 removed, 0 added -> 1 source image to invalidate in 1 call\n  \/docs\/b\.png\n$/)
+    expect(second.stdout).toMatch(/vs dpl_live: 1 changed, 0 removed, 0 added -> 1 source image to invalidate in 1 call\n {2}\/docs\/b\.png\n$/)
   })
 
   it('plan takes basePath from --base-path, else the baseline manifest, else the project, and says which', async () => {
@@ -151,7 +151,7 @@ describe('image-invalidate', () => {
     expect(fromProject.stdout).toContain('basePath "/docs" (next.config.mjs (basePath))')
     const fromBaseline = await imageInvalidate(dir, ['plan', '--baseline', 'live.json'])
     expect(fromBaseline.code, fromBaseline.output).toBe(0)
-    expect(fromBaseline.stdout).toMatch(/^basePath "\/site" \(the baseline manifest\)\n.*\n  \/site\/b\.png\n$/)
+    expect(fromBaseline.stdout).toMatch(/^basePath "\/site" \(the baseline manifest\)\n.*\n {2}\/site\/b\.png\n$/)
     const fromFlag = await imageInvalidate(dir, ['plan', '--baseline', 'live.json', '--base-path', '/x', '--json'])
     expect(JSON.parse(fromFlag.stdout)).toMatchObject({ basePath: { value: '/x', source: '--base-path' }, srcImages: ['/x/b.png'] })
   })

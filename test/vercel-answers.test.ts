@@ -9,7 +9,6 @@ import { flipStage } from '../src/flip/vercel/wait.js'
 import { createWebhookHandler } from '../src/flip/webhook.js'
 import { createDeployments, later } from './helpers/deployments.js'
 import { repoRoot, run } from './helpers/fixture.js'
-import { tempDir } from './helpers/tmp.js'
 import { startVercelApi, type VercelApiStandIn } from './stand-ins/vercel-api.mjs'
 
 // Phase 2 against Vercel's API as it really answers: bodies of the size and shape @vercel/sdk publishes

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
+import type * as Vite from 'vite'
 import { urlPrefixOfVite } from './url-prefix.js'
 
 export interface ProjectBasePath {
@@ -36,7 +37,7 @@ export async function readProjectBasePath(root: string): Promise<ProjectBasePath
   if (viteConfig) {
     const entry = resolveFrom(requireFromRoot, 'vite')
     if (entry) {
-      const vite = (await import(pathToFileURL(entry).href)) as typeof import('vite')
+      const vite = (await import(pathToFileURL(entry).href)) as typeof Vite
       const loaded = await vite.loadConfigFromFile({ command: 'build', mode: 'production' }, path.join(root, viteConfig), root, 'silent')
       const base = loaded?.config.base ?? '/'
       // The rule the plugin applies to the resolved config, on the config as written.

@@ -139,7 +139,7 @@ export async function withServer(
       const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start:\n${output}`)), options.startMs ?? 60_000)
       const onData = (chunk: Buffer) => {
         output += chunk
-        // eslint-disable-next-line no-control-regex
+        // eslint-disable-next-line no-control-regex -- terminal colour codes are what this pattern removes
         const match = output.replace(/\u001b\[[0-9;]*m/g, '').match(/Local:\s+(http:\/\/\S+)/)
         if (match) {
           clearTimeout(timer)

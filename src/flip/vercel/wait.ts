@@ -42,7 +42,7 @@ async function pollUntilLive(what: string, check: () => Promise<PollResult>, opt
   const deadline = Date.now() + timeout
   let interval = options.intervalMs ?? DEFAULT_POLL_INTERVAL_MS
   const maxInterval = Math.max(interval, options.maxIntervalMs ?? 2_000)
-  let last: PollResult = { live: false, state: 'not checked' }
+  let last: PollResult
   for (;;) {
     last = await check()
     if (last.live) return
