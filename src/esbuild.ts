@@ -2,3 +2,4 @@ import { unplugin } from './build/unplugin.js'
 
 /** The esbuild plugin, for esbuild's build options: `plugins: [imageInvalidate()]`. */
 export default unplugin.esbuild
+export type { Options } from './types.js'

@@ -1,2 +1,3 @@
 // `withImageInvalidate(nextConfig, options)` in next.config: see ./build/next.ts.
-export { withImageInvalidate, withImageInvalidate as default } from './build/next.js'
+export { withImageInvalidate, withImageInvalidate as default, type NextConfigFunction } from './build/next.js'
+export type { Options } from './types.js'

@@ -2,3 +2,4 @@ import { unplugin } from './build/unplugin.js'
 
 /** The rspack plugin, for rspack.config.js: `plugins: [imageInvalidate()]`. */
 export default unplugin.rspack
+export type { Options } from './types.js'

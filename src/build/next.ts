@@ -6,7 +6,8 @@ import { consoleLogger, LOG_PREFIX } from '../shared/format.js'
 import { resolveBuildOptions } from './options.js'
 import type { Options } from '../types.js'
 
-type NextConfigFunction = (phase: string, context: { defaultConfig: NextConfig }) => NextConfig | Promise<NextConfig>
+/** A Next.js config written as a function of the phase, as `next.config` may export it. */
+export type NextConfigFunction = (phase: string, context: { defaultConfig: NextConfig }) => NextConfig | Promise<NextConfig>
 
 const PACKAGE_NAME = 'unplugin-image-invalidate'
 

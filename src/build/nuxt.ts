@@ -6,7 +6,7 @@ import { basePathOfBase } from './url-prefix.js'
 import { warmUpPlanning } from './warm-up.js'
 
 /** The part of Nuxt's instance this module uses. */
-interface NuxtLike {
+export interface NuxtLike {
   options: {
     dev: boolean
     _prepare?: boolean

@@ -1,0 +1,72 @@
+import { mkdir, symlink } from 'node:fs/promises'
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { repoRoot, run } from './helpers/fixture.js'
+import { tempDir } from './helpers/tmp.js'
+
+// A project that depends on the package, type-checked the ways users compile: every entry has its types,
+// and they are real (a wrong option is an error, not `any`). Runs on the built dist/ (npm test builds first).
+
+const CONSUMER = `
+import imageInvalidate, {
+  apply, createWebhookHandler, loadManifest, MANIFEST_FILE_NAME, parseManifest, planBuild, resolveBuildOptions,
+  serializeManifest, StrictModeError, unpluginFactory, verifySignature,
+  type ApplyOptions, type ApplyReport, type BuildContext, type Manifest, type ManifestLoad, type Options, type WebhookOptions,
+} from 'unplugin-image-invalidate'
+import vite from 'unplugin-image-invalidate/vite'
+import webpack from 'unplugin-image-invalidate/webpack'
+import rspack from 'unplugin-image-invalidate/rspack'
+import rollup from 'unplugin-image-invalidate/rollup'
+import esbuild from 'unplugin-image-invalidate/esbuild'
+import withImageInvalidateDefault, { withImageInvalidate, type NextConfigFunction } from 'unplugin-image-invalidate/next'
+import astro from 'unplugin-image-invalidate/astro'
+import nuxt, { type NuxtLike } from 'unplugin-image-invalidate/nuxt'
+
+const options: Options = { dryRun: true, include: ['**/*.png'], baseline: false }
+export const plugins = [vite(options), webpack(options), rspack(), rollup(), esbuild(), imageInvalidate.vite()]
+export const nextConfig = withImageInvalidate({ basePath: '/docs' }, options)
+export const nextConfigFunction: NextConfigFunction = withImageInvalidateDefault(async () => ({ basePath: '/docs' }))
+export const integrationName: string = astro(options).name
+export const nuxtModule: (options: Options, nuxt: NuxtLike) => void = nuxt
+export const factory = unpluginFactory
+const applyOptions: ApplyOptions = { siteUrl: 'https://example.com', timeoutMs: 60_000 }
+export const report: Promise<ApplyReport> = apply(applyOptions)
+const webhookOptions: WebhookOptions = { secret: 'whsec', deadlineMs: 20_000 }
+export const handler: (request: Request) => Promise<Response> = createWebhookHandler(webhookOptions)
+export const verified: boolean = verifySignature(new Uint8Array(), null, 'whsec')
+export const loaded: Promise<ManifestLoad> = loadManifest(MANIFEST_FILE_NAME)
+const manifest: Manifest = parseManifest('{}')
+export const text: string = serializeManifest(manifest)
+const context: BuildContext = { root: '.' }
+export const planned = planBuild(resolveBuildOptions(options, context), ['dist'], console)
+export const strict: Error = new StrictModeError('x')
+
+// @ts-expect-error an option of the wrong type is caught, so the types are real
+vite({ dryRun: 'yes' })
+// @ts-expect-error apply() has no such option
+apply({ site: 'https://example.com' })
+`
+
+describe('types for consumers', () => {
+  it.each([
+    ['bundler', 'esnext'],
+    ['node16', 'node16'],
+    ['node10', 'commonjs'],
+  ])('a project importing every entry type-checks under moduleResolution %s', async (moduleResolution, module) => {
+    const dir = await tempDir({
+      'consumer.ts': CONSUMER,
+      'package.json': JSON.stringify({ name: 'consumer', private: true, type: module === 'commonjs' ? 'commonjs' : 'module' }),
+      'tsconfig.json': JSON.stringify({
+        compilerOptions: { module, moduleResolution, target: 'es2022', lib: ['es2023', 'dom'], types: ['node'], strict: true, noEmit: true, skipLibCheck: true, esModuleInterop: true },
+        files: ['consumer.ts'],
+      }),
+    })
+    // Installed as npm would link a local package; its own dependencies resolve from the repository.
+    await mkdir(path.join(dir, 'node_modules/@types'), { recursive: true })
+    await symlink(repoRoot, path.join(dir, 'node_modules/unplugin-image-invalidate'), 'dir')
+    await symlink(path.join(repoRoot, 'node_modules/@types/node'), path.join(dir, 'node_modules/@types/node'), 'dir')
+    const result = await run(process.execPath, [path.join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', dir], { cwd: dir, timeoutMs: 60_000 })
+    expect(result.output).toBe('')
+    expect(result.code).toBe(0)
+  })
+})
