@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createProgressLine } from '../src/build/progress.js'
 
 const progress = { files: 1200, totalFiles: 20000, bytes: 3 * 1024 * 1024 }
@@ -20,6 +20,23 @@ describe('createProgressLine', () => {
       '\r\u001b[K[image-invalidate] hashing 1300/20000 files, 3.0 MiB',
       '\r\u001b[K',
     ])
+  })
+
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('stays quiet for the delay, then shows the line (fake timers: the delay is the package\'s own clock)', () => {
+    vi.useFakeTimers()
+    const { stream, writes } = sink(true)
+    const line = createProgressLine({ stream, env: {}, delayMs: 2_000 })
+    line.update(progress)
+    vi.advanceTimersByTime(1_999)
+    line.update(progress)
+    expect(writes).toEqual([])
+    vi.advanceTimersByTime(1)
+    line.update(progress)
+    expect(writes).toEqual(['\r\u001b[K[image-invalidate] hashing 1200/20000 files, 3.0 MiB'])
   })
 
   it('says nothing before the delay, under CI, or when the output is not a terminal', () => {

@@ -1,0 +1,52 @@
+/** What `image-invalidate --help` and each command's `--help` print. */
+export const HELP = {
+  main: `image-invalidate: invalidate exactly the changed public images on Vercel's image CDN
+
+Usage:
+  image-invalidate plan  [options]   what would be invalidated now (writes nothing)
+  image-invalidate apply [options]   invalidate the plan of the last build once it is live
+
+Run 'image-invalidate <command> --help' for a command's options.
+Exit codes: 0 done (or nothing to do), 1 some image was not invalidated, 2 usage error (including an
+apply with nothing to watch for the flip and no --no-wait).`,
+  plan: `Usage: image-invalidate plan [--dir public] [--baseline URL|FILE] [--base-path /docs] [--json]
+
+Hashes the images in the public folder and compares them with a baseline manifest, printing the source
+images a build would plan to invalidate. Writes nothing.
+
+  --dir DIR             the public folder (default: public)
+  --baseline URL|FILE   the live deployment's manifest (default: IMAGE_INVALIDATE_BASELINE, else
+                        <IMAGE_INVALIDATE_SITE_URL>/_image-invalidate.json)
+  --base-path PATH      prefix of every source image, as Next.js basePath (default: the baseline
+                        manifest's, else the project's Next.js basePath or Vite base)
+  --json                print one JSON document
+  -h, --help            this text`,
+  apply: `Usage: image-invalidate apply [--plan FILE|URL] [--deployment ID|URL] [--site URL] [--from ID|URL|FILE]
+                              [--no-wait] [--dry-run] [--json] [--concurrency N] [--timeout 10m]
+
+At a production flip, from the deployment that was live (P) to the one now live (D): waits until
+production serves D (and a rolling release toward it is complete), then invalidates the source images
+that changed, went or appeared between P and D, through Vercel's invalidate-by-src-images API in calls
+of at most 8. Nothing is sent before the flip.
+Credentials come from VERCEL_TOKEN, VERCEL_PROJECT_ID and VERCEL_TEAM_ID (or .vercel/project.json).
+
+  --plan FILE|URL        D's manifest (default: node_modules/.cache/unplugin-image-invalidate/plan.json,
+                         written by the build; with --deployment, that deployment's own manifest)
+  --deployment ID|URL    D: production is watched through the API until it serves this deployment
+  --site URL             the production origin, polled until it serves D's build when no deployment is
+                         known (default: IMAGE_INVALIDATE_SITE_URL, else https://$VERCEL_PROJECT_PRODUCTION_URL)
+  --from ID|URL|FILE     P: a deployment id, a deployment or site URL, or a manifest file (default: what
+                         the site served before the flip, else the project's lastAliasRequest, else the
+                         build-time plan)
+  --no-wait              send at once: production already serves D
+  --wait                 wait until production serves D (the default whenever there is something to watch)
+  --timeout DURATION     how long to wait, e.g. 90s, 10m (default: 10m)
+  --concurrency N        calls in flight at once, 1 to 16 (default: 4)
+  --dry-run              print what would be sent, send nothing (also IMAGE_INVALIDATE_DRY_RUN=1)
+  --dangerously-delete   use dangerously-delete-by-src-images: the next request regenerates in the
+                         foreground, which can stampede the origin
+  --project ID           the project id or name (default: VERCEL_PROJECT_ID)
+  --team ID|SLUG         the team: its id (team_...) or its slug (default: VERCEL_TEAM_ID)
+  --json                 print one JSON document
+  -h, --help             this text`,
+}
