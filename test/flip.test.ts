@@ -2,55 +2,38 @@ import { createHmac } from 'node:crypto'
 import { rm } from 'node:fs/promises'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { apply } from '../src/flip/apply.js'
-import type { ApplyOptions } from '../src/types.js'
 import { createWebhookHandler } from '../src/flip/webhook.js'
-import { createDeployments, later, seenBy, type StandInDeployment } from './helpers/deployments.js'
+import { A, applyWithLog, type createDeployments, later, seenBy, sentImages, startFlipWorld, type StandInDeployment } from './helpers/deployments.js'
 import { repoRoot, run } from './helpers/fixture.js'
 import { writePlan } from './helpers/plan.js'
 import { tempDir } from './helpers/tmp.js'
-import { startVercelApi, type VercelApiStandIn } from './stand-ins/vercel-api.mjs'
+import type { VercelApiStandIn } from './stand-ins/vercel-api.mjs'
 
 const TOKEN = 'tok_FLIP_SECRET_0a1b2c3d'
 const SECRET = 'whsec_flip'
-
-// X was live; A and B were both built against X (two pushes in a row). hero changed X -> A and stayed in
-// B; logo changed X -> A and was reverted in B; old went in A and B; new came in A and B.
-const X = { '/hero.png': 'a', '/logo.png': 'b', '/old.png': 'c' }
-const A = { '/hero.png': 'd', '/logo.png': 'e', '/new.png': 'f' }
-const B = { '/hero.png': 'd', '/logo.png': 'b', '/new.png': 'f' }
 
 let api: VercelApiStandIn | undefined
 let world: Awaited<ReturnType<typeof createDeployments>> | undefined
 afterEach(async () => {
   await world?.close()
+  // Rejects when the stand-in answered a body the real API could not send.
   await api?.close()
   api = world = undefined
 })
 
-async function setUp(apiOptions: { projectName?: string; teamId?: string } = {}) {
-  api = await startVercelApi({ token: TOKEN, projectId: 'prj_1', ...apiOptions })
-  world = await createDeployments(api)
-  const x = await world.deploy('dpl_X', X)
-  const a = await world.deploy('dpl_A', A, x)
-  const b = await world.deploy('dpl_B', B, x)
-  const env = { VERCEL_TOKEN: TOKEN, VERCEL_PROJECT_ID: 'prj_1', IMAGE_INVALIDATE_API_URL: api.origin }
-  return { x, a, b, env, api, world }
+async function setUp(apiOptions: Parameters<typeof startFlipWorld>[1] = {}) {
+  const started = await startFlipWorld(TOKEN, apiOptions)
+  ;({ api, world } = started)
+  return started
 }
 
-const sent = () => api!.invalidations().flatMap((call) => (call.body as { srcImages: string[] }).srcImages).sort()
-
-async function applyWithLog(options: ApplyOptions) {
-  const lines: string[] = []
-  const report = await apply({ pollIntervalMs: 50, log: (line) => lines.push(line), ...options })
-  return { report, lines }
-}
+const sent = () => sentImages(api!)
 
 describe('apply at a flip', () => {
   it.each([
-    ['watching the site', {}],
-    ['watching the API, the site read at each poll', { deployment: 'dpl_B' }],
-  ])('back-to-back builds, %s: nothing before B is live, then exactly what changed from A to B', async (_, extra) => {
+    ["B's plan and the site", {}],
+    ['B named by --deployment, and the site', { deployment: 'dpl_B' }],
+  ])('back-to-back builds, %s (the API watched, the site read at each poll): nothing before B is live, then exactly what changed from A to B', async (_, extra) => {
     const { x, a, b, env, world } = await setUp()
     world.goLive(x)
     let flippedToB = Infinity

@@ -3,11 +3,10 @@ import path from 'node:path'
 import { Vercel } from '@vercel/sdk'
 import { afterEach, describe, expect, it } from 'vitest'
 import { apply } from '../src/flip/apply.js'
-import type { ApplyOptions } from '../src/types.js'
 import { VercelClient } from '../src/flip/vercel/client.js'
 import { flipStage } from '../src/flip/vercel/wait.js'
 import { createWebhookHandler } from '../src/flip/webhook.js'
-import { createDeployments, later } from './helpers/deployments.js'
+import { applyWithLog, type createDeployments, later, sentImages, startFlipWorld } from './helpers/deployments.js'
 import { repoRoot, run } from './helpers/fixture.js'
 import { startVercelApi, type VercelApiStandIn } from './stand-ins/vercel-api.mjs'
 
@@ -16,11 +15,6 @@ import { startVercelApi, type VercelApiStandIn } from './stand-ins/vercel-api.mj
 
 const TOKEN = 'tok_ANSWERS_SECRET_9f8e7d'
 const SECRET = 'whsec_answers'
-const X = { '/hero.png': 'a', '/logo.png': 'b', '/old.png': 'c' }
-const A = { '/hero.png': 'd', '/logo.png': 'e', '/new.png': 'f' }
-// A -> B: only logo changed.
-const B = { '/hero.png': 'd', '/logo.png': 'b', '/new.png': 'f' }
-
 let api: VercelApiStandIn | undefined
 let world: Awaited<ReturnType<typeof createDeployments>> | undefined
 afterEach(async () => {
@@ -30,25 +24,15 @@ afterEach(async () => {
   api = world = undefined
 })
 
-async function setUp(apiOptions: { teamId?: string; teamSlug?: string } = {}) {
-  api = await startVercelApi({ token: TOKEN, projectId: 'prj_1', ...apiOptions })
-  world = await createDeployments(api)
-  const x = await world.deploy('dpl_X', X)
-  const a = await world.deploy('dpl_A', A, x)
-  const b = await world.deploy('dpl_B', B, x)
-  const env = { VERCEL_TOKEN: TOKEN, VERCEL_PROJECT_ID: 'prj_1', IMAGE_INVALIDATE_API_URL: api.origin }
-  return { a, b, env, api, world }
+async function setUp(apiOptions: Parameters<typeof startFlipWorld>[1] = {}) {
+  const started = await startFlipWorld(TOKEN, apiOptions)
+  ;({ api, world } = started)
+  return started
 }
 
-const sent = () => api!.invalidations().flatMap((call) => (call.body as { srcImages: string[] }).srcImages).sort()
+const sent = () => sentImages(api!)
 const firstSentAt = () => Math.min(...api!.invalidations().map((call) => call.at))
 const cli = (args: string[], env: Record<string, string>) => run(process.execPath, [path.join(repoRoot, 'dist/cli.js'), 'apply', ...args], { cwd: repoRoot, env, timeoutMs: 30_000 })
-
-async function applyWithLog(options: ApplyOptions) {
-  const lines: string[] = []
-  const report = await apply({ pollIntervalMs: 50, log: (line) => lines.push(line), ...options })
-  return { report, lines }
-}
 
 describe('full-size answers', () => {
   it('apply --deployment through the CLI reads project bodies of over 212 KiB, waits for the flip, then sends exactly its set', async () => {

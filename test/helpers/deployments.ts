@@ -2,7 +2,9 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { createManifest, serializeManifest, type Manifest } from '../../src/core/manifest.js'
 import { startSite, type SiteStandIn } from '../stand-ins/site.mjs'
-import type { VercelApiStandIn } from '../stand-ins/vercel-api.mjs'
+import { apply } from '../../src/flip/apply.js'
+import type { ApplyOptions } from '../../src/types.js'
+import { startVercelApi, type VercelApiStandIn } from '../stand-ins/vercel-api.mjs'
 import { tempDir } from './tmp.js'
 
 /** Image name -> a letter standing for its bytes. */
@@ -97,4 +99,31 @@ export const later = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 export async function seenBy(site: { requests: readonly unknown[] }, count = 2): Promise<void> {
   const target = site.requests.length + count
   while (site.requests.length < target) await later(10)
+}
+
+// X was live; A and B were both built against X (two pushes in a row). hero changed X -> A and stayed in
+// B; logo changed X -> A and was reverted in B (so A -> B is logo alone); old went in A and B; new came in A and B.
+export const X = { '/hero.png': 'a', '/logo.png': 'b', '/old.png': 'c' }
+export const A = { '/hero.png': 'd', '/logo.png': 'e', '/new.png': 'f' }
+export const B = { '/hero.png': 'd', '/logo.png': 'b', '/new.png': 'f' }
+
+/** An API stand-in for project prj_1, deployments X, A and B (A and B built against X), and the env `apply` needs. */
+export async function startFlipWorld(token: string, apiOptions: { projectName?: string; teamId?: string; teamSlug?: string } = {}) {
+  const api = await startVercelApi({ token, projectId: 'prj_1', ...apiOptions })
+  const world = await createDeployments(api)
+  const x = await world.deploy('dpl_X', X)
+  const a = await world.deploy('dpl_A', A, x)
+  const b = await world.deploy('dpl_B', B, x)
+  const env = { VERCEL_TOKEN: token, VERCEL_PROJECT_ID: 'prj_1', IMAGE_INVALIDATE_API_URL: api.origin }
+  return { x, a, b, env, api, world }
+}
+
+/** Every source image the stand-in received, sorted. */
+export const sentImages = (api: VercelApiStandIn) => api.invalidations().flatMap((call) => (call.body as { srcImages: string[] }).srcImages).sort()
+
+/** `apply` with quick polls, and the lines it logged. */
+export async function applyWithLog(options: ApplyOptions) {
+  const lines: string[] = []
+  const report = await apply({ pollIntervalMs: 50, log: (line) => lines.push(line), ...options })
+  return { report, lines }
 }
