@@ -1,33 +1,19 @@
 import { createHmac } from 'node:crypto'
 import { rm } from 'node:fs/promises'
 import path from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createWebhookHandler } from '../src/flip/webhook.js'
-import { A, applyWithLog, type createDeployments, later, seenBy, sentImages, startFlipWorld, type StandInDeployment } from './helpers/deployments.js'
+import { A, applyWithLog, later, seenBy, sentImages, useFlipWorld, type StandInDeployment } from './helpers/deployments.js'
 import { repoRoot, run } from './helpers/fixture.js'
 import { writePlan } from './helpers/plan.js'
 import { tempDir } from './helpers/tmp.js'
-import type { VercelApiStandIn } from './stand-ins/vercel-api.mjs'
 
 const TOKEN = 'tok_FLIP_SECRET_0a1b2c3d'
 const SECRET = 'whsec_flip'
 
-let api: VercelApiStandIn | undefined
-let world: Awaited<ReturnType<typeof createDeployments>> | undefined
-afterEach(async () => {
-  await world?.close()
-  // Rejects when the stand-in answered a body the real API could not send.
-  await api?.close()
-  api = world = undefined
-})
-
-async function setUp(apiOptions: Parameters<typeof startFlipWorld>[1] = {}) {
-  const started = await startFlipWorld(TOKEN, apiOptions)
-  ;({ api, world } = started)
-  return started
-}
-
-const sent = () => sentImages(api!)
+const scene = useFlipWorld(TOKEN)
+const { setUp } = scene
+const sent = () => sentImages(scene.api())
 
 describe('apply at a flip', () => {
   it.each([
@@ -51,7 +37,7 @@ describe('apply at a flip', () => {
     // logo was reverted: in; hero changed X -> A and kept: out, although B's build-time plan has it.
     expect(b.manifest.plan.srcImages).toEqual(['/hero.png', '/old.png'])
     expect(sent()).toEqual(['/logo.png'])
-    expect(Math.min(...api!.invalidations().map((call) => call.at))).toBeGreaterThanOrEqual(flippedToB)
+    expect(Math.min(...scene.api().invalidations().map((call) => call.at))).toBeGreaterThanOrEqual(flippedToB)
     expect(lines).toContain('flip dpl_A -> dpl_B (previous deployment from the production site before the flip): 1 source image in 1 call')
   })
 
@@ -79,7 +65,7 @@ describe('apply at a flip', () => {
     // The API showed A in production while B waited: that is P, whatever lastAliasRequest says.
     expect(report).toMatchObject({ ok: true, waited: { on: 'production serves deployment dpl_B' }, previous: { via: 'production before the flip', buildId: 'dpl_A' } })
     expect(lines).toContain('waiting: READY, production serves dpl_A')
-    expect(Math.min(...api!.invalidations().map((call) => call.at))).toBeGreaterThanOrEqual(flipped)
+    expect(Math.min(...scene.api().invalidations().map((call) => call.at))).toBeGreaterThanOrEqual(flipped)
     expect(sent()).toEqual(['/logo.png'])
   })
 
@@ -103,7 +89,7 @@ describe('apply at a flip', () => {
     const plain = await cli([])
     expect(plain.code).toBe(2)
     expect(plain.stdout).toContain('error: nothing tells when build_local is live, and nothing may be sent before: pass --site URL')
-    expect(api!.invalidations()).toHaveLength(0)
+    expect(scene.api().invalidations()).toHaveLength(0)
     const noWait = await cli(['--no-wait'])
     expect(noWait.code, noWait.output).toBe(0)
     expect(noWait.stderr).toContain('the previous deployment could not be determined')
@@ -131,7 +117,7 @@ describe('apply at a flip', () => {
     const { report, lines } = await applyWithLog({ plan: dry.file, wait: false, env })
     expect(report).toMatchObject({ ok: true, planned: [] })
     expect(lines[0]).toBe('plan dpl_dry comes from a dry-run build (dryRun or IMAGE_INVALIDATE_DRY_RUN): nothing is sent for it')
-    expect(api!.calls).toHaveLength(0)
+    expect(scene.api().calls).toHaveLength(0)
   })
 })
 
@@ -163,7 +149,7 @@ describe('the webhook at a flip', () => {
     expect(response.status, JSON.stringify(body)).toBe(200)
     expect(body.report).toMatchObject({ ok: true, previous: { via: 'the rollback event', buildId: 'dpl_B' }, planned: ['/logo.png'] })
     expect(sent()).toEqual(['/logo.png'])
-    expect(Math.min(...api!.invalidations().map((call) => call.at))).toBeGreaterThanOrEqual(flipped)
+    expect(Math.min(...scene.api().invalidations().map((call) => call.at))).toBeGreaterThanOrEqual(flipped)
   })
 
   it('deployment.promoted for B: A -> B from lastAliasRequest; with none, the build-time plan and a line saying so', async () => {
@@ -175,7 +161,7 @@ describe('the webhook at a flip', () => {
     const known = (await (await handler(signed(promoted(b)))).json()) as { report: Record<string, unknown> }
     expect(known.report).toMatchObject({ ok: true, previous: { via: 'lastAliasRequest', buildId: 'dpl_A' }, planned: ['/logo.png'] })
 
-    api!.setProduction('dpl_B', null)
+    scene.api().setProduction('dpl_B', null)
     const unknown = (await (await handler(signed({ ...promoted(b), id: 'evt_2' }))).json()) as { report: Record<string, unknown> }
     expect(unknown.report).toMatchObject({ ok: true, previous: { via: 'the build-time plan', buildId: 'dpl_X' }, planned: ['/hero.png', '/old.png'] })
     expect(lines.some((line) => line.startsWith('the previous deployment could not be determined'))).toBe(true)
@@ -184,14 +170,14 @@ describe('the webhook at a flip', () => {
   it('acts for the project configured by name when the event carries its id, ignores another project, sends no teamId for a personal account', async () => {
     const { a, b, world } = await setUp({ projectName: 'my-site' })
     world.goLive(b, { from: a, type: 'promote' })
-    const env = { VERCEL_TOKEN: TOKEN, VERCEL_PROJECT_ID: 'my-site', VERCEL_ORG_ID: 'user_personal', IMAGE_INVALIDATE_API_URL: api!.origin }
+    const env = { VERCEL_TOKEN: TOKEN, VERCEL_PROJECT_ID: 'my-site', VERCEL_ORG_ID: 'user_personal', IMAGE_INVALIDATE_API_URL: scene.api().origin }
     const handler = createWebhookHandler({ secret: SECRET, env, pollIntervalMs: 50 })
     const other = (await (await handler(signed(promoted(b, 'prj_other', null)))).json()) as Record<string, unknown>
     expect(other).toMatchObject({ action: 'ignored', reason: 'project prj_other is not my-site' })
-    expect(api!.invalidations()).toHaveLength(0)
+    expect(scene.api().invalidations()).toHaveLength(0)
     const ours = (await (await handler(signed(promoted(b, 'prj_1', null)))).json()) as { action: string; report: Record<string, unknown> }
     expect(ours).toMatchObject({ action: 'applied', report: { ok: true, planned: ['/logo.png'] } })
-    expect(api!.calls.length).toBeGreaterThan(0)
-    expect(api!.calls.every((call) => !('teamId' in call.query) && !('slug' in call.query))).toBe(true)
+    expect(scene.api().calls.length).toBeGreaterThan(0)
+    expect(scene.api().calls.every((call) => !('teamId' in call.query) && !('slug' in call.query))).toBe(true)
   })
 })

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { createManifest, serializeManifest, type Manifest } from '../../src/core/manifest.js'
 import { startSite, type SiteStandIn } from '../stand-ins/site.mjs'
+import { afterEach } from 'vitest'
 import { apply } from '../../src/flip/apply.js'
 import type { ApplyOptions } from '../../src/types.js'
 import { startVercelApi, type VercelApiStandIn } from '../stand-ins/vercel-api.mjs'
@@ -126,4 +127,28 @@ export async function applyWithLog(options: ApplyOptions) {
   const lines: string[] = []
   const report = await apply({ pollIntervalMs: 50, log: (line) => lines.push(line), ...options })
   return { report, lines }
+}
+
+type FlipWorld = Awaited<ReturnType<typeof startFlipWorld>>
+
+/**
+ * A flip world per test: `setUp()` starts it, and it is closed after the test, the API stand-in last (its
+ * `close()` rejects, failing the test, when it answered a body the real API could not send).
+ */
+export function useFlipWorld(token: string) {
+  let current: FlipWorld | undefined
+  afterEach(async () => {
+    const closing = current
+    current = undefined
+    await closing?.world.close()
+    await closing?.api.close()
+  })
+  return {
+    async setUp(apiOptions: Parameters<typeof startFlipWorld>[1] = {}): Promise<FlipWorld> {
+      current = await startFlipWorld(token, apiOptions)
+      return current
+    },
+    /** The API stand-in of the world set up in this test. */
+    api: (): VercelApiStandIn => current!.api,
+  }
 }
