@@ -234,15 +234,15 @@ function rollout(id: string, type: string, state: string) {
 
 describe('what production served before the flip, and deployments still building', () => {
   it('P is what the API showed in production while D waited, when no site is known and lastAliasRequest says nothing', async () => {
-    const { a, b, env, world, api } = await setUp()
+    const { a, env, world, api } = await setUp()
     world.goLive(a)
     api.setProduction('dpl_A', null)
-    const flip = later(500).then(() => {
-      world.production.serve(b.dir)
-      api.setProduction('dpl_B', null)
-    })
-    const { report, lines } = await applyWithLog({ deployment: 'dpl_B', env })
-    await flip
+    const lines: string[] = []
+    const log = (line: string) => {
+      lines.push(line)
+      if (line === 'waiting: READY, production serves dpl_A') api.setProduction('dpl_B', null)
+    }
+    const report = await apply({ deployment: 'dpl_B', env, pollIntervalMs: 50, log })
     expect(report).toMatchObject({ ok: true, previous: { via: 'production before the flip', buildId: 'dpl_A' }, planned: ['/logo.png'] })
     expect(lines).toContain('flip dpl_A -> dpl_B (previous deployment from production before the flip): 1 source image in 1 call')
   })
