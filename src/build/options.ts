@@ -62,48 +62,22 @@ export function resolveBuildOptions(given: Options | null | undefined, context: 
   const root = path.resolve(context.root)
   const flag = readFlag(env, 'IMAGE_INVALIDATE', warnings)
   const active = options.enabled !== false && flag !== false
-
-  if (options.basePath === undefined && context.basePathUnknown) {
-    warnings.push(`${context.basePathUnknown}: the images are keyed as if served at the root; set the basePath option (e.g. basePath: '/docs') if they are not`)
-  }
-  let basePath = options.basePath ?? context.basePath ?? ''
-  const problem = basePathProblem(basePath)
-  if (problem) {
-    warnings.push(`basePath ${JSON.stringify(basePath)} ${problem}; using "" instead`)
-    basePath = ''
-  }
-
-  const siteUrl = resolveSiteUrl(options.siteUrl ?? env.IMAGE_INVALIDATE_SITE_URL, env, warnings)
-  const explicitBaseline = options.baseline ?? nonEmpty(env.IMAGE_INVALIDATE_BASELINE)
-  const baselineGivenBy = typeof options.baseline === 'string' ? 'the baseline option' : options.baseline === undefined && explicitBaseline ? 'IMAGE_INVALIDATE_BASELINE' : null
-  let baseline: string | null = null
-  if (explicitBaseline !== false) {
-    if (explicitBaseline !== undefined) baseline = isUrl(explicitBaseline) ? explicitBaseline : path.resolve(root, explicitBaseline)
-    else if (siteUrl) baseline = manifestUrl(siteUrl, basePath)
-  }
-
-  let planning: boolean
-  let planningReason: string
-  if (options.enabled === true) [planning, planningReason] = [true, 'enabled by option']
-  else if (flag === true) [planning, planningReason] = [true, 'IMAGE_INVALIDATE is on']
-  else if (env.VERCEL_ENV === 'production') [planning, planningReason] = [true, 'Vercel production build']
-  else if (typeof explicitBaseline === 'string') [planning, planningReason] = [true, 'a baseline was given']
-  else if (env.VERCEL_ENV) [planning, planningReason] = [false, `Vercel ${env.VERCEL_ENV} build: nothing planned (IMAGE_INVALIDATE=1 plans here too)`]
-  else [planning, planningReason] = [false, 'not a Vercel production build: nothing planned (IMAGE_INVALIDATE=1 plans here too)']
-
+  const basePath = resolveBasePath(options, context, warnings)
+  const baseline = resolveBaseline(options, env, root, basePath, warnings)
+  const planning = decidePlanning(options, flag, env, baseline.explicit)
   const planFile = path.resolve(root, options.planFile ?? DEFAULT_PLAN_FILE)
   return {
     root,
     active,
-    planning: active && planning,
-    planningReason: active ? planningReason : 'disabled',
+    planning: active && planning.on,
+    planningReason: active ? planning.reason : 'disabled',
     dryRun: options.dryRun ?? readFlag(env, 'IMAGE_INVALIDATE_DRY_RUN', warnings) ?? false,
     strict: options.strict ?? false,
     publicDir: resolvePublicDir(root, options.publicDir ?? context.publicDir),
     include: toList(options.include),
     exclude: toList(options.exclude) ?? [],
-    baseline,
-    baselineGivenBy,
+    baseline: baseline.source,
+    baselineGivenBy: baseline.givenBy,
     baselineTimeoutMs: resolveTimeout(options.baselineTimeoutMs, warnings),
     basePath,
     buildId: options.buildId ?? nonEmpty(env.VERCEL_DEPLOYMENT_ID) ?? `build_${randomUUID()}`,
@@ -114,6 +88,44 @@ export function resolveBuildOptions(given: Options | null | undefined, context: 
     baselineHeaders: protectionBypassHeaders(env),
     warnings,
   }
+}
+
+/** The option, else the bundler's; a prefix that is not a valid basePath is '' and a warning. */
+function resolveBasePath(options: Options, context: BuildContext, warnings: string[]): string {
+  if (options.basePath === undefined && context.basePathUnknown) {
+    warnings.push(`${context.basePathUnknown}: the images are keyed as if served at the root; set the basePath option (e.g. basePath: '/docs') if they are not`)
+  }
+  const basePath = options.basePath ?? context.basePath ?? ''
+  const problem = basePathProblem(basePath)
+  if (!problem) return basePath
+  warnings.push(`basePath ${JSON.stringify(basePath)} ${problem}; using "" instead`)
+  return ''
+}
+
+/**
+ * The baseline to load: given (the option, else `IMAGE_INVALIDATE_BASELINE`; `false` for none), else the
+ * production site's manifest. `explicit` is what was given, `givenBy` who gave it.
+ */
+function resolveBaseline(options: Options, env: Env, root: string, basePath: string, warnings: string[]) {
+  const siteUrl = resolveSiteUrl(options.siteUrl ?? env.IMAGE_INVALIDATE_SITE_URL, env, warnings)
+  const explicit = options.baseline ?? nonEmpty(env.IMAGE_INVALIDATE_BASELINE)
+  let givenBy: ResolvedBuildOptions['baselineGivenBy'] = null
+  if (typeof options.baseline === 'string') givenBy = 'the baseline option'
+  else if (options.baseline === undefined && explicit) givenBy = 'IMAGE_INVALIDATE_BASELINE'
+  let source: string | null = null
+  if (typeof explicit === 'string') source = isUrl(explicit) ? explicit : path.resolve(root, explicit)
+  else if (explicit === undefined && siteUrl) source = manifestUrl(siteUrl, basePath)
+  return { source, givenBy, explicit } as const
+}
+
+/** Whether this build compares and plans, and why, for the summary. */
+function decidePlanning(options: Options, flag: boolean | undefined, env: Env, baseline: string | false | undefined): { on: boolean; reason: string } {
+  if (options.enabled === true) return { on: true, reason: 'enabled by option' }
+  if (flag === true) return { on: true, reason: 'IMAGE_INVALIDATE is on' }
+  if (env.VERCEL_ENV === 'production') return { on: true, reason: 'Vercel production build' }
+  if (typeof baseline === 'string') return { on: true, reason: 'a baseline was given' }
+  if (env.VERCEL_ENV) return { on: false, reason: `Vercel ${env.VERCEL_ENV} build: nothing planned (IMAGE_INVALIDATE=1 plans here too)` }
+  return { on: false, reason: 'not a Vercel production build: nothing planned (IMAGE_INVALIDATE=1 plans here too)' }
 }
 
 export const DEFAULT_BASELINE_TIMEOUT_MS = 10_000

@@ -117,6 +117,14 @@ export function parseManifest(text: string, limits: ParseLimits = {}): Manifest 
     throw new ManifestError(`is not JSON (${(error as Error).message})`)
   }
   if (!isRecord(data)) throw new ManifestError('is not a JSON object')
+  const header = checkHeader(data)
+  const images = checkImages(data.images, limits.maxImages ?? DEFAULT_MAX_IMAGES)
+  if (!isRecord(data.plan)) throw new ManifestError('has no "plan" object')
+  return { ...header, images, plan: checkPlan(data.plan) }
+}
+
+/** The fields around the images: version, algorithm, buildId, createdAt, basePath. */
+function checkHeader(data: Record<string, unknown>): Omit<Manifest, 'images' | 'plan'> {
   if (data.version !== MANIFEST_VERSION) {
     throw new ManifestError(`has version ${JSON.stringify(data.version)}; this package reads version ${MANIFEST_VERSION}`)
   }
@@ -128,16 +136,19 @@ export function parseManifest(text: string, limits: ParseLimits = {}): Manifest 
   if (typeof data.basePath !== 'string') throw new ManifestError('has no "basePath" string')
   const baseProblem = basePathProblem(data.basePath)
   if (baseProblem) throw new ManifestError(`has a basePath that ${baseProblem}`)
+  return { version: MANIFEST_VERSION, buildId, createdAt: data.createdAt, algorithm: 'sha256', basePath: data.basePath }
+}
 
-  if (!isRecord(data.images)) throw new ManifestError('has no "images" object')
-  const keys = Object.keys(data.images)
-  const maxImages = limits.maxImages ?? DEFAULT_MAX_IMAGES
+/** The images, in key order, each with a hex SHA-256 and a size. */
+function checkImages(value: unknown, maxImages: number): Record<string, FileDigest> {
+  if (!isRecord(value)) throw new ManifestError('has no "images" object')
+  const keys = Object.keys(value)
   if (keys.length > maxImages) throw new ManifestError(`lists ${keys.length} images, more than the limit of ${maxImages}`)
   const images: Record<string, FileDigest> = {}
   for (const key of sortKeys(keys)) {
     const problem = keyProblem(key)
     if (problem) throw new ManifestError(`has an image key ${JSON.stringify(truncate(key))} that ${problem}`)
-    const entry = data.images[key]
+    const entry = value[key]
     if (!isRecord(entry) || typeof entry.hash !== 'string' || !/^[0-9a-f]{64}$/.test(entry.hash)) {
       throw new ManifestError(`has an image ${JSON.stringify(truncate(key))} without a 64-digit lower-case hex "hash"`)
     }
@@ -146,10 +157,12 @@ export function parseManifest(text: string, limits: ParseLimits = {}): Manifest 
     }
     images[key] = { hash: entry.hash, size: entry.size as number }
   }
+  return images
+}
 
-  if (!isRecord(data.plan)) throw new ManifestError('has no "plan" object')
-  const baseline = data.plan.baseline === null ? null : checkId(data.plan.baseline, 'plan.baseline')
-  const srcImages = data.plan.srcImages
+function checkPlan(plan: Record<string, unknown>): InvalidationPlan {
+  const baseline = plan.baseline === null ? null : checkId(plan.baseline, 'plan.baseline')
+  const { srcImages, unreadable } = plan
   if (!Array.isArray(srcImages)) throw new ManifestError('has no "plan.srcImages" array')
   for (const src of srcImages) {
     // A planned image over Vercel's length limit is reported by `apply`, one image, not the whole plan.
@@ -157,25 +170,15 @@ export function parseManifest(text: string, limits: ParseLimits = {}): Manifest 
     if (problem) throw new ManifestError(`has a planned source image ${JSON.stringify(truncate(String(src)))} that ${problem}`)
   }
   if (new Set(srcImages).size !== srcImages.length) throw new ManifestError('lists a planned source image twice')
-  if (data.plan.dryRun !== undefined && typeof data.plan.dryRun !== 'boolean') throw new ManifestError('has a "plan.dryRun" that is not true or false')
-  const { unreadable } = data.plan
+  if (plan.dryRun !== undefined && typeof plan.dryRun !== 'boolean') throw new ManifestError('has a "plan.dryRun" that is not true or false')
   if (unreadable !== undefined && (!Array.isArray(unreadable) || unreadable.some((key) => typeof key !== 'string' || keyProblem(key) !== undefined))) {
     throw new ManifestError('has a "plan.unreadable" that is not a list of image keys')
   }
-
   return {
-    version: MANIFEST_VERSION,
-    buildId,
-    createdAt: data.createdAt,
-    algorithm: 'sha256',
-    basePath: data.basePath,
-    images,
-    plan: {
-      baseline,
-      ...(data.plan.dryRun === true ? { dryRun: true as const } : {}),
-      srcImages: srcImages as string[],
-      ...(unreadable ? { unreadable: unreadable as string[] } : {}),
-    },
+    baseline,
+    ...(plan.dryRun === true ? { dryRun: true as const } : {}),
+    srcImages: srcImages as string[],
+    ...(unreadable ? { unreadable: unreadable as string[] } : {}),
   }
 }
 

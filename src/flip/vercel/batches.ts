@@ -35,15 +35,27 @@ export async function invalidateInBatches(client: VercelClient, srcImages: reado
     if (src.length > MAX_SOURCE_IMAGE_LENGTH) result.failed.push({ srcImage: src, reason: `longer than ${MAX_SOURCE_IMAGE_LENGTH} characters; not sent` })
     else sendable.push(src)
   }
-
   const queue: string[][] = []
   for (let i = 0; i < sendable.length; i += MAX_BATCH_SIZE) queue.push(sendable.slice(i, i + MAX_BATCH_SIZE))
 
+  const send = createSender(client, result, options)
+  const concurrency = Math.max(1, Math.min(options.concurrency ?? DEFAULT_CONCURRENCY, 16))
+  const worker = async () => {
+    for (let batch = queue.shift(); batch; batch = queue.shift()) await send(batch)
+  }
+  await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker))
+  return result
+}
+
+/**
+ * Sends one batch and records how it went in `result`: invalidated, rejected with 400 (then split in halves
+ * until the offending image is alone), failed, or not sent because a 401/402/403/404/410 stopped the run.
+ */
+function createSender(client: VercelClient, result: BatchResult, options: BatchOptions) {
   const record = (call: BatchRecord) => {
     result.calls.push(call)
     options.onCall?.(call)
   }
-
   const send = async (batch: string[]): Promise<void> => {
     if (result.fatal) {
       for (const src of batch) result.failed.push({ srcImage: src, reason: 'not sent: the run stopped' })
@@ -70,11 +82,5 @@ export async function invalidateInBatches(client: VercelClient, srcImages: reado
       for (const src of batch) result.failed.push({ srcImage: src, reason })
     }
   }
-
-  const concurrency = Math.max(1, Math.min(options.concurrency ?? DEFAULT_CONCURRENCY, 16))
-  const worker = async () => {
-    for (let batch = queue.shift(); batch; batch = queue.shift()) await send(batch)
-  }
-  await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker))
-  return result
+  return send
 }
