@@ -1,0 +1,53 @@
+import { readdir, rm } from 'node:fs/promises'
+import path from 'node:path'
+import type { CacheNaming } from './naming.js'
+
+/** What a pruning removed from one image cache folder. */
+export interface PruneResult {
+  /** Entries removed, by source image; an image with none cached has 0. */
+  removed: Map<string, number>
+  /** Set when the whole folder was removed instead: the naming could not be had, and this says why. */
+  wholeCache?: { reason: string; entries: number }
+}
+
+/**
+ * Removes from a Next.js image cache folder (`<distDir>/cache/images`) the entries of `srcImages`, and no
+ * other: each entry is a folder named by its key. Reads the folder once; a cache that does not exist holds
+ * nothing to remove, and then Next.js's naming (`getNaming`, slow to load the first time) is not asked for.
+ * With no naming (`{ problem }`), removes the whole folder and says why in the result: Next.js recreates
+ * it on the next request.
+ */
+export async function pruneImageCache(cacheDir: string, srcImages: readonly string[], getNaming: () => CacheNaming | { problem: string }): Promise<PruneResult> {
+  const removed = new Map<string, number>(srcImages.map((src) => [src, 0]))
+  if (srcImages.length === 0) return { removed }
+  const present = await listEntries(cacheDir)
+  if (present.size === 0) return { removed }
+  const naming = getNaming()
+  if ('problem' in naming) {
+    await rm(cacheDir, { recursive: true, force: true })
+    return { removed, wholeCache: { reason: naming.problem, entries: present.size } }
+  }
+  const removals: Promise<void>[] = []
+  for (const src of srcImages) {
+    const keys = naming.keysOf(src).filter((key) => present.has(key))
+    removed.set(src, keys.length)
+    for (const key of keys) removals.push(rm(path.join(cacheDir, key), { recursive: true, force: true }))
+  }
+  await Promise.all(removals)
+  return { removed }
+}
+
+/** The entry names of a cache folder; empty when it does not exist (yet). */
+export async function listEntries(cacheDir: string): Promise<Set<string>> {
+  try {
+    return new Set(await readdir(cacheDir))
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Set()
+    throw error
+  }
+}
+
+/** `6 cached variants removed`, `no cached variant`: the end of each line that reports a pruning. */
+export function describeRemoved(count: number): string {
+  return count === 0 ? 'no cached variant' : `${count} cached variant${count === 1 ? '' : 's'} removed`
+}
