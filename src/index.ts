@@ -8,7 +8,7 @@ import { readFlag, resolveBuildOptions, urlPrefixOfVite, type BuildContext, type
 import type { ApplyOptions, Options } from './types.js'
 import { warmUpPlanning } from './warm-up.js'
 
-export type { Options, ApplyOptions } from './types.js'
+export type { Options, ApplyOptions, NextOptions } from './types.js'
 export type { Manifest, InvalidationPlan } from './core/manifest.js'
 export { MANIFEST_FILE_NAME, parseManifest, serializeManifest } from './core/manifest.js'
 export type { BuildPlanResult } from './build-plan.js'
