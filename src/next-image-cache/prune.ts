@@ -15,23 +15,28 @@ export interface PruneResult {
  * other: each entry is a folder named by its key. Reads the folder once; a cache that does not exist holds
  * nothing to remove, and then Next.js's naming (`getNaming`, slow to load the first time) is not asked for.
  * With no naming (`{ problem }`), removes the whole folder and says why in the result: Next.js recreates
- * it on the next request.
+ * it on the next request. A dry run counts what would go and removes nothing.
  */
-export async function pruneImageCache(cacheDir: string, srcImages: readonly string[], getNaming: () => CacheNaming | { problem: string }): Promise<PruneResult> {
+export async function pruneImageCache(
+  cacheDir: string,
+  srcImages: readonly string[],
+  getNaming: () => CacheNaming | { problem: string },
+  { dryRun = false }: { dryRun?: boolean } = {},
+): Promise<PruneResult> {
   const removed = new Map<string, number>(srcImages.map((src) => [src, 0]))
   if (srcImages.length === 0) return { removed }
   const present = await listEntries(cacheDir)
   if (present.size === 0) return { removed }
   const naming = getNaming()
   if ('problem' in naming) {
-    await rm(cacheDir, { recursive: true, force: true })
+    if (!dryRun) await rm(cacheDir, { recursive: true, force: true })
     return { removed, wholeCache: { reason: naming.problem, entries: present.size } }
   }
   const removals: Promise<void>[] = []
   for (const src of srcImages) {
     const keys = naming.keysOf(src).filter((key) => present.has(key))
     removed.set(src, keys.length)
-    for (const key of keys) removals.push(rm(path.join(cacheDir, key), { recursive: true, force: true }))
+    if (!dryRun) for (const key of keys) removals.push(rm(path.join(cacheDir, key), { recursive: true, force: true }))
   }
   await Promise.all(removals)
   return { removed }

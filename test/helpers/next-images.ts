@@ -28,11 +28,11 @@ export interface Variant {
 }
 
 /**
- * Requests `/_next/image?url=<src>&w=640&q=75` as a browser that takes WebP, and decodes the answer. Next.js
+ * Requests `/_next/image?url=<src>&w=<w>&q=75` (w=640 unless given) as a browser that takes WebP, and decodes the answer. Next.js
  * never enlarges, so a variant of a 64x48 source at w=640 is 64x48: its size says which bytes it came from.
  */
-export async function fetchVariant(origin: string, src: string, basePath = ''): Promise<Variant> {
-  const url = new URL(`${basePath}/_next/image?url=${encodeURIComponent(src)}&w=640&q=75`, origin)
+export async function fetchVariant(origin: string, src: string, basePath = '', w = 640): Promise<Variant> {
+  const url = new URL(`${basePath}/_next/image?url=${encodeURIComponent(src)}&w=${w}&q=75`, origin)
   const response = await fetch(url, { headers: { accept: 'image/webp,image/*,*/*;q=0.8' } })
   if (response.status !== 200) throw new Error(`${url} answered ${response.status}: ${await response.text()}`)
   const bytes = Buffer.from(await response.arrayBuffer())
