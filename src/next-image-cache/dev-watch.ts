@@ -3,7 +3,7 @@ import { readdir, realpath, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { diffImages } from '../core/diff.js'
-import { hashFiles, type CachedDigest, type FileDigest, type FileStamp } from '../core/hash.js'
+import { hashFiles, startHashingThreads, type CachedDigest, type FileDigest, type FileStamp } from '../core/hash.js'
 import { hasImageExtension, isDirectory, matcherOf, walkPublicDir, type ScannedFile } from '../core/scan.js'
 import { countOf, listSome, LOG_PREFIX, type Logger } from '../format.js'
 import { loadHashCache, RACY_WINDOW_MS, saveHashCache } from '../hash-cache.js'
@@ -218,6 +218,9 @@ class PublicImageWatcher {
     const before: Record<string, FileDigest> = {}
     for (const [key, entry] of this.record) if (inScope(key)) before[key] = entry
     const hashed = files.length > 0 ? await hashFiles(files, { cache: this.record, threads: 1 }) : { digests: {}, stamps: new Map<string, FileStamp>() }
+    // The next change's thread, started now: a thread's start-up (30 ms, 300 on a busy machine) would
+    // otherwise be most of the time from a write to its entries gone. Idle, it keeps nothing alive.
+    if (!this.closed) startHashingThreads(1)
     const diff = diffImages(before, hashed.digests)
     for (const key of Object.keys(before)) this.record.delete(key)
     for (const [key, digest] of Object.entries(hashed.digests)) this.record.set(key, { ...hashed.stamps.get(key)!, hash: digest.hash })

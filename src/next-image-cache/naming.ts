@@ -72,8 +72,12 @@ export function loadCacheNaming(projectDir: string, config: ImagesConfigInput, d
   const images = { ...defaults, ...config.images, domains: [] }
   const nextConfig = { images, basePath: config.basePath ?? '' }
   const candidates = variantCandidates(images, dev)
+  // The same image changes again and again in dev: its keys are worked out once.
+  const known = new Map<string, string[]>()
   return {
     keysOf(srcImage) {
+      const cached = known.get(srcImage)
+      if (cached) return cached
       const keys = new Set<string>()
       for (const url of hrefsOf(srcImage)) {
         for (const w of candidates.widths) {
@@ -86,7 +90,8 @@ export function loadCacheNaming(projectDir: string, config: ImagesConfigInput, d
           }
         }
       }
-      return [...keys]
+      known.set(srcImage, [...keys])
+      return known.get(srcImage)!
     },
   }
 }
