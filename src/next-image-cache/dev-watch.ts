@@ -39,6 +39,10 @@ const SETTLE_MS = 40
 const MAX_SETTLE_MS = 1000
 /** A stamp no file has: the hashing threads read the file instead of trusting the recorded digest. */
 const UNKNOWN_STAMP: FileStamp = { size: -1, mtimeMs: -1, ctimeMs: -1, ino: -1 }
+/** Stats in flight at once when comparing the images with the record at start. */
+const STAT_BATCH = 64
+/** How long after the dev server's start the first hashing thread is started ahead. */
+const PRESTART_AFTER_START_MS = 3000
 /** More lines than this for one batch of changes become one line. */
 const MAX_LINES = 5
 
@@ -178,8 +182,36 @@ class PublicImageWatcher {
     this.record = await loadHashCache(this.options.recordFile, this.options.publicDir)
     // No images and none before: nothing to hash, name or write.
     if (files.length === 0 && this.record.size === 0) return
-    const changes = await this.compare(files, () => true)
-    await this.prune(changes, ' since the last dev server')
+    // Most starts find nothing changed: a stat per image tells, and no thread starts while the server does.
+    if (!(await this.allAsRecorded(files))) await this.prune(await this.compare(files, () => true), ' since the last dev server')
+    this.prestartThread(PRESTART_AFTER_START_MS)
+  }
+
+  /** Whether every image has the stamp the record has for it, and the record no other image. */
+  private async allAsRecorded(files: ScannedFile[]): Promise<boolean> {
+    if (files.length !== this.record.size) return false
+    for (let i = 0; i < files.length; i += STAT_BATCH) {
+      const stamps = await Promise.all(files.slice(i, i + STAT_BATCH).map((file) => stat(file.absolutePath).catch(() => undefined)))
+      const same = stamps.every((info, j) => {
+        const entry = this.record.get(files[i + j]!.key)
+        return info && entry && info.size === entry.size && info.mtimeMs === entry.mtimeMs && info.ctimeMs === entry.ctimeMs && info.ino === entry.ino
+      })
+      if (!same) return false
+    }
+    return true
+  }
+
+  /**
+   * Starts the next change's hashing thread ahead: a thread's start-up (30 ms, 300 on a busy machine) would
+   * otherwise be most of the time from a write to its entries gone. Idle, it keeps nothing alive. At start,
+   * after a delay, so that it does not compete with the dev server's own start.
+   */
+  private prestartThread(delayMs = 0): void {
+    const start = () => {
+      if (!this.closed) startHashingThreads(1)
+    }
+    if (delayMs === 0) start()
+    else setTimeout(start, delayMs).unref()
   }
 
   /** After events: the images at or under each path that had one. */
@@ -198,6 +230,7 @@ class PublicImageWatcher {
     const inScope = (key: string) => keys.some((at) => key === at || key.startsWith(`${at}/`))
     const changes = await this.compare([...files.values()], inScope)
     await this.prune(changes, '')
+    this.prestartThread()
   }
 
   /** The images of a folder that appeared (or was moved in) while the dev server ran. */
@@ -218,9 +251,6 @@ class PublicImageWatcher {
     const before: Record<string, FileDigest> = {}
     for (const [key, entry] of this.record) if (inScope(key)) before[key] = entry
     const hashed = files.length > 0 ? await hashFiles(files, { cache: this.record, threads: 1 }) : { digests: {}, stamps: new Map<string, FileStamp>() }
-    // The next change's thread, started now: a thread's start-up (30 ms, 300 on a busy machine) would
-    // otherwise be most of the time from a write to its entries gone. Idle, it keeps nothing alive.
-    if (!this.closed) startHashingThreads(1)
     const diff = diffImages(before, hashed.digests)
     for (const key of Object.keys(before)) this.record.delete(key)
     for (const [key, digest] of Object.entries(hashed.digests)) this.record.set(key, { ...hashed.stamps.get(key)!, hash: digest.hash })
@@ -267,13 +297,17 @@ class PublicImageWatcher {
     const digests: Record<string, FileDigest> = {}
     const stamps = new Map<string, FileStamp>()
     const now = Date.now()
+    let racy = false
     for (const [key, { hash, ...stamp }] of this.record) {
       digests[key] = { hash, size: stamp.size }
       // A file changed within the last moments could change again and keep its stamp (hash-cache.ts,
       // "racily clean"): its digest is kept with a stamp that matches nothing, so the next dev server
       // reads it again rather than trusting it, and still knows the bytes its entries were made from.
+      // Once that moment has passed, the record is written again with the real stamp.
+      racy ||= Math.max(stamp.mtimeMs, stamp.ctimeMs) > now - RACY_WINDOW_MS
       stamps.set(key, Math.max(stamp.mtimeMs, stamp.ctimeMs) > now - RACY_WINDOW_MS ? UNKNOWN_STAMP : stamp)
     }
+    if (racy) setTimeout(() => this.closed || void this.enqueue(() => this.saveRecord()), RACY_WINDOW_MS + 100).unref()
     await saveHashCache(this.options.recordFile, this.options.publicDir, { digests, stamps }, now).catch((error: Error) =>
       this.warnOnce(`could not write ${this.options.recordFile} (${error.message}): the next dev server re-checks every cached image`),
     )
