@@ -12,7 +12,9 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { createCipheriv, createHash } from 'node:crypto'
 import { existsSync, rmSync } from 'node:fs'
-import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { performance } from 'node:perf_hooks'
 import { availableParallelism, tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -499,6 +501,154 @@ async function importBench() {
   }
 }
 
+/**
+ * `next dev` with withImageInvalidate against the same app without it: the time from spawning `next dev`
+ * to Next.js's "Ready" line and to the first `/_next/image` answer (the watcher is set up after the config
+ * loads, off that path: the target is no difference beyond the noise, 5 % of the median), the median of
+ * the differences of interleaved pairs of runs; then, with the plugin, how long after a replaced image is written its cached variant
+ * is gone (target: 500 ms at most, every run). The app is a copy of fixtures/next-app inside the
+ * repository (Next.js refuses files linked from outside its root), removed at exit.
+ */
+async function nextDevBench() {
+  const app = path.join(repo, `.bench-next-${process.pid}`)
+  process.on('exit', () => rmSync(app, { recursive: true, force: true }))
+  await cp(path.join(repo, 'fixtures/next-app'), app, { recursive: true })
+  const installed = path.join(app, 'node_modules/unplugin-image-invalidate')
+  await mkdir(installed, { recursive: true })
+  await cp(path.join(repo, 'package.json'), path.join(installed, 'package.json'))
+  await cp(path.join(repo, 'dist'), path.join(installed, 'dist'), { recursive: true })
+  const configs = {
+    without: `export default { reactStrictMode: true }\n`,
+    with: `import { withImageInvalidate } from 'unplugin-image-invalidate/next'\nexport default withImageInvalidate({ reactStrictMode: true })\n`,
+  }
+  /** @type {Record<'without' | 'with', { ready: number[], image: number[] }>} */
+  const samples = { without: { ready: [], image: [] }, with: { ready: [], image: [] } }
+  /** @type {number[]} */
+  const gone = []
+  const hero = path.join(app, 'public/images/hero.png')
+  // Other bytes at each run: my photo.png's, then hero.png's own again.
+  const pictures = [await readFile(path.join(app, 'public/images/my photo.png')), await readFile(hero)]
+  for (let i = 0; i < runs; i++) {
+    for (const variant of /** @type {const} */ (['without', 'with'])) {
+      await writeFile(path.join(app, 'next.config.mjs'), configs[variant])
+      // Every run's first image request is a miss, optimized by Next.js: like for like.
+      await rm(path.join(app, '.next/dev/cache/images'), { recursive: true, force: true })
+      await withNextDev(app, async (server) => {
+        samples[variant].ready.push(server.readyMs)
+        samples[variant].image.push(server.firstImageMs)
+        if (variant !== 'with') return
+        gone.push(await replacedImageGoneMs(app, server.origin, hero, pictures[i % 2] ?? Buffer.alloc(0)))
+        // The record is written again once the write is 2 s old, as a dev server left running would: the
+        // next start then finds nothing changed, the common case.
+        await new Promise((resolve) => setTimeout(resolve, 2500))
+      })
+    }
+  }
+  for (const measure of /** @type {const} */ (['ready', 'image'])) {
+    const withPlugin = samples.with[measure]
+    const without = samples.without[measure]
+    // Each run with the plugin against the run without just before it: the machine's drift between runs
+    // (seconds, on a shared machine) cancels out of each pair.
+    const added = median(withPlugin.map((ms, i) => ms - (without[i] ?? NaN)))
+    const base = median(without)
+    const what = measure === 'ready' ? 'spawn -> "Ready"' : 'spawn -> first /_next/image answer'
+    rows.push([
+      `next dev start-up, ${what}, with the plugin`,
+      median(withPlugin).toFixed(0),
+      '',
+      `${added >= 0 ? '+' : ''}${added.toFixed(0)} ms over ${base.toFixed(0)} without (median of paired runs); with ${withPlugin.map((ms) => ms.toFixed(0)).join(', ')}, without ${without.map((ms) => ms.toFixed(0)).join(', ')}`,
+      '',
+      smoke ? 'smoke' : check(added <= base * 0.05, `next dev ${what}: +${added.toFixed(0)} ms with the plugin > 5 % of ${base.toFixed(0)} ms`),
+    ])
+  }
+  rows.push([
+    'next dev: replaced image written -> its variant gone',
+    median(gone).toFixed(0),
+    '',
+    `runs: ${gone.map((ms) => ms.toFixed(0)).join(', ')} ms`,
+    '',
+    smoke ? 'smoke' : check(Math.max(...gone) <= 500, `a replaced image's variant was gone only after ${Math.max(...gone).toFixed(0)} ms > 500 ms`),
+  ])
+}
+
+/**
+ * Runs `next dev` in `app` on 127.0.0.1 until `use` is done, timing the spawn to the "Ready" line and to the
+ * first answer of an image request sent as soon as Next.js says where it listens.
+ * @param {string} app
+ * @param {(server: { origin: string, readyMs: number, firstImageMs: number }) => Promise<void>} use
+ */
+async function withNextDev(app, use) {
+  const port = await freePort()
+  const started = performance.now()
+  const child = spawn(process.execPath, [path.join(repo, 'node_modules/next/dist/bin/next'), 'dev', '--hostname', '127.0.0.1', '--port', String(port)], {
+    cwd: app,
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const stop = () => {
+    try {
+      if (child.pid) process.kill(-child.pid, 'SIGKILL')
+    } catch {}
+  }
+  process.on('exit', stop)
+  try {
+    let output = ''
+    const readyMs = await new Promise((resolve, reject) => {
+      const onData = (/** @type {Buffer} */ chunk) => {
+        output += chunk
+        if (/Ready in/.test(output)) resolve(performance.now() - started)
+      }
+      child.stdout.on('data', onData)
+      child.stderr.on('data', onData)
+      child.on('exit', (code) => reject(new Error(`next dev exited with ${code}:\n${output}`)))
+    })
+    const origin = `http://127.0.0.1:${port}`
+    const response = await fetch(`${origin}/_next/image?url=%2Fimages%2Fhero.png&w=640&q=75`, { headers: { accept: 'image/webp' } })
+    await response.arrayBuffer()
+    if (response.status !== 200) throw new Error(`next dev answered ${response.status} for an image`)
+    await use({ origin, readyMs: Number(readyMs), firstImageMs: performance.now() - started })
+  } finally {
+    stop()
+    process.off('exit', stop)
+    await new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(undefined) : child.once('exit', resolve)))
+  }
+}
+
+/**
+ * Caches a variant of hero.png, writes other bytes over it, and returns how long after the write returned
+ * the variant's cache entry was gone (polled every 2 ms).
+ * @param {string} app @param {string} origin @param {string} hero @param {Buffer} bytes
+ */
+async function replacedImageGoneMs(app, origin, hero, bytes) {
+  const cache = path.join(app, '.next/dev/cache/images')
+  const before = new Set(await readdir(cache).catch(() => []))
+  // A width no run asked for yet makes a new entry; the run's watcher has had its start-up meanwhile.
+  const response = await fetch(`${origin}/_next/image?url=%2Fimages%2Fhero.png&w=32&q=75`, { headers: { accept: 'image/webp' } })
+  await response.arrayBuffer()
+  const entry = (await readdir(cache)).find((name) => !before.has(name))
+  if (!entry) throw new Error('no new cache entry for hero.png at w=32')
+  await writeFile(hero, bytes)
+  const written = performance.now()
+  while (existsSync(path.join(cache, entry))) {
+    if (performance.now() - written > 10_000) throw new Error(`the variant of hero.png was still cached 10 s after the write`)
+    await new Promise((resolve) => setTimeout(resolve, 2))
+  }
+  return performance.now() - written
+}
+
+/** @returns {Promise<number>} */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.on('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
+    })
+  })
+}
+
 function printTable() {
   const header = ['case', 'median ms', 'MiB/s', 'ratio', 'peak RSS MiB', 'target']
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => String(row[i]).length)))
@@ -530,6 +680,7 @@ await manyFilesBench(many)
 await applyBench(smoke ? 100 : 1000, smoke ? 5 : 50, 4)
 await flipWindowBench(smoke ? [300] : [1_500, 2_300, 3_100, 4_700, 6_900])
 await importBench()
+await nextDevBench()
 printTable()
 if (misses.length > 0) {
   console.log(`\nMissed targets:\n${misses.map((miss) => `  - ${miss}`).join('\n')}`)
