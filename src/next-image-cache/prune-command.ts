@@ -183,7 +183,7 @@ async function findPrevious(
     }
   }
   const loaded = await loadManifest(served)
-  if (loaded.kind === 'found') return { via: `the manifest recorded at the last prune (${served})`, manifest: loaded.manifest }
+  if (loaded.kind === 'found') return { via: `the manifest recorded at the last prune (${path.relative(root, served) || served})`, manifest: loaded.manifest }
   if (loaded.kind === 'missing') return unknown(`no --from, and no manifest recorded at ${served} by an earlier prune`)
   return unknown(`no --from, and the manifest recorded at ${served} ${loaded.reason}`)
 }
