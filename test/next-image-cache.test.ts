@@ -95,7 +95,7 @@ describe('the dev watcher', () => {
     return { dir, cacheDir, lines, start, names: naming({}, true) }
   }
 
-  it('removes the entries of a changed or removed image, leaves a touched one, and watches new folders', async () => {
+  it('removes the entries of a changed or removed image, leaves a touched one, and watches new and remade folders', async () => {
     const { dir, cacheDir, lines, start, names } = await setUp({ 'a.png': 'a', 'sub/b.png': 'b', 'notes.txt': 'x' })
     const [a, b] = [names.keysOf('/a.png').slice(0, 3), names.keysOf('/sub/b.png').slice(0, 2)]
     await start().ready
@@ -116,15 +116,24 @@ describe('the dev watcher', () => {
     await until('a second line', () => lines.length > 1)
     expect(lines[1]).toBe('[image-invalidate] /sub/b.png removed: 2 cached variants removed')
 
+    // The same folder made again is watched anew.
+    const record = path.join(dir, '.next/dev/cache/image-invalidate.json')
+    await mkdir(path.join(dir, 'public/sub'))
+    await writeFile(path.join(dir, 'public/sub/b.png'), 'b again')
+    await until('b.png in the record', async () => (await loadHashCache(record, path.join(dir, 'public'))).has('/sub/b.png'))
+    await fillCache(cacheDir, b.slice(0, 1))
+    await writeFile(path.join(dir, 'public/sub/b.png'), 'b, changed')
+    await until('a third line', () => lines.length > 2)
+    expect(lines[2]).toBe('[image-invalidate] /sub/b.png changed: 1 cached variant removed')
+
     await mkdir(path.join(dir, 'public/new/deep'), { recursive: true })
     await writeFile(path.join(dir, 'public/new/deep/c.png'), 'c')
     // Known (recorded) once the new folders are watched.
-    const record = path.join(dir, '.next/dev/cache/image-invalidate.json')
     await until('c.png in the record', async () => (await loadHashCache(record, path.join(dir, 'public'))).has('/new/deep/c.png'))
     await fillCache(cacheDir, names.keysOf('/new/deep/c.png').slice(0, 1))
     await writeFile(path.join(dir, 'public/new/deep/c.png'), 'c, changed')
-    await until('a third line', () => lines.length > 2)
-    expect(lines.slice(2)).toEqual(['[image-invalidate] /new/deep/c.png changed: 1 cached variant removed'])
+    await until('a fourth line', () => lines.length > 3)
+    expect(lines.slice(3)).toEqual(['[image-invalidate] /new/deep/c.png changed: 1 cached variant removed'])
   })
 
   it('at start, removes what changed while no dev server ran, and nothing of what did not', async () => {

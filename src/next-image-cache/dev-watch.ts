@@ -72,7 +72,9 @@ interface Changes {
 class PublicImageWatcher {
   /** Each image's digest and stamp, as its cache entries were last made from (as far as is known). */
   private record = new Map<string, CachedDigest>()
-  private readonly folders = new Map<string, FSWatcher>()
+  /** By folder relative to the public folder ('' for itself), with the real path it watches. */
+  private readonly folders = new Map<string, { watcher: FSWatcher; real: string }>()
+  private readonly watchedReal = new Set<string>()
   /** Paths relative to the public folder, POSIX separators, that had events since the last batch. */
   private readonly pending = new Set<string>()
   private timer: NodeJS.Timeout | undefined
@@ -95,7 +97,7 @@ class PublicImageWatcher {
   async start(): Promise<void> {
     try {
       if (!(await isDirectory(this.options.publicDir))) return
-      await this.watchTree('', new Set())
+      await this.watchTree('')
       await this.enqueue(() => this.reconcile())
     } catch (error) {
       this.warnOnce(`could not start watching ${this.options.publicDir} (${(error as Error).message}): the cached variants of changed images are not removed in this dev server`)
@@ -111,44 +113,47 @@ class PublicImageWatcher {
     this.closed = true
     clearTimeout(this.timer)
     this.timer = undefined
-    for (const watcher of this.folders.values()) watcher.close()
-    this.folders.clear()
+    this.dropWatchers('')
   }
 
   /**
    * One watcher per folder, not `fs.watch(dir, { recursive: true })`: on Linux, Node 20 implements the
    * recursive one with a watcher per file, set up synchronously, whose `unref()` does nothing. These are
-   * `persistent: false`, so they never keep the process alive. Linked folders are followed, once each.
+   * `persistent: false`, so they never keep the process alive. A linked folder is followed unless its real
+   * folder is watched already (a link back up, or a second link to the same folder).
    */
-  private async watchTree(relative: string, seen: Set<string>): Promise<void> {
-    if (this.closed || this.folders.has(relative)) return
+  private async watchTree(relative: string): Promise<void> {
+    if (this.closed || this.folders.has(relative) || (relative && this.isExcludedFolder(relative))) return
     const absolute = path.join(this.options.publicDir, relative)
     const real = await realpath(absolute).catch(() => undefined)
-    if (real === undefined || seen.has(real)) return
-    seen.add(real)
+    if (real === undefined || this.watchedReal.has(real)) return
     try {
       const watcher = watch(absolute, { persistent: false }, (_event, name) => this.onEvent(relative, name))
-      watcher.on('error', () => this.forgetFolder(relative))
-      this.folders.set(relative, watcher)
+      watcher.on('error', () => {
+        this.dropWatchers(relative)
+        this.onEvent(relative, null)
+      })
+      this.folders.set(relative, { watcher, real })
+      this.watchedReal.add(real)
     } catch (error) {
       this.warnOnce(`could not watch ${absolute} (${(error as Error).message}): its images are compared again when the dev server next starts`)
       return
     }
     const entries: Dirent[] = await readdir(absolute, { withFileTypes: true }).catch(() => [])
     for (const entry of entries) {
-      const child = relative ? `${relative}/${entry.name}` : entry.name
       const isFolder = entry.isDirectory() || (entry.isSymbolicLink() && (await isDirectory(path.join(absolute, entry.name))))
-      if (isFolder && !this.isExcludedFolder(child)) await this.watchTree(child, seen)
+      if (isFolder) await this.watchTree(relative ? `${relative}/${entry.name}` : entry.name)
     }
   }
 
-  private forgetFolder(relative: string): void {
-    for (const [folder, watcher] of this.folders) {
-      if (folder !== relative && !folder.startsWith(`${relative}/`)) continue
+  /** Closes the watchers of a folder and of every folder under it ('' for all). */
+  private dropWatchers(relative: string): void {
+    for (const [folder, { watcher, real }] of this.folders) {
+      if (relative !== '' && folder !== relative && !folder.startsWith(`${relative}/`)) continue
       watcher.close()
       this.folders.delete(folder)
+      this.watchedReal.delete(real)
     }
-    this.onEvent(relative, null)
   }
 
   private onEvent(folder: string, name: string | null): void {
@@ -221,13 +226,16 @@ class PublicImageWatcher {
     for (const relative of paths) {
       const absolute = path.join(this.options.publicDir, relative)
       const info = await stat(absolute).catch(() => undefined)
+      // A folder with an event of its own was created, moved, or removed and made again: watched anew.
+      if (!info?.isFile()) this.dropWatchers(relative)
       if (info?.isDirectory()) {
-        await this.watchTree(relative, new Set())
+        await this.watchTree(relative)
         for (const file of await this.imagesUnder(relative)) files.set(file.key, file)
       } else if (info?.isFile() && this.isIncluded(relative)) files.set(`/${relative}`, { key: `/${relative}`, absolutePath: absolute })
     }
-    const keys = paths.map((relative) => `/${relative}`)
-    const inScope = (key: string) => keys.some((at) => key === at || key.startsWith(`${at}/`))
+    // '' is the public folder itself (its watcher failed): every image is in scope.
+    const scopes = paths.map((relative) => (relative ? `/${relative}` : ''))
+    const inScope = (key: string) => scopes.some((at) => at === '' || key === at || key.startsWith(`${at}/`))
     const changes = await this.compare([...files.values()], inScope)
     await this.prune(changes, '')
     this.prestartThread()
