@@ -236,6 +236,8 @@ class PublicImageWatcher {
     // '' is the public folder itself (its watcher failed): every image is in scope.
     const scopes = paths.map((relative) => (relative ? `/${relative}` : ''))
     const inScope = (key: string) => scopes.some((at) => at === '' || key === at || key.startsWith(`${at}/`))
+    // Events of other files (a text file, an editor's swap file) change nothing of the record.
+    if (files.size === 0 && ![...this.record.keys()].some(inScope)) return
     const changes = await this.compare([...files.values()], inScope)
     await this.prune(changes, '')
     this.prestartThread()
@@ -312,8 +314,9 @@ class PublicImageWatcher {
       // "racily clean"): its digest is kept with a stamp that matches nothing, so the next dev server
       // reads it again rather than trusting it, and still knows the bytes its entries were made from.
       // Once that moment has passed, the record is written again with the real stamp.
-      racy ||= Math.max(stamp.mtimeMs, stamp.ctimeMs) > now - RACY_WINDOW_MS
-      stamps.set(key, Math.max(stamp.mtimeMs, stamp.ctimeMs) > now - RACY_WINDOW_MS ? UNKNOWN_STAMP : stamp)
+      const isRacy = Math.max(stamp.mtimeMs, stamp.ctimeMs) > now - RACY_WINDOW_MS
+      stamps.set(key, isRacy ? UNKNOWN_STAMP : stamp)
+      racy ||= isRacy
     }
     if (racy) setTimeout(() => this.closed || void this.enqueue(() => this.saveRecord()), RACY_WINDOW_MS + 100).unref()
     await saveHashCache(this.options.recordFile, this.options.publicDir, { digests, stamps }, now).catch((error: Error) =>
