@@ -4,6 +4,7 @@
 //   node scripts/bench.mjs           the full benchmark: exits 1 if a target is missed
 //   node scripts/bench.mjs --smoke   small sets, one run each, no targets (CI runs this as a test)
 //   node scripts/bench.mjs --clean   removes the data sets kept between runs, and nothing else
+//   node scripts/bench.mjs --only next-dev   the next dev rows alone
 //
 // Sets are generated once (deterministic bytes from AES-CTR) and kept for the next run in
 // node_modules/.cache/unplugin-image-invalidate-bench/ (about 1.8 GB after a full run, 80 MB after --smoke).
@@ -22,6 +23,9 @@ import { startVercelApi } from '../test/stand-ins/vercel-api.mjs'
 
 const repo = fileURLToPath(new URL('..', import.meta.url))
 const smoke = process.argv.includes('--smoke')
+/** `--only next-dev`: that case alone (a minute or two, against the full run's many). */
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined
+if (only !== undefined && only !== 'next-dev') throw new Error(`--only ${only}: the one case that runs alone is next-dev`)
 const runs = smoke ? 1 : 5
 const cores = availableParallelism()
 const MB = 1024 * 1024
@@ -658,6 +662,13 @@ function printTable() {
 }
 
 console.log(`unplugin-image-invalidate benchmark: ${cores} cores, Node ${process.version}, ${runs} run(s) per case${smoke ? ', smoke mode (no targets)' : ''}`)
+if (only === 'next-dev') {
+  await nextDevBench()
+  printTable()
+  reportTargets()
+  // The exit handlers remove the app copy and the scratch folder.
+  process.exit()
+}
 const mixed = await makeSet(smoke ? 'smoke-mixed' : 'mixed', smoke ? mixedSizes(200, 1, 4 * MB) : mixedSizes(2997, 3, 52 * MB))
 console.log(`  ${mixed.name}: ${mixed.files} files, ${(mixed.bytes / MB).toFixed(0)} MiB in ${mixed.dir}`)
 const small = await makeSet(smoke ? 'smoke-small' : 'small', smallSizes(smoke ? 500 : 20_000))
@@ -682,7 +693,11 @@ await flipWindowBench(smoke ? [300] : [1_500, 2_300, 3_100, 4_700, 6_900])
 await importBench()
 await nextDevBench()
 printTable()
-if (misses.length > 0) {
-  console.log(`\nMissed targets:\n${misses.map((miss) => `  - ${miss}`).join('\n')}`)
-  process.exitCode = 1
-} else console.log(smoke ? '\nsmoke run complete' : '\nall targets met')
+reportTargets()
+
+function reportTargets() {
+  if (misses.length > 0) {
+    console.log(`\nMissed targets:\n${misses.map((miss) => `  - ${miss}`).join('\n')}`)
+    process.exitCode = 1
+  } else console.log(smoke ? '\nsmoke run complete' : '\nall targets met')
+}
