@@ -3,6 +3,7 @@ import { mkdir, readdir, rm, utimes, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createManifest, serializeManifest } from '../src/core/manifest.js'
+import { watchInNextDev } from '../src/next-image-cache/dev.js'
 import { watchPublicImages, type DevWatch } from '../src/next-image-cache/dev-watch.js'
 import { loadCacheNaming, type CacheNaming } from '../src/next-image-cache/naming.js'
 import { pruneImageCache } from '../src/next-image-cache/prune.js'
@@ -180,5 +181,51 @@ describe('image-invalidate prune-next-cache, bad input', () => {
     const usage = await run(process.execPath, [cli, 'prune-next-cache', '--dirr', '.next'], { cwd: dir })
     expect(usage.code).toBe(2)
     expect(usage.stderr).toContain("Unknown option '--dirr'")
+  })
+})
+
+describe('withImageInvalidate in next dev', () => {
+  let watch: DevWatch | undefined
+  afterEach(() => {
+    watch?.close()
+    watch = undefined
+  })
+
+  /** A project with one image: a dev watcher, once ready, has written its record. */
+  async function project() {
+    const dir = await tempDir({ 'public/a.png': 'a' })
+    const lines: string[] = []
+    const logger = { info: (line: string) => lines.push(line), warn: (line: string) => lines.push(`warn: ${line}`) }
+    const record = path.join(dir, '.next/dev/cache/image-invalidate.json')
+    return { dir, lines, logger, record }
+  }
+  const dev = 'phase-development-server'
+
+  it.each([
+    ['a production build', {}, {}, 'phase-production-build', {}],
+    ['dev: false', {}, { dev: false }, dev, {}],
+    ['enabled: false', {}, { enabled: false }, dev, {}],
+    ['IMAGE_INVALIDATE=0', {}, {}, dev, { IMAGE_INVALIDATE: '0' }],
+    ['images.unoptimized', { images: { unoptimized: true } }, {}, dev, {}],
+    ['a config object outside next dev', {}, {}, undefined, {}],
+  ])('does nothing for %s', async (_, config, options, phase, env) => {
+    const { dir, lines, logger } = await project()
+    expect(watchInNextDev(config, options, { phase, configDir: dir, nextVersion: '16.4.6', env, logger })).toBeUndefined()
+    expect(lines).toEqual([])
+  })
+
+  it('says that a custom cacheHandler for images is not reached, and watches nothing', async () => {
+    const { dir, lines, logger } = await project()
+    const config = { cacheHandler: './handler.js', images: { customCacheHandler: true } as never }
+    expect(watchInNextDev(config, {}, { phase: dev, configDir: dir, nextVersion: '16.4.6', env: {}, logger })).toBeUndefined()
+    expect(lines).toEqual(['[image-invalidate] images.customCacheHandler is on: optimized images live in your cacheHandler, which this plugin does not reach in next dev'])
+  })
+
+  it('names a dev option of the wrong type and watches all the same, in a config object under next dev too', async () => {
+    const { dir, lines, logger, record } = await project()
+    watch = await watchInNextDev({}, { dev: 'yes' as never }, { phase: undefined, configDir: dir, nextVersion: '16.4.6', env: { __NEXT_DEV_SERVER: '1' }, logger })
+    await watch!.ready
+    expect(existsSync(record)).toBe(true)
+    expect(lines).toEqual(['warn: [image-invalidate] option dev: "yes" is not true or false; ignored'])
   })
 })

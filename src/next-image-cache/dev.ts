@@ -4,6 +4,7 @@ import type { NextConfig } from 'next'
 import { consoleLogger, LOG_PREFIX, type Logger } from '../format.js'
 import { readFlag } from '../options.js'
 import type { NextOptions } from '../types.js'
+import type { DevWatch } from './dev-watch.js'
 
 /** `PHASE_DEVELOPMENT_SERVER` of next/constants, without loading Next.js. */
 const PHASE_DEVELOPMENT_SERVER = 'phase-development-server'
@@ -25,23 +26,24 @@ export interface NextDevContext {
 /**
  * In `next dev`: starts watching the public folder, after the current turn of the event loop so that none
  * of it is on the dev server's start path, and only the first time for a folder. Anywhere else, or when
- * turned off (`dev: false`, `enabled: false`, `IMAGE_INVALIDATE=0`), does nothing. Never throws.
+ * turned off (`dev: false`, `enabled: false`, `IMAGE_INVALIDATE=0`), does nothing. Never throws; resolves
+ * to the watcher (for tests), or undefined when none was started.
  */
-export function watchInNextDev(config: NextConfig, options: NextOptions, context: NextDevContext): void {
+export function watchInNextDev(config: NextConfig, options: NextOptions, context: NextDevContext): Promise<DevWatch | undefined> | undefined {
   const env = context.env ?? process.env
   const logger = context.logger ?? consoleLogger
   try {
-    if (!isDevServer(context.phase, env) || !isOn(options, env, logger)) return
+    if (!isDevServer(context.phase, env) || !isOn(options, env, logger)) return undefined
     const images = (config.images ?? {}) as Record<string, unknown>
     // Nothing goes through Next.js's optimizer, so nothing is cached.
-    if (images.unoptimized === true || (typeof images.loader === 'string' && images.loader !== 'default')) return
+    if (images.unoptimized === true || (typeof images.loader === 'string' && images.loader !== 'default')) return undefined
     if (images.customCacheHandler === true && config.cacheHandler) {
       logger.info(`${LOG_PREFIX} images.customCacheHandler is on: optimized images live in your cacheHandler, which this plugin does not reach in next dev`)
-      return
+      return undefined
     }
     const projectDir = context.configDir ?? process.cwd()
     const publicDir = path.resolve(projectDir, typeof options.publicDir === 'string' ? options.publicDir : 'public')
-    if (WATCHED.has(publicDir)) return
+    if (WATCHED.has(publicDir)) return undefined
     WATCHED.add(publicDir)
     const devCache = path.join(path.resolve(projectDir, config.distDir ?? '.next'), devSubfolder(config, context.nextVersion), 'cache')
     const start = () =>
@@ -57,9 +59,17 @@ export function watchInNextDev(config: NextConfig, options: NextOptions, context
           logger,
         }),
       )
-    setImmediate(() => start().catch((error: Error) => logger.warn(`${LOG_PREFIX} could not watch ${publicDir} in next dev: ${error.message}`))).unref()
+    return new Promise<DevWatch | undefined>((resolve) => {
+      setImmediate(() =>
+        start().then(resolve, (error: Error) => {
+          logger.warn(`${LOG_PREFIX} could not watch ${publicDir} in next dev: ${error.message}`)
+          resolve(undefined)
+        }),
+      ).unref()
+    })
   } catch (error) {
     logger.warn(`${LOG_PREFIX} could not watch the public folder in next dev: ${(error as Error).message}`)
+    return undefined
   }
 }
 
