@@ -75,7 +75,10 @@ start. A custom cacheHandler (images.customCacheHandler) is not reached.
                          else node_modules/.cache/unplugin-image-invalidate/plan.json)
   --dry-run              count what would be removed; remove and record nothing
   --json                 print one JSON document
-  -h, --help             this text`,
+  -h, --help             this text
+
+Exit codes: 0 done (an unreadable --from falls back to every image of D, and says so), 1 D's manifest
+or the cache could not be read, 2 usage error.`,
 }
 
 class UsageError extends Error {}
