@@ -8,7 +8,7 @@ import { hasImageExtension, isDirectory, matcherOf, walkPublicDir, type ScannedF
 import { countOf, listSome, LOG_PREFIX, type Logger } from '../format.js'
 import { loadHashCache, RACY_WINDOW_MS, saveHashCache } from '../hash-cache.js'
 import { loadCacheNaming, type CacheNaming, type ImagesConfigInput } from './naming.js'
-import { describeRemoved, pruneImageCache } from './prune.js'
+import { describeRemoved, listEntries, pruneImageCache } from './prune.js'
 
 export interface DevWatchOptions {
   /** Where `next` is installed from: its own code names the cache entries. */
@@ -188,7 +188,12 @@ class PublicImageWatcher {
     // No images and none before: nothing to hash, name or write.
     if (files.length === 0 && this.record.size === 0) return
     // Most starts find nothing changed: a stat per image tells, and no thread starts while the server does.
-    if (!(await this.allAsRecorded(files))) await this.prune(await this.compare(files, () => true), ' since the last dev server')
+    if (!(await this.allAsRecorded(files))) {
+      // Only what was cached before this dev server can be stale: entries it makes while the images are
+      // hashed come from the bytes of now (and a change meanwhile is an event, handled next).
+      const cachedBefore = await listEntries(this.options.cacheDir)
+      await this.prune(await this.compare(files, () => true), ' since the last dev server', cachedBefore)
+    }
     this.prestartThread(PRESTART_AFTER_START_MS)
   }
 
@@ -268,11 +273,12 @@ class PublicImageWatcher {
   }
 
   /** Removes the cache entries of every image not shown unchanged, prints what was done, saves the record. */
-  private async prune(changes: Changes, when: string): Promise<void> {
+  private async prune(changes: Changes, when: string, among?: ReadonlySet<string>): Promise<void> {
     const { basePath = '' } = this.options.config
     const src = (key: string) => basePath + key
     const stale = [...changes.changed, ...changes.removed, ...changes.unproven].map(src)
-    const result = await pruneImageCache(this.options.cacheDir, stale, () => (this.naming ??= loadCacheNaming(this.options.projectDir, this.options.config, true)))
+    const naming = () => (this.naming ??= loadCacheNaming(this.options.projectDir, this.options.config, true))
+    const result = await pruneImageCache(this.options.cacheDir, stale, naming, { among })
     if (result.wholeCache) this.printWholeCache(changes, result.wholeCache, src)
     else this.printRemoved(changes, result.removed, src, when)
     await this.saveRecord()

@@ -19,17 +19,18 @@ export interface PruneResult {
  * other: each entry is a folder named by its key. Reads the folder once; a cache that does not exist holds
  * nothing to remove, and then Next.js's naming (`getNaming`, slow to load the first time) is not asked for.
  * With no naming (`{ problem }`), removes the whole folder and says why in the result: Next.js recreates
- * it on the next request. A dry run counts what would go and removes nothing.
+ * it on the next request. A dry run counts what would go and removes nothing. `among`: only these
+ * entries are candidates (the cache as it was before the images were hashed), not the folder as it is.
  */
 export async function pruneImageCache(
   cacheDir: string,
   srcImages: readonly string[],
   getNaming: () => CacheNaming | { problem: string },
-  { dryRun = false }: { dryRun?: boolean } = {},
+  { dryRun = false, among }: { dryRun?: boolean; among?: ReadonlySet<string> } = {},
 ): Promise<PruneResult> {
   const removed = new Map<string, number>(srcImages.map((src) => [src, 0]))
   if (srcImages.length === 0) return { removed }
-  const present = await listEntries(cacheDir)
+  const present = among ?? (await listEntries(cacheDir))
   if (present.size === 0) return { removed }
   const naming = getNaming()
   if ('problem' in naming) {
