@@ -42,7 +42,7 @@ const UNKNOWN_STAMP: FileStamp = { size: -1, mtimeMs: -1, ctimeMs: -1, ino: -1 }
 /** Stats in flight at once when comparing the images with the record at start. */
 const STAT_BATCH = 64
 /** How long after the dev server's start the first hashing thread is started ahead. */
-const PRESTART_AFTER_START_MS = 3000
+const PRESTART_AFTER_START_MS = 1000
 /** More lines than this for one batch of changes become one line. */
 const MAX_LINES = 5
 
