@@ -510,8 +510,9 @@ async function importBench() {
  * to Next.js's "Ready" line and to the first `/_next/image` answer, and the CPU time all its processes used
  * until then (the watcher is set up after the config loads, off that path: the target is no more than 5 %
  * of CPU added; wall times on this shared machine drift by a second between runs, so they are shown, not
- * held to a target), each the median of the differences of interleaved pairs of runs; then, with the plugin, how long after a replaced image is written its cached variant
- * is gone (target: 500 ms at most, every run). The app is a copy of fixtures/next-app inside the
+ * held to a target), each the median of the differences of interleaved pairs of runs. Then, with the
+ * plugin, right after the start and 5 s later, how long after a replaced image is written its cached
+ * variant is gone (target: 500 ms at most, every run). The app is a copy of fixtures/next-app inside the
  * repository (Next.js refuses files linked from outside its root), removed at exit.
  */
 async function nextDevBench() {
@@ -528,11 +529,11 @@ async function nextDevBench() {
   }
   /** @type {Record<'without' | 'with', { ready: number[], image: number[], cpu: number[] }>} */
   const samples = { without: { ready: [], image: [], cpu: [] }, with: { ready: [], image: [], cpu: [] } }
-  /** @type {number[]} */
-  const gone = []
+  /** @type {{ early: number[], later: number[] }} */
+  const gone = { early: [], later: [] }
   const hero = path.join(app, 'public/images/hero.png')
-  // Other bytes at each run: my photo.png's, then hero.png's own again.
-  const pictures = [await readFile(path.join(app, 'public/images/my photo.png')), await readFile(hero)]
+  // Other bytes at each write: my photo.png's, then hero.png's own again.
+  const [photo, original] = [await readFile(path.join(app, 'public/images/my photo.png')), await readFile(hero)]
   for (let i = 0; i < runs; i++) {
     for (const variant of /** @type {const} */ (['without', 'with'])) {
       await writeFile(path.join(app, 'next.config.mjs'), configs[variant])
@@ -543,7 +544,11 @@ async function nextDevBench() {
         samples[variant].image.push(server.firstImageMs)
         samples[variant].cpu.push(server.cpuMs)
         if (variant !== 'with') return
-        gone.push(await replacedImageGoneMs(app, server.origin, hero, pictures[i % 2] ?? Buffer.alloc(0)))
+        // Right after the start, when the hashing thread may not be started yet; then 5 s later, as when a
+        // picture is replaced while one works.
+        gone.early.push(await replacedImageGoneMs(app, server.origin, hero, photo, 32))
+        await new Promise((resolve) => setTimeout(resolve, 5000))
+        gone.later.push(await replacedImageGoneMs(app, server.origin, hero, original, 48))
         // The record is written again once the write is 2 s old, as a dev server left running would: the
         // next start then finds nothing changed, the common case.
         await new Promise((resolve) => setTimeout(resolve, 2500))
@@ -569,14 +574,16 @@ async function nextDevBench() {
       smoke ? 'smoke' : measure !== 'cpu' ? '' : check(added <= base * 0.05, `next dev ${what}: +${added.toFixed(0)} ms with the plugin > 5 % of ${base.toFixed(0)} ms`),
     ])
   }
-  rows.push([
-    'next dev: replaced image written -> its variant gone',
-    median(gone).toFixed(0),
-    '',
-    `runs: ${gone.map((ms) => ms.toFixed(0)).join(', ')} ms`,
-    '',
-    smoke ? 'smoke' : check(Math.max(...gone) <= 500, `a replaced image's variant was gone only after ${Math.max(...gone).toFixed(0)} ms > 500 ms`),
-  ])
+  for (const [when, samples] of /** @type {const} */ ([['right after the start', gone.early], ['5 s later', gone.later]])) {
+    rows.push([
+      `next dev: replaced image written -> its variant gone, ${when}`,
+      median(samples).toFixed(0),
+      '',
+      `runs: ${samples.map((ms) => ms.toFixed(0)).join(', ')} ms`,
+      '',
+      smoke ? 'smoke' : check(Math.max(...samples) <= 500, `a replaced image's variant was gone ${when} only after ${Math.max(...samples).toFixed(0)} ms > 500 ms`),
+    ])
+  }
 }
 
 /**
@@ -625,18 +632,17 @@ async function withNextDev(app, use) {
 }
 
 /**
- * Caches a variant of hero.png, writes other bytes over it, and returns how long after the write returned
- * the variant's cache entry was gone (polled every 2 ms).
- * @param {string} app @param {string} origin @param {string} hero @param {Buffer} bytes
+ * Caches a variant of hero.png at width `w`, writes other bytes over it, and returns how long after the
+ * write returned the variant's cache entry was gone (polled every 2 ms).
+ * @param {string} app @param {string} origin @param {string} hero @param {Buffer} bytes @param {number} w
  */
-async function replacedImageGoneMs(app, origin, hero, bytes) {
+async function replacedImageGoneMs(app, origin, hero, bytes, w) {
   const cache = path.join(app, '.next/dev/cache/images')
   const before = new Set(await readdir(cache).catch(() => []))
-  // A width no run asked for yet makes a new entry; the run's watcher has had its start-up meanwhile.
-  const response = await fetch(`${origin}/_next/image?url=%2Fimages%2Fhero.png&w=32&q=75`, { headers: { accept: 'image/webp' } })
+  const response = await fetch(`${origin}/_next/image?url=%2Fimages%2Fhero.png&w=${w}&q=75`, { headers: { accept: 'image/webp' } })
   await response.arrayBuffer()
   const entry = (await readdir(cache)).find((name) => !before.has(name))
-  if (!entry) throw new Error('no new cache entry for hero.png at w=32')
+  if (!entry) throw new Error(`no new cache entry for hero.png at w=${w}`)
   await writeFile(hero, bytes)
   const written = performance.now()
   while (existsSync(path.join(cache, entry))) {

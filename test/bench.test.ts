@@ -19,7 +19,9 @@ it('npm run bench -- --smoke runs every case and prints the table', async () => 
     /flip window: site flips -> last call accepted +\d+ +polling from 1 s; flips at 0\.3 s: \d+ ms/,
     /next dev start-up, spawn -> "Ready", with the plugin +\d+ +[+-]\d+ ms over \d+ without/,
     /next dev start-up, spawn -> first \/_next\/image answer, with the plugin +\d+ +[+-]\d+ ms over \d+ without/,
-    /next dev: replaced image written -> its variant gone +\d+ +runs: \d+ ms/,
+    /next dev: replaced image written -> its variant gone, right after the start +\d+ +runs: \d+ ms/,
+    /next dev: replaced image written -> its variant gone, 5 s later +\d+ +runs: \d+ ms/,
+    /next dev start-up, CPU of its processes to that answer, with the plugin +\d+ +[+-]\d+ ms over \d+ without/,
   ]) {
     expect(result.stdout).toMatch(row)
   }
