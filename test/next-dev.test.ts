@@ -71,7 +71,9 @@ describe('next dev: the variants of a replaced public image', () => {
     await dev(fixture.dir, [], async (origin) => {
       expect(await fetchVariant(origin, '/images/hero.png')).toMatchObject({ width: 24, height: 18, cache: 'HIT' })
     })
-  })
+    // Four dev servers: 18 s beside the whole suite at a load average of 6 on this shared machine, 67 s at 14.
+    // 180 s leaves 2.7x.
+  }, 180_000)
 
   it('--webpack, a config function with basePath, started from another folder: fresh at once', async () => {
     fixture = await copyFixtureInRepo('next-app')
