@@ -4,6 +4,7 @@
 //   node scripts/bench.mjs           the full benchmark: exits 1 if a target is missed
 //   node scripts/bench.mjs --smoke   small sets, one run each, no targets (CI runs this as a test)
 //   node scripts/bench.mjs --clean   removes the data sets kept between runs, and nothing else
+//   node scripts/bench.mjs --only next-dev   the next dev rows alone
 //
 // Sets are generated once (deterministic bytes from AES-CTR) and kept for the next run in
 // node_modules/.cache/unplugin-image-invalidate-bench/ (about 1.8 GB after a full run, 80 MB after --smoke).
@@ -11,8 +12,10 @@
 // Every method reads from a warm page cache: what is compared is CPU and system-call cost.
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { createCipheriv, createHash } from 'node:crypto'
-import { existsSync, rmSync } from 'node:fs'
-import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { performance } from 'node:perf_hooks'
 import { availableParallelism, tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -20,6 +23,9 @@ import { startVercelApi } from '../test/stand-ins/vercel-api.mjs'
 
 const repo = fileURLToPath(new URL('..', import.meta.url))
 const smoke = process.argv.includes('--smoke')
+/** `--only next-dev`: that case alone (a minute or two, against the full run's many). */
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined
+if (only !== undefined && only !== 'next-dev') throw new Error(`--only ${only}: the one case that runs alone is next-dev`)
 const runs = smoke ? 1 : 5
 const cores = availableParallelism()
 const MB = 1024 * 1024
@@ -499,6 +505,188 @@ async function importBench() {
   }
 }
 
+/**
+ * `next dev` with withImageInvalidate against the same app without it: the time from spawning `next dev`
+ * to Next.js's "Ready" line and to the first `/_next/image` answer, and the CPU time all its processes used
+ * until then (the watcher is set up after the config loads, off that path: the target is no more than 5 %
+ * of CPU added; wall times on this shared machine drift by a second between runs, so they are shown, not
+ * held to a target), each the median of the differences of interleaved pairs of runs. Then, with the
+ * plugin, right after the start and 5 s later, how long after a replaced image is written its cached
+ * variant is gone (target: 500 ms at most, every run). The app is a copy of fixtures/next-app inside the
+ * repository (Next.js refuses files linked from outside its root), removed at exit.
+ */
+async function nextDevBench() {
+  const app = path.join(repo, `.bench-next-${process.pid}`)
+  process.on('exit', () => rmSync(app, { recursive: true, force: true }))
+  await cp(path.join(repo, 'fixtures/next-app'), app, { recursive: true })
+  const installed = path.join(app, 'node_modules/unplugin-image-invalidate')
+  await mkdir(installed, { recursive: true })
+  await cp(path.join(repo, 'package.json'), path.join(installed, 'package.json'))
+  await cp(path.join(repo, 'dist'), path.join(installed, 'dist'), { recursive: true })
+  const configs = {
+    without: `export default { reactStrictMode: true }\n`,
+    with: `import { withImageInvalidate } from 'unplugin-image-invalidate/next'\nexport default withImageInvalidate({ reactStrictMode: true })\n`,
+  }
+  /** @type {Record<'without' | 'with', { ready: number[], image: number[], cpu: number[] }>} */
+  const samples = { without: { ready: [], image: [], cpu: [] }, with: { ready: [], image: [], cpu: [] } }
+  /** @type {{ early: number[], later: number[] }} */
+  const gone = { early: [], later: [] }
+  const hero = path.join(app, 'public/images/hero.png')
+  // Other bytes at each write: my photo.png's, then hero.png's own again.
+  const [photo, original] = [await readFile(path.join(app, 'public/images/my photo.png')), await readFile(hero)]
+  for (let i = 0; i < runs; i++) {
+    for (const variant of /** @type {const} */ (['without', 'with'])) {
+      await writeFile(path.join(app, 'next.config.mjs'), configs[variant])
+      // Every run's first image request is a miss, optimized by Next.js: like for like.
+      await rm(path.join(app, '.next/dev/cache/images'), { recursive: true, force: true })
+      await withNextDev(app, async (server) => {
+        samples[variant].ready.push(server.readyMs)
+        samples[variant].image.push(server.firstImageMs)
+        samples[variant].cpu.push(server.cpuMs)
+        if (variant !== 'with') return
+        // Right after the start, when the hashing thread may not be started yet; then 5 s later, as when a
+        // picture is replaced while one works.
+        gone.early.push(await replacedImageGoneMs(app, server.origin, hero, photo, 32))
+        await new Promise((resolve) => setTimeout(resolve, 5000))
+        gone.later.push(await replacedImageGoneMs(app, server.origin, hero, original, 48))
+        // The record is written again once the write is 2 s old, as a dev server left running would: the
+        // next start then finds nothing changed, the common case.
+        await new Promise((resolve) => setTimeout(resolve, 2500))
+      })
+    }
+  }
+  for (const measure of /** @type {const} */ (['ready', 'image', 'cpu'])) {
+    if (samples.with[measure].some(Number.isNaN)) continue
+    const withPlugin = samples.with[measure]
+    const without = samples.without[measure]
+    // Each run with the plugin against the run without just before it: the machine's drift between runs
+    // (seconds, on a shared machine) cancels out of each pair.
+    const added = median(withPlugin.map((ms, i) => ms - (without[i] ?? NaN)))
+    const base = median(without)
+    const what = { ready: 'spawn -> "Ready"', image: 'spawn -> first /_next/image answer', cpu: 'CPU of its processes to that answer' }[measure]
+    rows.push([
+      `next dev start-up, ${what}, with the plugin`,
+      median(withPlugin).toFixed(0),
+      '',
+      `${added >= 0 ? '+' : ''}${added.toFixed(0)} ms over ${base.toFixed(0)} without (median of paired runs); with ${withPlugin.map((ms) => ms.toFixed(0)).join(', ')}, without ${without.map((ms) => ms.toFixed(0)).join(', ')}`,
+      '',
+      // Wall times on a shared machine drift by a second between runs: the target is on the CPU time.
+      smoke ? 'smoke' : measure !== 'cpu' ? '' : check(added <= base * 0.05, `next dev ${what}: +${added.toFixed(0)} ms with the plugin > 5 % of ${base.toFixed(0)} ms`),
+    ])
+  }
+  for (const [when, samples] of /** @type {const} */ ([['right after the start', gone.early], ['5 s later', gone.later]])) {
+    rows.push([
+      `next dev: replaced image written -> its variant gone, ${when}`,
+      median(samples).toFixed(0),
+      '',
+      `runs: ${samples.map((ms) => ms.toFixed(0)).join(', ')} ms`,
+      '',
+      smoke ? 'smoke' : check(Math.max(...samples) <= 500, `a replaced image's variant was gone ${when} only after ${Math.max(...samples).toFixed(0)} ms > 500 ms`),
+    ])
+  }
+}
+
+/**
+ * Runs `next dev` in `app` on 127.0.0.1 until `use` is done, timing the spawn to the "Ready" line and to the
+ * first answer of an image request sent as soon as Next.js says where it listens.
+ * @param {string} app
+ * @param {(server: { origin: string, readyMs: number, firstImageMs: number, cpuMs: number }) => Promise<void>} use
+ */
+async function withNextDev(app, use) {
+  const port = await freePort()
+  const started = performance.now()
+  const child = spawn(process.execPath, [path.join(repo, 'node_modules/next/dist/bin/next'), 'dev', '--hostname', '127.0.0.1', '--port', String(port)], {
+    cwd: app,
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const stop = () => {
+    try {
+      if (child.pid) process.kill(-child.pid, 'SIGKILL')
+    } catch {
+      // Already gone.
+    }
+  }
+  process.on('exit', stop)
+  try {
+    let output = ''
+    const readyMs = await new Promise((resolve, reject) => {
+      const onData = (/** @type {Buffer} */ chunk) => {
+        output += chunk
+        if (/Ready in/.test(output)) resolve(performance.now() - started)
+      }
+      child.stdout.on('data', onData)
+      child.stderr.on('data', onData)
+      child.on('exit', (code) => reject(new Error(`next dev exited with ${code}:\n${output}`)))
+    })
+    const origin = `http://127.0.0.1:${port}`
+    const response = await fetch(`${origin}/_next/image?url=%2Fimages%2Fhero.png&w=640&q=75`, { headers: { accept: 'image/webp' } })
+    await response.arrayBuffer()
+    if (response.status !== 200) throw new Error(`next dev answered ${response.status} for an image`)
+    const firstImageMs = performance.now() - started
+    await use({ origin, readyMs: Number(readyMs), firstImageMs, cpuMs: child.pid ? groupCpuMs(child.pid) : NaN })
+  } finally {
+    stop()
+    process.off('exit', stop)
+    await new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(undefined) : child.once('exit', resolve)))
+  }
+}
+
+/**
+ * Caches a variant of hero.png at width `w`, writes other bytes over it, and returns how long after the
+ * write returned the variant's cache entry was gone (polled every 2 ms).
+ * @param {string} app @param {string} origin @param {string} hero @param {Buffer} bytes @param {number} w
+ */
+async function replacedImageGoneMs(app, origin, hero, bytes, w) {
+  const cache = path.join(app, '.next/dev/cache/images')
+  const before = new Set(await readdir(cache).catch(() => []))
+  const response = await fetch(`${origin}/_next/image?url=%2Fimages%2Fhero.png&w=${w}&q=75`, { headers: { accept: 'image/webp' } })
+  await response.arrayBuffer()
+  const entry = (await readdir(cache)).find((name) => !before.has(name))
+  if (!entry) throw new Error(`no new cache entry for hero.png at w=${w}`)
+  await writeFile(hero, bytes)
+  const written = performance.now()
+  while (existsSync(path.join(cache, entry))) {
+    if (performance.now() - written > 10_000) throw new Error(`the variant of hero.png was still cached 10 s after the write`)
+    await new Promise((resolve) => setTimeout(resolve, 2))
+  }
+  return performance.now() - written
+}
+
+/**
+ * The CPU time (user and system) the processes of a process group have used so far, from /proc (NaN
+ * where there is none): less sensitive than wall time to what else the machine runs.
+ * @param {number} group
+ */
+function groupCpuMs(group) {
+  if (!existsSync('/proc/self/stat')) return NaN
+  const ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
+  let total = 0
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      // The command may hold spaces and parentheses: the fields after it start after the last ')'.
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').at(-1)?.split(' ') ?? []
+      if (Number(fields[2]) === group) total += Number(fields[11]) + Number(fields[12])
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return (total / ticks) * 1000
+}
+
+/** @returns {Promise<number>} */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.on('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
+    })
+  })
+}
+
 function printTable() {
   const header = ['case', 'median ms', 'MiB/s', 'ratio', 'peak RSS MiB', 'target']
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => String(row[i]).length)))
@@ -508,6 +696,13 @@ function printTable() {
 }
 
 console.log(`unplugin-image-invalidate benchmark: ${cores} cores, Node ${process.version}, ${runs} run(s) per case${smoke ? ', smoke mode (no targets)' : ''}`)
+if (only === 'next-dev') {
+  await nextDevBench()
+  printTable()
+  reportTargets()
+  // The exit handlers remove the app copy and the scratch folder.
+  process.exit()
+}
 const mixed = await makeSet(smoke ? 'smoke-mixed' : 'mixed', smoke ? mixedSizes(200, 1, 4 * MB) : mixedSizes(2997, 3, 52 * MB))
 console.log(`  ${mixed.name}: ${mixed.files} files, ${(mixed.bytes / MB).toFixed(0)} MiB in ${mixed.dir}`)
 const small = await makeSet(smoke ? 'smoke-small' : 'small', smallSizes(smoke ? 500 : 20_000))
@@ -530,8 +725,13 @@ await manyFilesBench(many)
 await applyBench(smoke ? 100 : 1000, smoke ? 5 : 50, 4)
 await flipWindowBench(smoke ? [300] : [1_500, 2_300, 3_100, 4_700, 6_900])
 await importBench()
+await nextDevBench()
 printTable()
-if (misses.length > 0) {
-  console.log(`\nMissed targets:\n${misses.map((miss) => `  - ${miss}`).join('\n')}`)
-  process.exitCode = 1
-} else console.log(smoke ? '\nsmoke run complete' : '\nall targets met')
+reportTargets()
+
+function reportTargets() {
+  if (misses.length > 0) {
+    console.log(`\nMissed targets:\n${misses.map((miss) => `  - ${miss}`).join('\n')}`)
+    process.exitCode = 1
+  } else console.log(smoke ? '\nsmoke run complete' : '\nall targets met')
+}

@@ -5,6 +5,9 @@ export const HELP = {
 Usage:
   image-invalidate plan  [options]   what would be invalidated now (writes nothing)
   image-invalidate apply [options]   invalidate the plan of the last build once it is live
+  image-invalidate prune-next-cache [options]
+                                     remove a release's changed images from a self-hosted Next.js's
+                                     own image cache (.next/cache/images) before next start
 
 Run 'image-invalidate <command> --help' for a command's options.
 Exit codes: 0 done (or nothing to do), 1 some image was not invalidated, 2 usage error (including an
@@ -49,4 +52,24 @@ Credentials come from VERCEL_TOKEN, VERCEL_PROJECT_ID and VERCEL_TEAM_ID (or .ve
   --team ID|SLUG         the team: its id (team_...) or its slug (default: VERCEL_TEAM_ID)
   --json                 print one JSON document
   -h, --help             this text`,
+  'prune-next-cache': `Usage: image-invalidate prune-next-cache [--dir .next] [--from ID|URL|FILE] [--plan FILE|URL] [--dry-run] [--json]
+
+For a self-hosted next start that keeps <distDir>/cache between releases (a volume, a kept build
+cache): removes from Next.js's image cache (<dir>/cache/images) exactly the entries of the source
+images that changed, went or appeared between the release that filled it (P) and the one about to
+serve (D), then records D's manifest beside the cache as the next release's P. Run it before next
+start. A custom cacheHandler (images.customCacheHandler) is not reached.
+
+  --dir DIR              Next.js's distDir (default: .next)
+  --from ID|URL|FILE     P: a manifest file, a site or deployment URL, or a Vercel deployment id
+                         (default: the manifest recorded in <dir>/cache by the last prune; without
+                         one, the entries of every image of D are removed)
+  --plan FILE|URL        D's manifest (default: public/_image-invalidate.json, written by next build,
+                         else node_modules/.cache/unplugin-image-invalidate/plan.json)
+  --dry-run              count what would be removed; remove and record nothing
+  --json                 print one JSON document
+  -h, --help             this text
+
+Exit codes: 0 done (an unreadable --from falls back to every image of D, and says so), 1 D's manifest
+or the cache could not be read, 2 usage error.`,
 }

@@ -25,6 +25,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'plan') return runPlan(rest)
   if (command === 'apply') return runApply(rest)
+  if (command === 'prune-next-cache') return runPruneNextCache(rest)
   throw new UsageError(`unknown command ${JSON.stringify(command)}`)
 }
 
@@ -146,6 +147,27 @@ async function runApply(args: string[]): Promise<number> {
   })
   process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : describeReport(report))
   return report.usage ? 2 : report.ok ? 0 : 1
+}
+
+async function runPruneNextCache(args: string[]): Promise<number> {
+  const values = parse(args, {
+    dir: { type: 'string' },
+    from: { type: 'string' },
+    plan: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    json: { type: 'boolean' },
+  })
+  if (values.help) return help('prune-next-cache')
+  const { pruneNextCache, describePrune } = await import('./next-image-cache/prune-command.js')
+  const report = await pruneNextCache({
+    dir: values.dir,
+    from: values.from,
+    plan: values.plan,
+    dryRun: values['dry-run'],
+    log: (line) => process.stderr.write(`${LOG_PREFIX} ${line}\n`),
+  })
+  process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : describePrune(report, process.cwd()))
+  return report.ok ? 0 : 1
 }
 
 /**

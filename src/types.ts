@@ -67,6 +67,19 @@ export interface Options {
   planFile?: string
 }
 
+/** Options of `withImageInvalidate`: the plugin's, and what it does in `next dev`. */
+export interface NextOptions extends Options {
+  /**
+   * In `next dev`, watch the public folder and, when an image's bytes change or it is removed, remove that
+   * image's entries (and only those) from Next.js's image cache (`.next/dev/cache/images`), so that
+   * `next/image` serves the new picture at once instead of the old one for up to `images.minimumCacheTTL`
+   * (4 hours since Next.js 16), dev-server restarts included. `false` turns it off; so do `enabled: false`
+   * and `IMAGE_INVALIDATE=0`.
+   * @default true
+   */
+  dev?: boolean
+}
+
 /** Options of phase 2: `apply()`, the `image-invalidate apply` command and the webhook handler. */
 export interface ApplyOptions {
   /** Project root: where `.vercel/project.json` and the local plan file are. Default: the current directory. */

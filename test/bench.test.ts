@@ -17,6 +17,11 @@ it('npm run bench -- --smoke runs every case and prints the table', async () => 
     /apply 100 images, 5 ms latency, 4 in flight +\d+ +13 requests/,
     /smoke-many: 2000 files in 2 folders +\d+ +\d+ +\d\.\d\dx openssl/,
     /flip window: site flips -> last call accepted +\d+ +polling from 1 s; flips at 0\.3 s: \d+ ms/,
+    /next dev start-up, spawn -> "Ready", with the plugin +\d+ +[+-]\d+ ms over \d+ without/,
+    /next dev start-up, spawn -> first \/_next\/image answer, with the plugin +\d+ +[+-]\d+ ms over \d+ without/,
+    /next dev: replaced image written -> its variant gone, right after the start +\d+ +runs: \d+ ms/,
+    /next dev: replaced image written -> its variant gone, 5 s later +\d+ +runs: \d+ ms/,
+    /next dev start-up, CPU of its processes to that answer, with the plugin +\d+ +[+-]\d+ ms over \d+ without/,
   ]) {
     expect(result.stdout).toMatch(row)
   }

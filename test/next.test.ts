@@ -1,15 +1,13 @@
 import { createHmac } from 'node:crypto'
-import { createServer, type AddressInfo } from 'node:net'
 import { appendFile, copyFile, readFile, rm, writeFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
-import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { serializeManifest, type Manifest } from '../src/core/manifest.js'
 import { computePlan } from '../src/build/plan-build.js'
 import { resolveBuildOptions } from '../src/build/options.js'
 import { DEFAULT_PLAN_FILE } from '../src/shared/environment.js'
 import { wrapNextConfig, hasAfterCompileHook } from '../src/build/next.js'
-import { copyFixtureInRepo, nextBuild, repoRoot, withServer, type Fixture } from './helpers/fixture.js'
+import { copyFixtureInRepo, freePort, nextBuild, nextCommand, withServer, type Fixture } from './helpers/fixture.js'
 
 const NEXT_IMAGES = ['/images/hero.png', '/images/my photo.png', '/images/team/avatar.png', '/logo.svg']
 
@@ -118,19 +116,6 @@ export default withImageInvalidate(nextConfig, { buildId: 'export-build' })`),
     expect(existsSync(fixture.path(DEFAULT_PLAN_FILE))).toBe(false)
   })
 })
-
-const nextCommand = (...args: string[]) => [path.join(repoRoot, 'node_modules/next/dist/bin/next'), ...args]
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.on('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 describe('withImageInvalidate', () => {
   it('keeps every key of the user config and adds no webpack key on Next.js >= 15.4.1', async () => {

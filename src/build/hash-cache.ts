@@ -13,7 +13,7 @@ const CACHE_VERSION = 2
  * A file changed within this long before the cache was written could change again within the same clock
  * tick and keep its stamp (git calls it "racily clean"): it is not cached, so the next build reads it.
  */
-const RACY_WINDOW_MS = 2_000
+export const RACY_WINDOW_MS = 2_000
 
 /**
  * The file, in columns rather than one object per image, stamps and digests in binary: an object per path

@@ -4,7 +4,8 @@ import path from 'node:path'
 import type { NextConfig } from 'next'
 import { consoleLogger, LOG_PREFIX } from '../shared/format.js'
 import { resolveBuildOptions } from './options.js'
-import type { Options } from '../types.js'
+import { configDirOfCaller, watchInNextDev } from '../next-image-cache/dev.js'
+import type { NextOptions, Options } from '../types.js'
 
 /** A Next.js config written as a function of the phase, as `next.config` may export it. */
 export type NextConfigFunction = (phase: string, context: { defaultConfig: NextConfig }) => NextConfig | Promise<NextConfig>
@@ -18,19 +19,24 @@ const HOOK_SINCE: readonly [number, number, number] = [15, 4, 1]
  * Adds the plugin to a Next.js config (an object or a function), keeping everything in it.
  *
  * It runs once after each production compile, with Turbopack or webpack, through
- * `compiler.runAfterProductionCompile` (chained after a hook already there), and never in `next dev`. The
- * manifest goes to `public/_image-invalidate.json`, so `next start`, `output: 'export'` and Vercel serve it.
+ * `compiler.runAfterProductionCompile` (chained after a hook already there). The manifest goes to
+ * `public/_image-invalidate.json`, so `next start`, `output: 'export'` and Vercel serve it. In `next dev` it
+ * removes the cached variants of public images whose bytes change (`dev: false` turns that off).
  */
-export function withImageInvalidate<T extends NextConfig | NextConfigFunction>(nextConfig: T, options?: Options): T
-export function withImageInvalidate(nextConfig: NextConfig | NextConfigFunction = {}, options: Options = {}): NextConfig | NextConfigFunction {
-  return wrapNextConfig(nextConfig, options, installedNextVersion())
+export function withImageInvalidate<T extends NextConfig | NextConfigFunction>(nextConfig: T, options?: NextOptions): T
+export function withImageInvalidate(nextConfig: NextConfig | NextConfigFunction = {}, options: NextOptions = {}): NextConfig | NextConfigFunction {
+  return wrapNextConfig(nextConfig, options, installedNextVersion(), configDirOfCaller())
 }
 
 /** @internal `withImageInvalidate` for a given Next.js version; exported for tests. */
-export function wrapNextConfig(nextConfig: NextConfig | NextConfigFunction, options: Options, nextVersion: string | undefined): NextConfig | NextConfigFunction {
+export function wrapNextConfig(nextConfig: NextConfig | NextConfigFunction, options: NextOptions, nextVersion: string | undefined, configDir?: string): NextConfig | NextConfigFunction {
   const addHook = hasAfterCompileHook(nextVersion) ? addAfterCompileHook : addWebpackFallback
-  const wrap = (config: NextConfig) => keepPackageExternal(addHook(config, options))
-  if (typeof nextConfig === 'function') return async (phase, context) => wrap(await nextConfig(phase, context))
+  const wrap = (config: NextConfig, phase?: string) => {
+    // Started after this turn, never throwing: the dev server goes on whatever the watcher does.
+    void watchInNextDev(config, options, { phase, configDir, nextVersion })
+    return keepPackageExternal(addHook(config, options))
+  }
+  if (typeof nextConfig === 'function') return async (phase, context) => wrap(await nextConfig(phase, context), phase)
   return wrap(nextConfig)
 }
 

@@ -177,7 +177,7 @@ const LITERAL_PATTERN = /^(?!\.\/)[^*?[\]{}()!\\]+$/
  * picomatch matcher tried on every file of 20,000 costs a third of the walk. picomatch itself is loaded
  * only for a real glob: with the default options, no build pays its 8 ms of loading.
  */
-function matcherOf(globs: readonly string[]): (path: string) => boolean {
+export function matcherOf(globs: readonly string[]): (path: string) => boolean {
   const literals = new Set(globs.filter((glob) => LITERAL_PATTERN.test(glob) && !glob.endsWith('/')))
   const patterns = globs.filter((glob) => !literals.has(glob))
   const isMatch = patterns.length > 0 ? loadPicomatch()(patterns, { dot: true }) : () => false

@@ -4,6 +4,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import { createServer, type AddressInfo } from 'node:net'
 import { cleanEnv } from './env.js'
 import { lockClosure } from './offline-install.js'
 import { killGroup, spawnTracked, stopChildren } from './processes.js'
@@ -114,6 +115,21 @@ export function run(
     child.on('close', (code) => {
       clearTimeout(timer)
       resolve({ code, stdout, stderr, output })
+    })
+  })
+}
+
+/** The arguments that run Next.js's own command line (`next dev`, `next start`) with Node. */
+export const nextCommand = (...args: string[]) => [path.join(repoRoot, 'node_modules/next/dist/bin/next'), ...args]
+
+/** A TCP port free on 127.0.0.1 now, for a server a test starts. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.on('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo
+      server.close(() => resolve(port))
     })
   })
 }
