@@ -4,7 +4,7 @@ import { basePathProblem } from '../core/keys.js'
 import { manifestUrl } from '../core/manifest.js'
 import { DEFAULT_PLAN_FILE, isUrl, nonEmpty, protectionBypassHeaders, readFlag, resolveSiteUrl, type Env } from '../shared/environment.js'
 import type { Options } from '../types.js'
-import { readableOptions } from './option-types.js'
+import { readableOptions, toList } from './option-types.js'
 
 /** What the bundler knows and the options may override. */
 export interface BuildContext {
@@ -140,9 +140,4 @@ function resolveTimeout(value: number | undefined, warnings: string[]): number {
 function resolvePublicDir(root: string, dir: string | false | undefined): string | null {
   if (dir === false) return null
   return path.resolve(root, dir ?? 'public')
-}
-
-function toList(value: string | string[] | undefined): string[] | undefined {
-  if (value === undefined) return undefined
-  return Array.isArray(value) ? value : [value]
 }

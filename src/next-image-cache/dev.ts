@@ -5,6 +5,7 @@ import { consoleLogger, LOG_PREFIX, type Logger } from '../shared/format.js'
 import { readFlag } from '../shared/environment.js'
 import type { NextOptions } from '../types.js'
 import type { DevWatch } from './dev-watch.js'
+import { toList } from '../build/option-types.js'
 
 /** `PHASE_DEVELOPMENT_SERVER` of next/constants, without loading Next.js. */
 const PHASE_DEVELOPMENT_SERVER = 'phase-development-server'
@@ -115,7 +116,3 @@ export function configDirOfCaller(): string | undefined {
   return dir.startsWith('file://') ? fileURLToPath(dir) : path.resolve(dir)
 }
 
-function toList(value: string | string[] | undefined): string[] | undefined {
-  if (value === undefined) return undefined
-  return Array.isArray(value) ? value : [value]
-}
