@@ -1,7 +1,20 @@
 import { defineConfig } from 'tsdown'
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/vite.ts', 'src/webpack.ts', 'src/rspack.ts', 'src/rollup.ts', 'src/esbuild.ts', 'src/next.ts', 'src/astro.ts', 'src/nuxt.ts', 'src/cli.ts'],
+  entry: {
+    index: 'src/index.ts',
+    vite: 'src/vite.ts',
+    webpack: 'src/webpack.ts',
+    rspack: 'src/rspack.ts',
+    rollup: 'src/rollup.ts',
+    esbuild: 'src/esbuild.ts',
+    next: 'src/next.ts',
+    astro: 'src/astro.ts',
+    nuxt: 'src/nuxt.ts',
+    cli: 'src/cli.ts',
+    // The hashing thread's script, next to the chunk that starts it (src/core/hash.ts).
+    'hash-thread': 'src/core/hash-thread-main.ts',
+  },
   format: 'esm',
   platform: 'node',
   target: 'node20.19',

@@ -38,6 +38,8 @@ Credentials come from VERCEL_TOKEN, VERCEL_PROJECT_ID and VERCEL_TEAM_ID (or .ve
   --deployment ID|URL    D: production is watched through the API until it serves this deployment
   --site URL             the production origin, polled until it serves D's build when no deployment is
                          known (default: IMAGE_INVALIDATE_SITE_URL, else https://$VERCEL_PROJECT_PRODUCTION_URL)
+  --base-path PATH       where deployments serve their manifest, as Next.js basePath (/docs): needed
+                         with --deployment and no --plan when the site has a basePath
   --from ID|URL|FILE     P: a deployment id, a deployment or site URL, or a manifest file (default: what
                          the site served before the flip, else the project's lastAliasRequest, else the
                          build-time plan)

@@ -45,9 +45,7 @@ async function runPlan(args: string[]): Promise<number> {
     json: { type: 'boolean' },
   })
   if (values.help) return help('plan')
-  const given = values['base-path']
-  const problem = given === undefined ? undefined : basePathProblem(given)
-  if (problem) throw new UsageError(`--base-path ${JSON.stringify(given)} ${problem}: write it as Next.js basePath is written, e.g. /docs`)
+  const given = checkedBasePath(values['base-path'])
   const root = process.cwd()
   const logger: Logger = { info: () => {}, warn: (message) => process.stderr.write(`${message}\n`) }
   // Each command loads what it needs, so that --help and a usage error cost nothing. The hashing threads
@@ -118,6 +116,7 @@ async function runApply(args: string[]): Promise<number> {
     'no-wait': { type: 'boolean' },
     deployment: { type: 'string' },
     site: { type: 'string' },
+    'base-path': { type: 'string' },
     timeout: { type: 'string' },
     concurrency: { type: 'string' },
     'dry-run': { type: 'boolean' },
@@ -128,6 +127,7 @@ async function runApply(args: string[]): Promise<number> {
   })
   if (values.help) return help('apply')
   if (values.wait && values['no-wait']) throw new UsageError('--wait and --no-wait say opposite things: pass one')
+  const basePath = checkedBasePath(values['base-path'])
   const timeoutMs = values.timeout === undefined ? undefined : parseDuration(values.timeout)
   const concurrency = values.concurrency === undefined ? undefined : parseConcurrency(values.concurrency)
   const { apply } = await import('./flip/apply.js')
@@ -137,6 +137,7 @@ async function runApply(args: string[]): Promise<number> {
     wait: values['no-wait'] ? false : values.wait,
     deployment: values.deployment,
     siteUrl: values.site,
+    basePath,
     timeoutMs,
     concurrency,
     dryRun: values['dry-run'],
@@ -146,7 +147,8 @@ async function runApply(args: string[]): Promise<number> {
     log: (line) => process.stderr.write(`${LOG_PREFIX} ${line}\n`),
   })
   process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : describeReport(report))
-  return report.usage ? 2 : report.ok ? 0 : 1
+  if (report.usage) return 2
+  return report.ok ? 0 : 1
 }
 
 async function runPruneNextCache(args: string[]): Promise<number> {
@@ -174,7 +176,7 @@ async function runPruneNextCache(args: string[]): Promise<number> {
  * The human summary of an apply run: what was sent, what was not, and why. The plan and the wait were
  * already told as progress lines, so they are not repeated.
  */
-export function describeReport(report: ApplyReport): string {
+function describeReport(report: ApplyReport): string {
   const lines: string[] = []
   const planned = report.planned.length
   if (report.dryRun && planned > 0) lines.push(`dry run: nothing sent`)
@@ -201,11 +203,20 @@ function describeFailures(failed: ApplyReport['failed']): string[] {
   )
 }
 
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 }
+
 function parseDuration(text: string): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim())
   if (!match) throw new UsageError(`--timeout ${JSON.stringify(text)} is not a duration like 90s or 10m`)
-  const scale = match[2] === 'ms' ? 1 : match[2] === 'm' ? 60_000 : 1000
+  const scale = DURATION_UNITS[match[2] ?? 's']!
   return Number(match[1]) * scale
+}
+
+/** `--base-path` as given, or a usage error saying how to write it. */
+function checkedBasePath(given: string | undefined): string | undefined {
+  const problem = given === undefined ? undefined : basePathProblem(given)
+  if (problem) throw new UsageError(`--base-path ${JSON.stringify(given)} ${problem}: write it as Next.js basePath is written, e.g. /docs`)
+  return given
 }
 
 function parseConcurrency(text: string): number {

@@ -3,7 +3,8 @@ import { createServer, type AddressInfo, type Socket } from 'node:net'
 import { rm, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { planBuild, StrictModeError } from '../src/build/plan-build.js'
+import { planBuild } from '../src/build/plan-build.js'
+import { StrictModeError } from '../src/build/strict-mode-error.js'
 import { hashFiles } from '../src/core/hash.js'
 import { createManifest, serializeManifest } from '../src/core/manifest.js'
 import { resolveBuildOptions } from '../src/build/options.js'
@@ -123,7 +124,7 @@ describe('hostile public folders and a dead production site', () => {
     }
   })
 
-  it('waits 10 s at most by default', () => {
+  it('gives the baseline fetch 10 s by default (baselineTimeoutMs)', () => {
     expect(resolveBuildOptions({}, { root: '/project', env: {} }).baselineTimeoutMs).toBe(10_000)
   })
 })

@@ -48,6 +48,7 @@ describe('image-invalidate', () => {
     [['apply', '--bogus'], /Unknown option '--bogus'/],
     [['apply', '--concurrency', '0'], /--concurrency "0" is not a whole number from 1 to 16/],
     [['apply', '--timeout', 'soon'], /--timeout "soon" is not a duration like 90s or 10m/],
+    [['apply', '--base-path', 'docs'], /--base-path "docs" is not an absolute path: write it as Next.js basePath is written, e.g. \/docs/],
     [['apply', 'extra'], /Unexpected argument 'extra'/],
   ])('exits 2 on a usage error: %j', async (args, message) => {
     const result = await imageInvalidate(repoRoot, args)

@@ -112,16 +112,12 @@ describe('rolling releases', () => {
     const { a, b, env, world } = await setUp()
     world.goLive(a)
     world.startRollout(a, b, shownAs)
-    let completed = Infinity
-    const done = later(700).then(() => {
-      world.completeRollout(a, b)
-      completed = Date.now()
-    })
     // No --deployment: a plan of B's build and the site, as the CI recipe runs it; the API is still watched.
-    const { report, lines } = await applyWithLog({ plan: b.file, env, siteUrl: world.production.origin })
-    await done
+    // The rollout completes once apply has seen it moving traffic.
+    const rolling = 'waiting: READY, a rolling release toward dpl_B is moving traffic: both deployments serve visitors'
+    const { report, at: completed } = await applyWithLog({ plan: b.file, env, siteUrl: world.production.origin }, { line: rolling, then: () => world.completeRollout(a, b) })
+    expect(completed).toBeLessThan(Infinity)
     expect(report).toMatchObject({ ok: true, previous: { buildId: 'dpl_A' }, planned: ['/logo.png'] })
-    expect(lines).toContain('waiting: READY, a rolling release toward dpl_B is moving traffic: both deployments serve visitors')
     expect(sent()).toEqual(['/logo.png'])
     expect(firstSentAt()).toBeGreaterThanOrEqual(completed)
   })
@@ -130,13 +126,9 @@ describe('rolling releases', () => {
     const { a, b, env, world } = await setUp()
     world.goLive(a)
     world.startRollout(a, b, shownAs)
-    let aborted = Infinity
-    const abort = later(600).then(() => {
-      world.abortRollout(a, b)
-      aborted = Date.now()
-    })
-    const { report, lines } = await applyWithLog({ plan: b.file, deployment: 'dpl_B', env })
-    await abort
+    const rolling = 'waiting: READY, a rolling release toward dpl_B is moving traffic: both deployments serve visitors'
+    const { report, lines, at: aborted } = await applyWithLog({ plan: b.file, deployment: 'dpl_B', env }, { line: rolling, then: () => world.abortRollout(a, b) })
+    expect(aborted).toBeLessThan(Infinity)
     expect(report).toMatchObject({
       ok: true,
       previous: { via: 'production after the rolling release ended', buildId: 'dpl_A' },

@@ -5,6 +5,7 @@ import { resolveBuildOptions, type BuildContext } from './options.js'
 import type { Options } from '../types.js'
 import { basePathOfBase } from './url-prefix.js'
 import { warmUpPlanning } from './warm-up.js'
+import { PACKAGE_NAME } from '../shared/package.js'
 
 /** Adapters that put the public files at the root of what they deploy, whatever Astro's `base`. */
 const ROOT_SERVING_ADAPTERS = new Set(['@astrojs/vercel'])
@@ -21,7 +22,7 @@ const ROOT_SERVING_ADAPTERS = new Set(['@astrojs/vercel'])
 export function imageInvalidateIntegration(options: Options = {}): AstroIntegration {
   let context: BuildContext | undefined
   return {
-    name: 'unplugin-image-invalidate',
+    name: PACKAGE_NAME,
     hooks: {
       'astro:config:done': ({ config }) => {
         // @astrojs/vercel serves public files at the root of the deployment even with a `base`.

@@ -6,9 +6,10 @@ import type { Options } from '../types.js'
 import type { BuildRun } from './build-run.js'
 import type { BuildContext } from './options.js'
 import { urlPrefixOfVite } from './url-prefix.js'
+import { PACKAGE_NAME } from '../shared/package.js'
 
 /** The name bundlers know the plugin by. */
-export const PLUGIN_NAME = 'unplugin-image-invalidate'
+export const PLUGIN_NAME = PACKAGE_NAME
 
 /**
  * Vite: only `vite build` (never the dev server or preview), once per build even when Vite builds several

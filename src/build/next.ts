@@ -6,11 +6,11 @@ import { consoleLogger, LOG_PREFIX } from '../shared/format.js'
 import { resolveBuildOptions } from './options.js'
 import { configDirOfCaller, watchInNextDev } from '../next-image-cache/dev.js'
 import type { NextOptions, Options } from '../types.js'
+import { PACKAGE_NAME } from '../shared/package.js'
 
 /** A Next.js config written as a function of the phase, as `next.config` may export it. */
 export type NextConfigFunction = (phase: string, context: { defaultConfig: NextConfig }) => NextConfig | Promise<NextConfig>
 
-const PACKAGE_NAME = 'unplugin-image-invalidate'
 
 /** Next.js's `compiler.runAfterProductionCompile` appeared in 15.4.1. */
 const HOOK_SINCE: readonly [number, number, number] = [15, 4, 1]

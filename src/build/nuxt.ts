@@ -4,6 +4,7 @@ import { resolveBuildOptions } from './options.js'
 import type { Options } from '../types.js'
 import { basePathOfBase } from './url-prefix.js'
 import { warmUpPlanning } from './warm-up.js'
+import { PACKAGE_NAME } from '../shared/package.js'
 
 /** The part of Nuxt's instance this module uses. */
 export interface NuxtLike {
@@ -45,4 +46,4 @@ export function imageInvalidateModule(inlineOptions: Options, nuxt: NuxtLike): v
   })
 }
 
-imageInvalidateModule.meta = { name: 'unplugin-image-invalidate', configKey: 'imageInvalidate' }
+imageInvalidateModule.meta = { name: PACKAGE_NAME, configKey: 'imageInvalidate' }

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto'
 import path from 'node:path'
 import { basePathProblem } from '../core/keys.js'
 import { manifestUrl } from '../core/manifest.js'
-import { DEFAULT_PLAN_FILE, isUrl, nonEmpty, protectionBypassHeaders, readFlag, resolveSiteUrl, type Env } from '../shared/environment.js'
+import { DEFAULT_PLAN_FILE, nonEmpty, protectionBypassHeaders, readFlag, resolveSiteUrl, type Env } from '../shared/environment.js'
+import { isUrl } from '../core/url.js'
 import type { Options } from '../types.js'
 import { readableOptions, toList } from './option-types.js'
 
@@ -128,7 +129,7 @@ function decidePlanning(options: Options, flag: boolean | undefined, env: Env, b
   return { on: false, reason: 'not a Vercel production build: nothing planned (IMAGE_INVALIDATE=1 plans here too)' }
 }
 
-export const DEFAULT_BASELINE_TIMEOUT_MS = 10_000
+const DEFAULT_BASELINE_TIMEOUT_MS = 10_000
 
 function resolveTimeout(value: number | undefined, warnings: string[]): number {
   if (value === undefined) return DEFAULT_BASELINE_TIMEOUT_MS

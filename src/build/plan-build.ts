@@ -11,6 +11,7 @@ import { countOf, formatBytes, listSome, LOG_PREFIX, type Logger } from '../shar
 import type { ManifestLoad } from '../shared/load-manifest.js'
 import type { ResolvedBuildOptions } from './options.js'
 import { createProgressLine } from './progress.js'
+import { StrictModeError } from './strict-mode-error.js'
 
 // Bundler plugins and the CLI start the threads ahead, through this module, which they load anyway.
 export { startHashingThreads } from '../core/hash.js'
@@ -44,11 +45,6 @@ export interface LinkCycle {
 }
 
 type WalkReports = Required<Pick<ScanOptions, 'onLinkCycle' | 'onUnreadableFolder'>>
-
-/** Raised in strict mode instead of a warning. */
-export class StrictModeError extends Error {
-  override name = 'StrictModeError'
-}
 
 /**
  * Phase 1, at the end of a production build: scan and hash the public images, compare them with the

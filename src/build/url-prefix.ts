@@ -1,5 +1,6 @@
 import type { Env } from '../shared/environment.js'
 import type { BuildContext } from './options.js'
+import { withoutTrailingSlashes } from '../core/url.js'
 
 /**
  * The prefix of the URLs a Vite build serves its public files at: SvelteKit's `kit.paths.base` (which it
@@ -23,7 +24,7 @@ export function urlPrefixOfVite(config: { base: string; define?: Record<string, 
   return { basePath: '', basePathUnknown: `Vite base ${JSON.stringify(config.base)} is relative or a full URL, so the URL prefix of the images is unknown` }
 }
 
-/** A URL base as frameworks write it (`/docs/`, `/`) as a basePath (`/docs`, ''): no trailing slash. */
+/** A URL base as frameworks write it (`/docs/`, `/`) as a basePath (`/docs`, ''). */
 export function basePathOfBase(base: string): string {
-  return base.replace(/\/+$/, '')
+  return withoutTrailingSlashes(base)
 }

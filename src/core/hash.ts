@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
+import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { hashingThread, type ChunkMessage, type ThreadData, type ThreadMessage } from './hash-thread.js'
 import { compareKeys } from './keys.js'
@@ -71,11 +73,17 @@ export interface HashOptions {
 const READ_CHUNK = 1024 * 1024
 
 /**
- * The thread's code: `hashingThread`, a self-contained typed function (./hash-thread.ts), evaluated as the
- * thread's script from its compiled text, so that there is no file to resolve whatever bundles or moves this
- * package, and the tests run it from source.
+ * The thread's script: the build emits it as `hash-thread.js` beside the chunk that holds this module. Run
+ * from source (the tests), or bundled by someone else without that file, the thread evaluates
+ * `hashingThread`'s own text instead: the function is self-contained for that (./hash-thread.ts), unless a
+ * bundler rewrote it with helpers of its own module (esbuild's `keepNames` with `minify` does).
  */
-const THREAD_SOURCE = `(${hashingThread.toString()})()`
+const THREAD_FILE = new URL('./hash-thread.js', import.meta.url)
+
+function threadScript(): { script: string | URL; eval: boolean } {
+  if (existsSync(fileURLToPath(THREAD_FILE))) return { script: THREAD_FILE, eval: false }
+  return { script: `(${hashingThread.toString()})()`, eval: true }
+}
 
 /** Files per chunk published to the workers while the walk goes on. */
 const CHUNK_FILES = 256
@@ -135,9 +143,10 @@ interface HashingThreads {
 
 function startThreads(threads: number): HashingThreads {
   const counters = new Float64Array(new SharedArrayBuffer(threads * PROGRESS_SLOT))
+  const { script, eval: evaluated } = threadScript()
   const workers = Array.from({ length: threads }, (_, slot) => {
     const workerData: ThreadData = { progress: counters.buffer as SharedArrayBuffer, slot, threads, readChunk: READ_CHUNK, maxClaim: MAX_CLAIM, progressSlot: PROGRESS_SLOT, resultFields: RESULT_FIELDS }
-    return new Worker(THREAD_SOURCE, { eval: true, workerData })
+    return new Worker(script, { eval: evaluated, workerData })
   })
   const failed = new Promise<never>((_, reject) => {
     for (const worker of workers) {

@@ -8,7 +8,8 @@ export const MAX_SOURCE_IMAGE_LENGTH = 8192
 
 /** The one ordering used for keys and source images everywhere: by UTF-16 code unit, locale-free. */
 export function compareKeys(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0
+  if (a < b) return -1
+  return a > b ? 1 : 0
 }
 
 /**

@@ -1,6 +1,7 @@
 import { basePathProblem, keyProblem, sortKeys } from './keys.js'
 import type { FileDigest } from './hash.js'
 import { isRecord } from './json.js'
+import { isUrl, withoutTrailingSlashes } from './url.js'
 
 export const MANIFEST_VERSION = 1
 export const MANIFEST_FILE_NAME = '_image-invalidate.json'
@@ -39,7 +40,7 @@ export interface Manifest {
  * deployment's `url` is a host (`https://` is added); an origin with its scheme is used as it is.
  */
 export function manifestUrl(url: string, basePath: string): string {
-  const origin = /^https?:\/\//i.test(url) ? url.replace(/\/+$/, '') : `https://${url}`
+  const origin = isUrl(url) ? withoutTrailingSlashes(url) : `https://${url}`
   return `${origin}${basePath}/${MANIFEST_FILE_NAME}`
 }
 
@@ -101,7 +102,7 @@ export interface ParseLimits {
   maxImages?: number
 }
 
-export const DEFAULT_MAX_IMAGES = 1_000_000
+const DEFAULT_MAX_IMAGES = 1_000_000
 const MAX_ID_LENGTH = 256
 const MAX_PLANNED_LENGTH = 64 * 1024
 

@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks'
 import type picomatchType from 'picomatch'
 
 /** The extensions that Vercel Image Optimization takes as source images. */
-export const IMAGE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'webp', 'avif', 'gif', 'svg', 'ico', 'bmp', 'tif', 'tiff'] as const
+const IMAGE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'webp', 'avif', 'gif', 'svg', 'ico', 'bmp', 'tif', 'tiff'] as const
 
 export const DEFAULT_INCLUDE = [`**/*.{${IMAGE_EXTENSIONS.join(',')}}`]
 
@@ -177,11 +177,11 @@ const LITERAL_PATTERN = /^(?!\.\/)[^*?[\]{}()!\\]+$/
  * picomatch matcher tried on every file of 20,000 costs a third of the walk. picomatch itself is loaded
  * only for a real glob: with the default options, no build pays its 8 ms of loading.
  */
-export function matcherOf(globs: readonly string[]): (path: string) => boolean {
+export function matcherOf(globs: readonly string[]): (relativePath: string) => boolean {
   const literals = new Set(globs.filter((glob) => LITERAL_PATTERN.test(glob) && !glob.endsWith('/')))
   const patterns = globs.filter((glob) => !literals.has(glob))
   const isMatch = patterns.length > 0 ? loadPicomatch()(patterns, { dot: true }) : () => false
-  return literals.size > 0 ? (path) => literals.has(path) || isMatch(path) : isMatch
+  return literals.size > 0 ? (relativePath) => literals.has(relativePath) || isMatch(relativePath) : isMatch
 }
 
 const IMAGE_EXTENSION_SET: ReadonlySet<string> = new Set(IMAGE_EXTENSIONS)
@@ -190,9 +190,9 @@ const IMAGE_EXTENSION_SET: ReadonlySet<string> = new Set(IMAGE_EXTENSIONS)
  * The default include, `DEFAULT_INCLUDE` matched case-insensitively, as a set lookup: on 20,000 images the
  * glob's regular expression costs a third of the walk.
  */
-export function hasImageExtension(path: string): boolean {
-  const dot = path.lastIndexOf('.')
-  return dot > path.lastIndexOf('/') && IMAGE_EXTENSION_SET.has(path.slice(dot + 1).toLowerCase())
+export function hasImageExtension(relativePath: string): boolean {
+  const dot = relativePath.lastIndexOf('.')
+  return dot > relativePath.lastIndexOf('/') && IMAGE_EXTENSION_SET.has(relativePath.slice(dot + 1).toLowerCase())
 }
 
 export async function isDirectory(dir: string): Promise<boolean> {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { manifestUrl, type Manifest } from '../core/manifest.js'
-import { isUrl } from '../shared/environment.js'
+import { isUrl } from '../core/url.js'
 import { loadManifest } from '../shared/load-manifest.js'
 import type { VercelClient } from './vercel/client.js'
 

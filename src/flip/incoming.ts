@@ -1,6 +1,7 @@
 import path from 'node:path'
 import type { Manifest } from '../core/manifest.js'
-import { DEFAULT_PLAN_FILE, isUrl } from '../shared/environment.js'
+import { DEFAULT_PLAN_FILE } from '../shared/environment.js'
+import { isUrl } from '../core/url.js'
 import { loadManifest } from '../shared/load-manifest.js'
 import { loadDeploymentManifest, type ManifestAccess } from './deployment-manifests.js'
 import type { VercelClient } from './vercel/client.js'
@@ -47,8 +48,7 @@ async function loadIncomingManifest(
   access: ManifestAccess,
   wait: WaitOptions,
 ): Promise<{ manifest: Manifest; source: string } | { problem: string }> {
-  const local = path.join(root, DEFAULT_PLAN_FILE)
-  const source = plan === undefined ? local : isUrl(plan) ? plan : path.resolve(root, plan)
+  const source = planSource(plan, root)
   const loaded = await loadManifest(source, { headers: access.headers, fresh: isUrl(source) })
   // The local plan is another build's (or there is none): the named deployment serves its own.
   if (plan === undefined && deploymentId && access.client && (loaded.kind !== 'found' || loaded.manifest.buildId !== deploymentId)) {
@@ -63,4 +63,10 @@ async function loadIncomingManifest(
   if (loaded.kind === 'missing') return { problem: `no plan at ${source} (${loaded.reason}): run a production build first, or pass --plan or --deployment` }
   if (loaded.kind !== 'found') return { problem: `the plan ${source} ${loaded.reason}` }
   return { manifest: loaded.manifest, source }
+}
+
+/** Where D's plan is read: `--plan` (a URL, or a file under the root), else the local plan file the build wrote. */
+function planSource(plan: string | undefined, root: string): string {
+  if (plan === undefined) return path.join(root, DEFAULT_PLAN_FILE)
+  return isUrl(plan) ? plan : path.resolve(root, plan)
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { nonEmpty, type Env } from '../shared/environment.js'
 import type { VercelTarget } from './vercel/client.js'
+import type { ApplyOptions } from '../types.js'
 
 /** `.vercel/project.json`, written by `vercel link`: the project and its owner (a `team_` id is a team). */
 export interface VercelProjectLink {
@@ -23,15 +24,10 @@ export function readVercelProjectLink(root: string): VercelProjectLink {
   }
 }
 
-export interface VercelTargetInput {
-  token?: string
-  projectId?: string
-  teamId?: string
-  teamSlug?: string
-  apiUrl?: string
-}
+/** What the caller may say of the target: the options of `apply()` that name it. */
+export type VercelTargetInput = Pick<ApplyOptions, 'token' | 'projectId' | 'teamId' | 'teamSlug' | 'apiUrl'>
 
-export const DEFAULT_API_URL = 'https://api.vercel.com'
+const DEFAULT_API_URL = 'https://api.vercel.com'
 
 /** The project and team phase 2 acts for, where they are known: what the webhook compares events with. */
 export type ConfiguredProject = Partial<Pick<VercelTarget, 'projectId' | 'teamId' | 'teamSlug'>>

@@ -158,7 +158,7 @@ class PublicImageWatcher {
 
   private onEvent(folder: string, name: string | null): void {
     if (this.closed) return
-    this.pending.add(name ? (folder ? `${folder}/${name}` : name) : folder)
+    this.pending.add(name ? joinPath(folder, name) : folder)
     const now = performance.now()
     if (!this.timer) this.burstStartedAt = now
     clearTimeout(this.timer)
@@ -335,4 +335,9 @@ class PublicImageWatcher {
     this.warned.add(message)
     this.options.logger.warn(`${LOG_PREFIX} ${message}`)
   }
+}
+
+/** A name inside a folder given relative to the public folder ('' is the public folder itself). */
+function joinPath(folder: string, name: string): string {
+  return folder ? `${folder}/${name}` : name
 }

@@ -42,10 +42,6 @@ export function protectionBypassHeaders(env: Env): Record<string, string> {
   return secret ? { 'x-vercel-protection-bypass': secret } : {}
 }
 
-export function isUrl(value: string): boolean {
-  return /^https?:\/\//i.test(value)
-}
-
 /** The value trimmed, or undefined when it is empty or only spaces. */
 export function nonEmpty(value: string | undefined): string | undefined {
   return value?.trim() ? value.trim() : undefined

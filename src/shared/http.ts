@@ -23,7 +23,7 @@ export interface HttpOptions {
   onRetry?: (reason: string, delayMs: number) => void
 }
 
-export const RETRY_STATUS_CODES = [429, 500, 502, 503, 504]
+const RETRY_STATUS_CODES = [429, 500, 502, 503, 504]
 const RETRY_ERROR_CODES = new Set([
   'ECONNRESET',
   'ECONNREFUSED',
@@ -81,7 +81,7 @@ export function createHttpClient(options: HttpOptions = {}): Dispatcher {
 }
 
 /** `Retry-After` as a delay in ms: seconds or an HTTP date; undefined when absent or unreadable. */
-export function retryAfterMs(value: string | string[] | undefined, now = Date.now()): number | undefined {
+function retryAfterMs(value: string | string[] | undefined, now = Date.now()): number | undefined {
   const raw = Array.isArray(value) ? value[0] : value
   if (!raw) return undefined
   const seconds = Number(raw)

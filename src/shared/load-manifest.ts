@@ -3,10 +3,11 @@ import { request, type Dispatcher } from 'undici'
 import { ManifestError, parseManifest, type Manifest } from '../core/manifest.js'
 import { formatBytes, formatDuration } from './format.js'
 import { BodyTooLargeError, createHttpClient, describeHttpError, readTextLimited } from './http.js'
-import { isUrl } from './environment.js'
+import { isUrl } from '../core/url.js'
+import { USER_AGENT } from './package.js'
 
 /** Largest manifest read: about 100,000 images. A bigger document is refused, not buffered. */
-export const DEFAULT_MAX_MANIFEST_BYTES = 32 * 1024 * 1024
+const DEFAULT_MAX_MANIFEST_BYTES = 32 * 1024 * 1024
 
 export type ManifestLoad =
   | { kind: 'found'; source: string; manifest: Manifest }
@@ -65,7 +66,7 @@ async function fetchText(url: string, maxBytes: number, options: LoadManifestOpt
       signal: budget,
       headers: {
         accept: 'application/json',
-        'user-agent': 'unplugin-image-invalidate',
+        'user-agent': USER_AGENT,
         ...(options.fresh ? { 'cache-control': 'no-cache' } : {}),
         ...options.headers,
       },

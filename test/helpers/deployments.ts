@@ -122,11 +122,21 @@ export async function startFlipWorld(token: string, apiOptions: { projectName?: 
 /** Every source image the stand-in received, sorted. */
 export const sentImages = (api: VercelApiStandIn) => api.invalidations().flatMap((call) => (call.body as { srcImages: string[] }).srcImages).sort()
 
-/** `apply` with quick polls, and the lines it logged. */
-export async function applyWithLog(options: ApplyOptions) {
+/**
+ * `apply` with quick polls, and the lines it logged. With `when`, `then` runs (once) as soon as `line` is
+ * logged, and `at` says when: a flip that must come after `apply` saw something, however slow the machine.
+ */
+export async function applyWithLog(options: ApplyOptions, when?: { line: string; then: () => void }) {
   const lines: string[] = []
-  const report = await apply({ pollIntervalMs: 50, log: (line) => lines.push(line), ...options })
-  return { report, lines }
+  let at = Infinity
+  const log = (line: string) => {
+    lines.push(line)
+    if (!when || line !== when.line || at < Infinity) return
+    when.then()
+    at = Date.now()
+  }
+  const report = await apply({ pollIntervalMs: 50, log, ...options })
+  return { report, lines, at }
 }
 
 type FlipWorld = Awaited<ReturnType<typeof startFlipWorld>>

@@ -20,7 +20,7 @@ export interface BatchOptions {
   onCall?: (call: BatchRecord) => void
 }
 
-export const DEFAULT_CONCURRENCY = 4
+const DEFAULT_CONCURRENCY = 4
 
 /**
  * Invalidates `srcImages` in calls of at most 8, a bounded number in flight, each image sent once on the

@@ -2,6 +2,8 @@ import { request, type Dispatcher } from 'undici'
 import { recordOf, textOf } from '../../core/json.js'
 import { formatBytes } from '../../shared/format.js'
 import { BodyTooLargeError, createHttpClient, describeHttpError, readTextLimited, type HttpOptions } from '../../shared/http.js'
+import { USER_AGENT } from '../../shared/package.js'
+import { MAX_BATCH_SIZE } from '../../core/plan.js'
 
 /** Which project, as whom, through which API origin. */
 export interface VercelTarget {
@@ -39,12 +41,12 @@ export class VercelResponseError extends Error {
 }
 
 /** A request that got no usable answer: network errors, timeouts, or 429/5xx after every retry. */
-export class VercelTransportError extends Error {
+class VercelTransportError extends Error {
   override name = 'VercelTransportError'
 }
 
 /** One sentence a user can act on, for each status that means "check your set-up". */
-export function explainStatus(status: number, vercelMessage?: string, action: 'purge' | 'read' = 'purge'): string {
+function explainStatus(status: number, vercelMessage?: string, action: 'purge' | 'read' = 'purge'): string {
   const said = vercelMessage ? ` Vercel said: ${vercelMessage}` : ''
   const team = 'the team (VERCEL_TEAM_ID, --team or .vercel/project.json)'
   switch (status) {
@@ -112,7 +114,7 @@ export interface Project {
  * deployment in full, and a deployment its routes, so real answers run to hundreds of KiB. 8 MiB is more
  * than ten times the largest seen while still bounding what a broken proxy can make us buffer.
  */
-export const MAX_API_BODY_BYTES = 8 * 1024 * 1024
+const MAX_API_BODY_BYTES = 8 * 1024 * 1024
 
 /**
  * A small client for the few endpoints this package needs. It owns one keep-alive pool; `close()` it when
@@ -133,7 +135,7 @@ export class VercelClient {
    * (`dangerously-delete-by-src-images`), which makes the next request regenerate in the foreground.
    */
   async invalidateSrcImages(srcImages: readonly string[], options: { dangerouslyDelete?: boolean } = {}): Promise<void> {
-    if (srcImages.length < 1 || srcImages.length > 8) throw new RangeError(`a call takes 1 to 8 source images, not ${srcImages.length}`)
+    if (srcImages.length < 1 || srcImages.length > MAX_BATCH_SIZE) throw new RangeError(`a call takes 1 to ${MAX_BATCH_SIZE} source images, not ${srcImages.length}`)
     const endpoint = options.dangerouslyDelete ? 'dangerously-delete-by-src-images' : 'invalidate-by-src-images'
     await this.#call('POST', `/v1/edge-cache/${endpoint}`, { projectIdOrName: this.#target.projectId }, { srcImages })
   }
@@ -172,8 +174,7 @@ export class VercelClient {
     const { data, text } = await this.#call('GET', path, {})
     const object = recordOf(data)
     if (object) return object
-    const what = text === '' ? 'an empty body' : data === undefined ? 'a body that is not JSON' : 'JSON that is not an object'
-    throw new VercelResponseError(`Vercel answered GET ${path} with ${what} where a JSON object was expected; try again, and if it persists, check IMAGE_INVALIDATE_API_URL`)
+    throw new VercelResponseError(`Vercel answered GET ${path} with ${describeBody(text, data)} where a JSON object was expected; try again, and if it persists, check IMAGE_INVALIDATE_API_URL`)
   }
 
   async #call(method: 'GET' | 'POST', path: string, query: Record<string, string>, body?: unknown): Promise<{ data: unknown; text: string }> {
@@ -203,7 +204,7 @@ export class VercelClient {
         headers: {
           authorization: `Bearer ${this.#target.token}`,
           accept: 'application/json',
-          'user-agent': 'unplugin-image-invalidate',
+          'user-agent': USER_AGENT,
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
@@ -215,22 +216,29 @@ export class VercelClient {
   }
 }
 
+/** What a body that is not a JSON object is, in a few words. */
+function describeBody(text: string, data: unknown): string {
+  if (text === '') return 'an empty body'
+  if (data === undefined) return 'a body that is not JSON'
+  return 'JSON that is not an object'
+}
+
 /** The body as text, up to `MAX_API_BODY_BYTES`. */
-async function readAnswer(response: Dispatcher.ResponseData, request: string): Promise<string> {
+async function readAnswer(response: Dispatcher.ResponseData, asked: string): Promise<string> {
   try {
     return await readTextLimited(response.body, MAX_API_BODY_BYTES)
   } catch (error) {
     if (error instanceof BodyTooLargeError) {
-      throw new VercelResponseError(`Vercel's answer to ${request} is larger than ${formatBytes(MAX_API_BODY_BYTES)}, the most this package reads; nothing was done with it`)
+      throw new VercelResponseError(`Vercel's answer to ${asked} is larger than ${formatBytes(MAX_API_BODY_BYTES)}, the most this package reads; nothing was done with it`)
     }
     throw new VercelTransportError(`reading the response failed: ${describeHttpError(error)}`)
   }
 }
 
-function readAliasRequest(request: Record<string, unknown> | undefined): AliasRequest | undefined {
-  const toDeploymentId = textOf(request?.toDeploymentId)
+function readAliasRequest(aliasRequest: Record<string, unknown> | undefined): AliasRequest | undefined {
+  const toDeploymentId = textOf(aliasRequest?.toDeploymentId)
   if (!toDeploymentId) return undefined
-  return { fromDeploymentId: textOf(request?.fromDeploymentId), toDeploymentId, jobStatus: textOf(request?.jobStatus), type: textOf(request?.type) }
+  return { fromDeploymentId: textOf(aliasRequest?.fromDeploymentId), toDeploymentId, jobStatus: textOf(aliasRequest?.jobStatus), type: textOf(aliasRequest?.type) }
 }
 
 function describeAliasError(value: unknown): string | undefined {

@@ -18,8 +18,8 @@ export interface WaitOptions {
   onPoll?: (state: string) => void
 }
 
-export const DEFAULT_WAIT_TIMEOUT_MS = 10 * 60_000
-export const DEFAULT_POLL_INTERVAL_MS = 1_000
+const DEFAULT_WAIT_TIMEOUT_MS = 10 * 60_000
+const DEFAULT_POLL_INTERVAL_MS = 1_000
 
 /** The deployment will not go live (it failed, was canceled, its domains could not be assigned, or the wait timed out). */
 export class NotLiveError extends Error {
