@@ -11,7 +11,8 @@ import { findPrevious, loadRolloutBase, type PreviousClues, type PreviousDeploym
 import { resolveVercelTarget } from './target.js'
 import { invalidateInBatches } from './vercel/batches.js'
 import { VercelClient } from './vercel/client.js'
-import { RolloutUnderWayError, type SiteWatch } from './vercel/wait.js'
+import type { SiteWatch } from './site.js'
+import { RolloutUnderWayError } from './vercel/wait.js'
 import { awaitFlip, chooseWatch, type SeenFlip } from './watch.js'
 
 /**

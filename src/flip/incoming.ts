@@ -5,7 +5,8 @@ import { isUrl } from '../core/url.js'
 import { loadManifest } from '../shared/load-manifest.js'
 import { loadDeploymentManifest, type ManifestAccess } from './deployment-manifests.js'
 import type { VercelClient } from './vercel/client.js'
-import { waitForReady, type WaitOptions } from './vercel/wait.js'
+import type { WaitOptions } from './poll.js'
+import { waitForReady } from './vercel/wait.js'
 
 /** D, the deployment going live: its id when known, whether the caller named it, and its manifest. */
 export interface Incoming {

@@ -1,60 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises'
 import type { Manifest } from '../../core/manifest.js'
-import { loadManifest } from '../../shared/load-manifest.js'
-import { formatDuration } from '../../shared/format.js'
+import { NotLiveError, pollUntilLive, type PollResult, type WaitOptions } from '../poll.js'
+import { readOtherManifest, type SiteWatch } from '../site.js'
 import { VercelApiError, VercelResponseError, type Deployment, type Project, type VercelClient } from './client.js'
-
-export interface WaitOptions {
-  /** Give up after this long. Default 10 minutes. */
-  timeoutMs?: number
-  /**
-   * First pause between two polls; it grows by a fifth each time, up to `maxIntervalMs`. Short, because
-   * every second between the flip and the invalidation is a second of stale images. Default 1 s.
-   */
-  intervalMs?: number
-  /** Longest pause: the longest a flip can go unseen. Default 2 s. */
-  maxIntervalMs?: number
-  /** Told about each poll that was not yet live. */
-  onPoll?: (state: string) => void
-}
-
-const DEFAULT_WAIT_TIMEOUT_MS = 10 * 60_000
-const DEFAULT_POLL_INTERVAL_MS = 1_000
-
-/** The deployment will not go live (it failed, was canceled, its domains could not be assigned, or the wait timed out). */
-export class NotLiveError extends Error {
-  override name = 'NotLiveError'
-}
-
-/** What one poll saw: live or not, the state for the poll line, and what to advise should the wait time out on it. */
-interface PollResult {
-  live: boolean
-  state: string
-  timeoutAdvice?: string
-}
-
-/**
- * Polls `check` until it says live, backing off between polls. Throws `NotLiveError` at the timeout, or
- * when `check` throws one.
- */
-async function pollUntilLive(what: string, check: () => Promise<PollResult>, options: WaitOptions): Promise<void> {
-  const timeout = options.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS
-  const deadline = Date.now() + timeout
-  let interval = options.intervalMs ?? DEFAULT_POLL_INTERVAL_MS
-  const maxInterval = Math.max(interval, options.maxIntervalMs ?? 2_000)
-  let last: PollResult
-  for (;;) {
-    last = await check()
-    if (last.live) return
-    options.onPoll?.(last.state)
-    const left = deadline - Date.now()
-    if (left <= 0) break
-    await sleep(Math.min(interval, left))
-    interval = Math.min(maxInterval, interval * 1.2)
-  }
-  const advice = last.timeoutAdvice ? `. ${last.timeoutAdvice}` : ''
-  throw new NotLiveError(`${what} was not live after ${formatDuration(timeout)} (last seen: ${last.state}); nothing was invalidated${advice}`)
-}
 
 /** `readyState` values after which a deployment never goes live. QUEUED, INITIALIZING, BUILDING and READY are waited on. */
 const FINAL_STATES = new Set(['ERROR', 'CANCELED', 'BLOCKED'])
@@ -210,37 +157,4 @@ function describeWaiting(id: string, readyState: string, production: Project['pr
 
 function describeState(readyState: string): string {
   return KNOWN_STATES.has(readyState) ? readyState : `${readyState} (a state this package does not know; waiting)`
-}
-
-/** The production site's manifest, and the build the wait is for. */
-export interface SiteWatch {
-  manifestUrl: string
-  buildId: string
-  /** Sent with every request (protection bypass). */
-  headers?: Record<string, string>
-}
-
-/** The manifest at `manifestUrl` when it is not `buildId`'s; undefined otherwise or when it cannot be read. */
-export async function readOtherManifest(site: SiteWatch): Promise<Manifest | undefined> {
-  const load = await loadManifest(site.manifestUrl, { fresh: true, headers: site.headers })
-  return load.kind === 'found' && load.manifest.buildId !== site.buildId ? load.manifest : undefined
-}
-
-/**
- * Waits until the production site serves a manifest with `buildId`: the new deployment is then the one
- * visitors get. Each poll asks past caches (a cache-busting query and `cache-control: no-cache`).
- * Resolves with the last other manifest it saw the site serve, if any: the deployment that was live
- * just before the flip.
- */
-export async function waitForSite(site: SiteWatch, options: WaitOptions = {}): Promise<Manifest | undefined> {
-  let before: Manifest | undefined
-  await pollUntilLive(`the site (${site.manifestUrl})`, async () => {
-    const load = await loadManifest(site.manifestUrl, { fresh: true, headers: site.headers })
-    if (load.kind !== 'found') return { live: false, state: `${load.kind}: ${load.reason}` }
-    if (load.manifest.buildId === site.buildId) return { live: true, state: `serving ${site.buildId}` }
-    // The last one seen, should another deployment have gone live while this one was waiting.
-    before = load.manifest
-    return { live: false, state: `serving ${load.manifest.buildId}` }
-  }, options)
-  return before
 }
