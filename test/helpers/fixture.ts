@@ -186,16 +186,27 @@ export async function copyFixtureInstalled(name: string): Promise<Fixture> {
 export async function copyFixtureWithPackages(name: string, packages: string[]): Promise<Fixture> {
   const dir = await mkdtemp(path.join(tmpdir(), `image-invalidate-${name}-`))
   await cp(path.join(repoRoot, 'fixtures', name), dir, { recursive: true })
+  await installWithPackages(dir, packages)
+  return fixtureAt(dir)
+}
+
+/**
+ * Installs this package into `<dir>/node_modules` as npm would, with what it needs at run time and
+ * `packages` with all they need, taken from the repository's `node_modules`: hard links (as fast as links,
+ * on the same disk), or with `copy` real copies, which work on any disk and which another user can read
+ * wherever the repository sits.
+ */
+export async function installWithPackages(dir: string, packages: string[], { copy = false } = {}): Promise<void> {
   const own = (JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies
   const closure = await lockClosure(repoRoot, { ...own, ...Object.fromEntries(packages.map((name) => [name, '*'])) })
   for (const place of Object.keys(closure)) {
-    // Optional packages of other platforms are in the lock, not on disk.
-    if (!existsSync(path.join(repoRoot, place))) continue
+    // Optional packages of other platforms are in the lock, not on disk; a nested place came with its parent.
+    if (!existsSync(path.join(repoRoot, place)) || existsSync(path.join(dir, place))) continue
     await mkdir(path.dirname(path.join(dir, place)), { recursive: true })
-    execFileSync('cp', ['-al', path.join(repoRoot, place), path.join(dir, place)])
+    if (copy) await cp(path.join(repoRoot, place), path.join(dir, place), { recursive: true })
+    else execFileSync('cp', ['-al', path.join(repoRoot, place), path.join(dir, place)])
   }
   await installThisPackage(dir)
-  return fixtureAt(dir)
 }
 
 /**
