@@ -9,6 +9,9 @@ export default defineConfig({
     // (one `next build --webpack`) takes about 35 s under the full suite: 120 s leaves more than 3x.
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    // `floor`: what also runs on the machine's Node (the `engines` floor) when `npm test` runs the whole
+    // suite on the Nodes of .ci/nodes (scripts/test.mjs): unit tests, one Vite and one Next.js build.
+    tags: [{ name: 'floor', description: 'also run on the engines floor Node: unit tests, one Vite and one Next.js build' }],
     pool: 'forks',
     maxWorkers: 2,
   },

@@ -1,3 +1,4 @@
+// @module-tag floor
 import { statSync } from 'node:fs'
 import { chmod, copyFile, link, mkdir, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'

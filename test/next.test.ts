@@ -37,7 +37,7 @@ async function buildTwice(fixture: Fixture, args: string[] = []) {
 }
 
 describe('next build', () => {
-  it('with Turbopack: plans the changed and removed images, basePath included, and keeps the user\'s hook', async () => {
+  it('with Turbopack: plans the changed and removed images, basePath included, and keeps the user\'s hook', { tags: ['floor'] }, async () => {
     fixture = await copyFixtureInRepo('next-app')
     await writeFile(
       fixture.path('next.config.mjs'),

@@ -1,3 +1,4 @@
+// @module-tag floor
 import { describe, expect, it } from 'vitest'
 import { createProgressLine } from '../src/progress.js'
 

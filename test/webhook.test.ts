@@ -1,3 +1,4 @@
+// @module-tag floor
 import { createHmac } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createWebhookHandler, verifySignature, type WebhookOptions } from '../src/webhook.js'
