@@ -37,9 +37,7 @@ async function buildTwice(fixture: Fixture, args: string[] = []) {
 }
 
 describe('next build', () => {
-  // The two slowest tests of the suite: 103 s and 108 s on Node 26 with the machine shared by other suites
-  // (about 50 s and 45 s when it is not), against 120 s for the others.
-  it('with Turbopack: plans the changed and removed images, basePath included, and keeps the user\'s hook', { timeout: 300_000 }, async () => {
+  it('with Turbopack: plans the changed and removed images, basePath included, and keeps the user\'s hook', { tags: ['long-build'] }, async () => {
     fixture = await copyFixtureInRepo('next-app')
     await writeFile(
       fixture.path('next.config.mjs'),
@@ -74,7 +72,7 @@ export default withImageInvalidate(async () => ({
     })
   })
 
-  it('with --webpack: the same plan, from the same hook', { timeout: 300_000 }, async () => {
+  it('with --webpack: the same plan, from the same hook', { tags: ['long-build'] }, async () => {
     fixture = await copyFixtureInRepo('next-app')
     // One webpack build (about 35 s on two cores): the live manifest is the fixture's images as the core
     // hashes them, which the Turbopack test shows a first build writes.
