@@ -85,7 +85,7 @@ export function nextBuild(fixture: Fixture, env: Record<string, string | undefin
   return run(process.execPath, [path.join(repoRoot, 'node_modules/next/dist/bin/next'), 'build', ...args], {
     cwd: fixture.dir,
     env: { NEXT_TELEMETRY_DISABLED: '1', ...env },
-    timeoutMs: 240_000,
+    timeoutMs: 580_000,
   })
 }
 
@@ -109,7 +109,7 @@ export function run(
       stderr += chunk
       output += chunk
     })
-    const timer = setTimeout(() => killGroup(child.pid!), options.timeoutMs ?? 110_000)
+    const timer = setTimeout(() => killGroup(child.pid!), options.timeoutMs ?? 230_000)
     child.on('error', reject)
     child.on('close', (code) => {
       clearTimeout(timer)
@@ -136,7 +136,7 @@ export async function withServer(
   let output = ''
   try {
     const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start:\n${output}`)), options.startMs ?? 60_000)
+      const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start:\n${output}`)), options.startMs ?? 120_000)
       const onData = (chunk: Buffer) => {
         output += chunk
         // eslint-disable-next-line no-control-regex
@@ -222,6 +222,6 @@ export async function vercelBuild(fixture: Fixture, settings: { framework: strin
   return run(process.execPath, [path.join(repoRoot, 'node_modules/vercel/dist/vc.js'), 'build', '--yes'], {
     cwd: fixture.dir,
     env: { VERCEL_TELEMETRY_DISABLED: '1', NEXT_TELEMETRY_DISABLED: '1', NO_UPDATE_NOTIFIER: '1', ...env },
-    timeoutMs: 240_000,
+    timeoutMs: 580_000,
   })
 }
