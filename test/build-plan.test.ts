@@ -1,3 +1,4 @@
+// @module-tag floor
 import { existsSync } from 'node:fs'
 import { createServer, type AddressInfo, type Socket } from 'node:net'
 import { rm, symlink, writeFile } from 'node:fs/promises'
@@ -109,15 +110,15 @@ describe('hostile public folders and a dead production site', () => {
       const url = `http://127.0.0.1:${(hung.address() as AddressInfo).port}/_image-invalidate.json`
       const log = logger()
       const started = Date.now()
-      const result = await planBuild(resolveBuildOptions({ baseline: url, baselineTimeoutMs: 1_000 }, { root, env: {} }), [path.join(root, 'dist')], log)
-      expect(Date.now() - started).toBeLessThan(5_000)
+      const result = await planBuild(resolveBuildOptions({ baseline: url, baselineTimeoutMs: 3_000 }, { root, env: {} }), [path.join(root, 'dist')], log)
+      expect(Date.now() - started).toBeLessThan(10_000)
       expect(result!.manifest.plan).toEqual({ baseline: null, srcImages: [] })
-      expect(log.lines).toContainEqual(expect.stringMatching(/^warn \[image-invalidate\] baseline http:.* gave no complete answer within 1(\.0)? s \(the baselineTimeoutMs option\): nothing planned for this build$/))
-      // The wait is told apart from the hashing.
+      expect(log.lines).toContainEqual(expect.stringMatching(/^warn \[image-invalidate\] baseline http:.* gave no complete answer within 3(\.0)? s \(the baselineTimeoutMs option\): nothing planned for this build$/))
+      // The wait is told apart from the hashing (two tiny files: well under the 3 s budget, even on a loaded machine).
       const summary = log.lines.find((line) => line.includes('hashed in'))!
       expect(summary).toMatch(/hashed in \d+ ms, baseline fetched in \d+ ms alongside/)
       expect(result!.durationMs).toBeLessThan(result!.baselineMs!)
-      expect(result!.baselineMs).toBeGreaterThanOrEqual(900)
+      expect(result!.baselineMs).toBeGreaterThanOrEqual(2_900)
     } finally {
       for (const socket of sockets) socket.destroy()
       await new Promise((resolve) => hung.close(resolve))

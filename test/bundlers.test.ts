@@ -16,27 +16,32 @@ afterEach(async () => {
 const summaries = (output: string) => output.split('\n').filter((line) => line.includes('hashed in'))
 const node = (fixture: Fixture, args: string[], env: Record<string, string> = {}) => run(process.execPath, args, { cwd: fixture.dir, env })
 
-describe('webpack', () => {
+// rspack shares webpack's compiler API and the plugin's code for it: the same build, with rspack's own compiler.
+describe.each([
+  { bundler: 'webpack', link: 'webpack', script: 'webpack.build.mjs', modeVariable: 'WEBPACK_MODE' },
+  { bundler: 'rspack', link: '@rspack/core', script: 'rspack.build.mjs', modeVariable: 'RSPACK_MODE' },
+])('$bundler', ({ link, script, modeVariable }) => {
   it('runs once for a client + server pair, in the client output, after it is written; plans a change', async () => {
-    fixture = await copyFixture('bundler-app', ['webpack'])
-    const first = await node(fixture, ['webpack.build.mjs'], { IMAGE_INVALIDATE_BASELINE: 'live.json' })
+    fixture = await copyFixture('bundler-app', [link])
+    const first = await node(fixture, [script], { IMAGE_INVALIDATE_BASELINE: 'live.json' })
     expect(first.code, first.output).toBe(0)
     expect(summaries(first.output)).toHaveLength(1)
     expect(existsSync(fixture.path('dist/client/main.js'))).toBe(true)
+    expect(existsSync(fixture.path('dist/server/main.js'))).toBe(true)
     expect(existsSync(fixture.path('dist/server/_image-invalidate.json'))).toBe(false)
     const live = await fixture.readJson<Manifest>('dist/client/_image-invalidate.json')
     expect(Object.keys(live.images)).toEqual(IMAGES)
 
     await copyFile(fixture.path('dist/client/_image-invalidate.json'), fixture.path('live.json'))
     await appendFile(fixture.path('public/img/hero.png'), 'x')
-    const second = await node(fixture, ['webpack.build.mjs'], { IMAGE_INVALIDATE_BASELINE: 'live.json' })
+    const second = await node(fixture, [script], { IMAGE_INVALIDATE_BASELINE: 'live.json' })
     expect(second.code, second.output).toBe(0)
     expect((await fixture.readJson<Manifest>('dist/client/_image-invalidate.json')).plan).toEqual({ baseline: live.buildId, srcImages: ['/img/hero.png'] })
   })
 
   it('does nothing in development mode', async () => {
-    fixture = await copyFixture('bundler-app', ['webpack'])
-    const result = await node(fixture, ['webpack.build.mjs'], { WEBPACK_MODE: 'development', IMAGE_INVALIDATE: '1' })
+    fixture = await copyFixture('bundler-app', [link])
+    const result = await node(fixture, [script], { [modeVariable]: 'development', IMAGE_INVALIDATE: '1' })
     expect(result.code, result.output).toBe(0)
     expect(existsSync(fixture.path('dist/client/main.js'))).toBe(true)
     expect(existsSync(fixture.path('dist/client/_image-invalidate.json'))).toBe(false)

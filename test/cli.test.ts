@@ -1,9 +1,12 @@
-import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises'
+// @module-tag floor
+import { statSync } from 'node:fs'
+import { chmod, copyFile, link, mkdir, symlink, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { hashFiles } from '../src/core/hash.js'
 import { createManifest, serializeManifest } from '../src/core/manifest.js'
-import { repoRoot, run } from './helpers/fixture.js'
+import { installWithPackages, repoRoot, run } from './helpers/fixture.js'
 import { images, twoDeployments, writePlan } from './helpers/plan.js'
 import { tempDir } from './helpers/tmp.js'
 import { startSite, type SiteStandIn } from './stand-ins/site.mjs'
@@ -19,6 +22,17 @@ afterEach(async () => {
   await site?.close()
   api = site = undefined
 })
+
+const asRoot = process.getuid?.() === 0
+/** The first folder above the run's temporary folder that other users cannot enter, if any (as root). */
+const closedToOthers = asRoot
+  ? (() => {
+      for (let folder = path.dirname(tmpdir()); ; folder = path.dirname(folder)) {
+        if ((statSync(folder).mode & 0o001) === 0) return folder
+        if (folder === path.dirname(folder)) return undefined
+      }
+    })()
+  : undefined
 
 const imageInvalidate = (cwd: string, args: string[], env: Record<string, string> = {}) => run(process.execPath, [cli, ...args], { cwd, env })
 
@@ -204,22 +218,33 @@ describe('image-invalidate', () => {
     expect(result.stdout).toContain('0 images (0 B read) hashed')
   })
 
-  it('plan names a folder it cannot list, whose images are left out, and goes on', async () => {
-    const dir = await tempDir({ 'public/ok.png': 'ok', 'public/private/secret.png': 's' })
-    const locked = path.join(dir, 'public/private')
-    await chmod(locked, 0o000)
-    try {
-      // Root lists any folder: as root, the CLI runs as nobody, who needs a way into the fixture.
-      const asRoot = process.getuid?.() === 0
-      if (asRoot) for (const folder of [path.dirname(dir), dir, path.join(dir, 'public')]) await chmod(folder, 0o755)
-      const result = await run(process.execPath, [cli, 'plan', '--json'], { cwd: dir, ...(asRoot ? { uid: 65534, gid: 65534 } : {}) })
-      expect(result.code, result.output).toBe(0)
-      expect(JSON.parse(result.stdout)).toMatchObject({ images: 1, unreadableFolders: [{ key: '/private', reason: expect.stringMatching(/^EACCES/) }] })
-      expect(result.stderr).toMatch(/could not list 1 folder, whose images are left out of the manifest and invalidated if the live deployment has them: \/private \(EACCES: permission denied\)\n/)
-    } finally {
-      await chmod(locked, 0o755)
-    }
-  })
+  // Root lists any folder, so as root the CLI runs as nobody, who needs a way in: to the test's folder, and to
+  // a copy there of the installed package and of Node, since the checkout (and the Node of .ci/nodes in it) may
+  // sit below a folder nobody cannot enter (a clone in root's home, or in a `mktemp -d` folder).
+  it.skipIf(closedToOthers !== undefined)(
+    `plan names a folder it cannot list, whose images are left out, and goes on${closedToOthers ? ` (skipped: as root it runs as nobody, who cannot enter ${closedToOthers}, above the temporary folder)` : ''}`,
+    async () => {
+      const dir = await tempDir({ 'public/ok.png': 'ok', 'public/private/secret.png': 's' })
+      const locked = path.join(dir, 'public/private')
+      await chmod(locked, 0o000)
+      try {
+        let [node, command] = [process.execPath, cli]
+        if (asRoot) {
+          for (const folder of [path.dirname(dir), dir, path.join(dir, 'public')]) await chmod(folder, 0o755)
+          await installWithPackages(dir, [], { copy: true })
+          command = path.join(dir, 'node_modules/unplugin-image-invalidate/dist/cli.js')
+          node = path.join(dir, 'node')
+          await link(process.execPath, node).catch(() => copyFile(process.execPath, node))
+        }
+        const result = await run(node, [command, 'plan', '--json'], { cwd: dir, ...(asRoot ? { uid: 65534, gid: 65534 } : {}) })
+        expect(result.code, result.output).toBe(0)
+        expect(JSON.parse(result.stdout)).toMatchObject({ images: 1, unreadableFolders: [{ key: '/private', reason: expect.stringMatching(/^EACCES/) }] })
+        expect(result.stderr).toMatch(/could not list 1 folder, whose images are left out of the manifest and invalidated if the live deployment has them: \/private \(EACCES: permission denied\)\n/)
+      } finally {
+        await chmod(locked, 0o755)
+      }
+    },
+  )
 
   it('plan on a public folder with a link cycle lists each image once and names the cycle', async () => {
     const dir = await tempDir({ 'public/x.png': 'x', 'public/a/y.png': 'y' })

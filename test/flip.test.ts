@@ -1,3 +1,4 @@
+// @module-tag floor
 import { createHmac } from 'node:crypto'
 import { rm } from 'node:fs/promises'
 import path from 'node:path'

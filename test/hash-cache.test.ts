@@ -1,3 +1,4 @@
+// @module-tag floor
 import { utimes, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'

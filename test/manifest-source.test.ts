@@ -1,3 +1,4 @@
+// @module-tag floor
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createManifest, serializeManifest } from '../src/core/manifest.js'

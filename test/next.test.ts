@@ -36,7 +36,7 @@ async function buildTwice(fixture: Fixture, args: string[] = []) {
 }
 
 describe('next build', () => {
-  it('with Turbopack: plans the changed and removed images, basePath included, and keeps the user\'s hook', async () => {
+  it('with Turbopack: plans the changed and removed images, basePath included, and keeps the user\'s hook', { tags: ['long-build'] }, async () => {
     fixture = await copyFixtureInRepo('next-app')
     await writeFile(
       fixture.path('next.config.mjs'),
@@ -71,7 +71,7 @@ export default withImageInvalidate(async () => ({
     })
   })
 
-  it('with --webpack: the same plan, from the same hook', async () => {
+  it('with --webpack: the same plan, from the same hook', { tags: ['long-build'] }, async () => {
     fixture = await copyFixtureInRepo('next-app')
     // One webpack build (about 35 s on two cores): the live manifest is the fixture's images as the core
     // hashes them, which the Turbopack test shows a first build writes.
@@ -86,7 +86,8 @@ export default withImageInvalidate(async () => ({
     expect(manifest.plan).toEqual({ baseline: 'dpl_live', srcImages: ['/images/my photo.png', '/images/team/avatar.png'] })
   })
 
-  it('with output: "export" and a next.config.ts: the manifest is served from out/', async () => {
+  // The Next.js build of the floor part: one `next build` (Turbopack), the config in TypeScript.
+  it('with output: "export" and a next.config.ts: the manifest is served from out/', { tags: ['floor'] }, async () => {
     fixture = await copyFixtureInRepo('next-app')
     // A static export has no server for the webhook route.
     await rm(fixture.path('app/api'), { recursive: true })

@@ -7,7 +7,7 @@ import { repoRoot, run } from './helpers/fixture.js'
 import { writeOfflineLock } from './helpers/offline-install.js'
 import { tempDir } from './helpers/tmp.js'
 
-const npm = (args: string[], cwd: string) => run('npm', args, { cwd, timeoutMs: 100_000 })
+const npm = (args: string[], cwd: string) => run('npm', args, { cwd, timeoutMs: 230_000 })
 
 // What a user gets from `npm pack` (or an install from a git checkout): a fresh checkout has no dist/, so
 // `prepack` must build it. The tarball is then installed as npm installs it, offline, from the lock and the

@@ -1,3 +1,4 @@
+// @module-tag floor
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createProgressLine } from '../src/build/progress.js'
 

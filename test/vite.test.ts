@@ -43,7 +43,7 @@ describe('vite build', () => {
     expect(result.output).toContain('a first deploy: nothing to invalidate')
   })
 
-  it('plans exactly the changed and removed images against the live deployment', async () => {
+  it('plans exactly the changed and removed images against the live deployment', { tags: ['floor'] }, async () => {
     fixture = await copyFixture('vite-app')
     const first = await viteBuild(fixture, { VERCEL_ENV: 'production', VERCEL_DEPLOYMENT_ID: 'dpl_first' })
     expect(first.code, first.output).toBe(0)

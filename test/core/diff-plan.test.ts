@@ -1,3 +1,4 @@
+// @module-tag floor
 import { describe, expect, it } from 'vitest'
 import { diffImages } from '../../src/core/diff.js'
 import { batchCount, planInvalidation } from '../../src/core/plan.js'

@@ -1,3 +1,4 @@
+// @module-tag floor
 import { describe, expect, it } from 'vitest'
 import { planFlip } from '../../src/core/flip.js'
 

@@ -1,3 +1,4 @@
+// @module-tag floor
 import { createHash } from 'node:crypto'
 import { mkdir, symlink } from 'node:fs/promises'
 import path from 'node:path'

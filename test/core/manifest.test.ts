@@ -1,3 +1,4 @@
+// @module-tag floor
 import { describe, expect, it } from 'vitest'
 import { compareKeys, sortKeys } from '../../src/core/keys.js'
 import { createManifest, parseManifest, serializeManifest, type Manifest } from '../../src/core/manifest.js'

@@ -1,3 +1,4 @@
+// @module-tag floor
 import { execFileSync } from 'node:child_process'
 import { mkdir, symlink } from 'node:fs/promises'
 import path from 'node:path'

@@ -11,7 +11,7 @@ afterEach(async () => {
   fixture = undefined
 })
 
-it('Nuxt 4 with the Vercel preset and app.baseURL /docs/: the manifest in Nitro\'s public output, keyed under /docs, the plan file at the root', async () => {
+it('Nuxt 4 with the Vercel preset and app.baseURL /docs/: the manifest in Nitro\'s public output, keyed under /docs, the plan file at the root', { tags: ['long-build'] }, async () => {
   fixture = await copyFixtureInstalled('nuxt-app')
   const build = (env: Record<string, string>) =>
     run(process.execPath, [path.join(repoRoot, 'node_modules/nuxt/bin/nuxt.mjs'), 'build'], {

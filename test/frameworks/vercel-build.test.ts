@@ -13,7 +13,7 @@ afterEach(async () => {
 const bin = (relative: string) => `node ${JSON.stringify(path.join(repoRoot, 'node_modules', relative))}`
 
 // The real Vercel builder, offline: what it leaves in .vercel/output is what a deployment serves.
-it('Next.js with basePath /docs, through `vercel build`: the manifest at .vercel/output/static/docs', async () => {
+it('Next.js with basePath /docs, through `vercel build`: the manifest at .vercel/output/static/docs', { tags: ['long-build'] }, async () => {
   fixture = await copyFixtureWithPackages('next-app', ['next', 'react', 'react-dom'])
   await writeFile(fixture.path('next.config.mjs'), "import { withImageInvalidate } from 'unplugin-image-invalidate/next'\nexport default withImageInvalidate({ basePath: '/docs' })\n")
   // The fixture's own next: one copy of React.

@@ -86,7 +86,7 @@ export function nextBuild(fixture: Fixture, env: Record<string, string | undefin
   return run(process.execPath, [path.join(repoRoot, 'node_modules/next/dist/bin/next'), 'build', ...args], {
     cwd: fixture.dir,
     env: { NEXT_TELEMETRY_DISABLED: '1', ...env },
-    timeoutMs: 240_000,
+    timeoutMs: 580_000,
   })
 }
 
@@ -110,7 +110,7 @@ export function run(
       stderr += chunk
       output += chunk
     })
-    const timer = setTimeout(() => killGroup(child.pid!), options.timeoutMs ?? 110_000)
+    const timer = setTimeout(() => killGroup(child.pid!), options.timeoutMs ?? 230_000)
     child.on('error', reject)
     child.on('close', (code) => {
       clearTimeout(timer)
@@ -152,7 +152,7 @@ export async function withServer(
   let output = ''
   try {
     const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start:\n${output}`)), options.startMs ?? 60_000)
+      const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start:\n${output}`)), options.startMs ?? 120_000)
       const onData = (chunk: Buffer) => {
         output += chunk
         // eslint-disable-next-line no-control-regex -- terminal colour codes are what this pattern removes
@@ -202,16 +202,27 @@ export async function copyFixtureInstalled(name: string): Promise<Fixture> {
 export async function copyFixtureWithPackages(name: string, packages: string[]): Promise<Fixture> {
   const dir = await mkdtemp(path.join(tmpdir(), `image-invalidate-${name}-`))
   await cp(path.join(repoRoot, 'fixtures', name), dir, { recursive: true })
+  await installWithPackages(dir, packages)
+  return fixtureAt(dir)
+}
+
+/**
+ * Installs this package into `<dir>/node_modules` as npm would, with what it needs at run time and
+ * `packages` with all they need, taken from the repository's `node_modules`: hard links (as fast as links,
+ * on the same disk), or with `copy` real copies, which work on any disk and which another user can read
+ * wherever the repository sits.
+ */
+export async function installWithPackages(dir: string, packages: string[], { copy = false } = {}): Promise<void> {
   const own = (JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies
   const closure = await lockClosure(repoRoot, { ...own, ...Object.fromEntries(packages.map((name) => [name, '*'])) })
   for (const place of Object.keys(closure)) {
-    // Optional packages of other platforms are in the lock, not on disk.
-    if (!existsSync(path.join(repoRoot, place))) continue
+    // Optional packages of other platforms are in the lock, not on disk; a nested place came with its parent.
+    if (!existsSync(path.join(repoRoot, place)) || existsSync(path.join(dir, place))) continue
     await mkdir(path.dirname(path.join(dir, place)), { recursive: true })
-    execFileSync('cp', ['-al', path.join(repoRoot, place), path.join(dir, place)])
+    if (copy) await cp(path.join(repoRoot, place), path.join(dir, place), { recursive: true })
+    else execFileSync('cp', ['-al', path.join(repoRoot, place), path.join(dir, place)])
   }
   await installThisPackage(dir)
-  return fixtureAt(dir)
 }
 
 /**
@@ -227,6 +238,6 @@ export async function vercelBuild(fixture: Fixture, settings: { framework: strin
   return run(process.execPath, [path.join(repoRoot, 'node_modules/vercel/dist/vc.js'), 'build', '--yes'], {
     cwd: fixture.dir,
     env: { VERCEL_TELEMETRY_DISABLED: '1', NEXT_TELEMETRY_DISABLED: '1', NO_UPDATE_NOTIFIER: '1', ...env },
-    timeoutMs: 240_000,
+    timeoutMs: 580_000,
   })
 }

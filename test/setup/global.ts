@@ -13,6 +13,8 @@ const repoRoot = path.resolve(import.meta.dirname, '../..')
  * (Next.js refuses files linked from outside its root) go to `.test-tmp/<the same name>`.
  */
 export async function setup(): Promise<() => Promise<void>> {
+  // Which Node this run is on: `npm test` may run the suite on several (scripts/test.mjs).
+  console.log(`[tests] Node ${process.version} (${process.execPath}), ${process.platform}-${process.arch}`)
   const runDir = await mkdtemp(path.join(tmpdir(), 'image-invalidate-tests-'))
   process.env.TMPDIR = runDir
   return async () => {
