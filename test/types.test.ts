@@ -41,10 +41,49 @@ const context: BuildContext = { root: '.' }
 export const planned = planBuild(resolveBuildOptions(options, context), ['dist'], console)
 export const strict: Error = new StrictModeError('x')
 
-// @ts-expect-error an option of the wrong type is caught, so the types are real
+// Each entry's types are real (not \`any\`): a wrong option is an error in every one of them.
+// @ts-expect-error wrong option type
 vite({ dryRun: 'yes' })
-// @ts-expect-error apply() has no such option
-apply({ site: 'https://example.com' })
+// @ts-expect-error wrong option type
+webpack({ dryRun: 'yes' })
+// @ts-expect-error wrong option type
+rspack({ dryRun: 'yes' })
+// @ts-expect-error wrong option type
+rollup({ dryRun: 'yes' })
+// @ts-expect-error wrong option type
+esbuild({ dryRun: 'yes' })
+// @ts-expect-error wrong option type
+astro({ dryRun: 'yes' })
+// @ts-expect-error wrong option type
+withImageInvalidate({}, { dev: 'yes' })
+// @ts-expect-error a Nuxt module takes its options and Nuxt
+nuxt({ dryRun: true })
+`
+
+const RETURNS = `
+import vite from 'unplugin-image-invalidate/vite'
+import webpack from 'unplugin-image-invalidate/webpack'
+import rspack from 'unplugin-image-invalidate/rspack'
+import rollup from 'unplugin-image-invalidate/rollup'
+import esbuild from 'unplugin-image-invalidate/esbuild'
+import { withImageInvalidate } from 'unplugin-image-invalidate/next'
+import astro from 'unplugin-image-invalidate/astro'
+
+// And what each returns is a real type too: one that is not a number (an \`any\` would be).
+// @ts-expect-error not a number
+export const n1: number = vite()
+// @ts-expect-error not a number
+export const n2: number = webpack()
+// @ts-expect-error not a number
+export const n3: number = rspack()
+// @ts-expect-error not a number
+export const n4: number = rollup()
+// @ts-expect-error not a number
+export const n5: number = esbuild()
+// @ts-expect-error not a number
+export const n6: number = astro()
+// @ts-expect-error not a number
+export const n7: number = withImageInvalidate({})
 `
 
 describe('types for consumers', () => {
@@ -53,12 +92,16 @@ describe('types for consumers', () => {
     ['node16', 'node16'],
     ['node10', 'commonjs'],
   ])('a project importing every entry type-checks under moduleResolution %s', async (moduleResolution, module) => {
+    // What the bundler plugins return is the bundlers' own types, which vite and astro publish for
+    // exports-aware resolutions only: under node10 they are not checked.
+    const files = moduleResolution === 'node10' ? ['consumer.ts'] : ['consumer.ts', 'returns.ts']
     const dir = await tempDir({
       'consumer.ts': CONSUMER,
+      'returns.ts': RETURNS,
       'package.json': JSON.stringify({ name: 'consumer', private: true, type: module === 'commonjs' ? 'commonjs' : 'module' }),
       'tsconfig.json': JSON.stringify({
         compilerOptions: { module, moduleResolution, target: 'es2022', lib: ['es2023', 'dom'], types: ['node'], strict: true, noEmit: true, skipLibCheck: true, esModuleInterop: true },
-        files: ['consumer.ts'],
+        files,
       }),
     })
     // Installed as npm would link a local package; its own dependencies resolve from the repository.
