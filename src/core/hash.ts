@@ -85,6 +85,14 @@ function threadScript(): { script: string | URL; eval: boolean } {
   return { script: `(${hashingThread.toString()})()`, eval: true }
 }
 
+/**
+ * The process's Node options, less those a thread started from a file refuses: a process started with
+ * `node --input-type=module -e` passes it on, and Node 22+ rejects it outside `-e` and stdin.
+ */
+function threadExecArgv(): string[] {
+  return process.execArgv.filter((arg) => !arg.startsWith('--input-type'))
+}
+
 /** Files per chunk published to the workers while the walk goes on. */
 const CHUNK_FILES = 256
 
@@ -146,7 +154,7 @@ function startThreads(threads: number): HashingThreads {
   const { script, eval: evaluated } = threadScript()
   const workers = Array.from({ length: threads }, (_, slot) => {
     const workerData: ThreadData = { progress: counters.buffer as SharedArrayBuffer, slot, threads, readChunk: READ_CHUNK, maxClaim: MAX_CLAIM, progressSlot: PROGRESS_SLOT, resultFields: RESULT_FIELDS }
-    return new Worker(script, { eval: evaluated, workerData })
+    return new Worker(script, { eval: evaluated, workerData, execArgv: threadExecArgv() })
   })
   const failed = new Promise<never>((_, reject) => {
     for (const worker of workers) {

@@ -4,6 +4,7 @@ import { mkdir, symlink } from 'node:fs/promises'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { hashFiles, startHashingThreads } from '../../src/core/hash.js'
+import { repoRoot, run } from '../helpers/fixture.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex')
@@ -84,5 +85,17 @@ describe('hashFiles', () => {
     for (let i = 0; i < 300; i++) expect(result.digests[`/img/${i}.png`]!.hash).toBe(sha256(`content ${i}`))
     expect(result.bytes).toBe(Object.values(files).reduce((sum, content) => sum + content.length, 0))
     expect(progress.at(-1)).toBe(300)
+  })
+})
+
+describe('the built hashing thread', () => {
+  it('runs in a process started with node --input-type=module -e, whose flag a thread from a file refuses', async () => {
+    const dir = await tempDir({ 'public/a.png': 'a', 'public/b.png': 'b' })
+    const script = `import { planBuild, resolveBuildOptions } from ${JSON.stringify(path.join(repoRoot, 'dist/index.js'))}
+const result = await planBuild(resolveBuildOptions({ enabled: true, baseline: false, cache: false }, { root: process.cwd() }), [], { info() {}, warn: console.error })
+console.log(JSON.stringify(Object.keys(result.manifest.images)))`
+    const result = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, timeoutMs: 30_000 })
+    expect(result.stderr).toBe('')
+    expect(JSON.parse(result.stdout)).toEqual(['/a.png', '/b.png'])
   })
 })
