@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The test suite, on every Node this checkout has: `npm test` runs it after the build and the type check.
+// The checks and the test suite, on every Node this checkout has: `npm test` runs it after the build. The type
+// check and the lint run first, side by side.
 //
 // `.ci/nodes` pins the Nodes users build on (Vercel's default and newest build images), as optional
 // packages of the registry that carry the binary: `npm ci --prefix .ci/nodes` installs them on linux x64
@@ -65,6 +66,32 @@ function vitestRun(run, keep) {
     })
     child.on('close', (code, signal) => resolve({ ...run, ok: code === 0, seconds: Math.round((Date.now() - started) / 1000), status: code ?? signal }))
   })
+}
+
+/**
+ * The type check and the lint, side by side (each keeps one core busy for a while): their output is printed
+ * whole when they end, and the suites run only when both passed.
+ * @returns {Promise<boolean>}
+ */
+async function checks() {
+  const check = (/** @type {string} */ name, /** @type {string[]} */ args) =>
+    new Promise((resolve) => {
+      const output = /** @type {string[]} */ ([])
+      const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+      child.stdout.on('data', (chunk) => output.push(String(chunk)))
+      child.stderr.on('data', (chunk) => output.push(String(chunk)))
+      child.on('close', (code) => resolve({ name, ok: code === 0, output: output.join('') }))
+    })
+  const done = /** @type {Array<{ name: string, ok: boolean, output: string }>} */ (
+    await Promise.all([check('tsc --noEmit', [path.join(root, 'node_modules/typescript/bin/tsc'), '--noEmit']), check('eslint .', [path.join(root, 'node_modules/eslint/bin/eslint.js'), '.'])])
+  )
+  for (const { name, ok, output } of done) console.log(`[test] ${name}: ${ok ? 'passed' : 'FAILED'}${output ? `\n${output}` : ''}`)
+  return done.every(({ ok }) => ok)
+}
+
+if (!(await checks())) {
+  process.exitCode = 1
+  process.exit()
 }
 
 /** @type {string[]} */

@@ -1,4 +1,3 @@
-// @module-tag floor
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { apply } from '../src/flip/apply.js'

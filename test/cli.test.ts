@@ -1,4 +1,3 @@
-// @module-tag floor
 import { statSync } from 'node:fs'
 import { chmod, copyFile, link, mkdir, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -50,7 +49,7 @@ describe('image-invalidate', () => {
     [['plan', '--help'], 'plan'],
     [['apply', '--help'], 'apply'],
     [['apply', '-h'], 'apply'],
-  ] as const)('prints the help for %j and exits 0', async (args, text) => {
+  ] as const)('prints the help for %j and exits 0', { tags: ['floor'] }, async (args, text) => {
     const result = await imageInvalidate(repoRoot, [...args])
     expect(result.code).toBe(0)
     expect(result.stdout).toBe(`${HELP[text]}\n`)
@@ -70,7 +69,8 @@ describe('image-invalidate', () => {
     expect(result.output).toMatch(message)
   })
 
-  it('applies the plan, prints a summary and exits 0', async () => {
+  // On the engines floor too: the command as users run it, one apply and one plan.
+  it('applies the plan, prints a summary and exits 0', { tags: ['floor'] }, async () => {
     const { dir, plan, env } = await setUp(images(21))
     const result = await imageInvalidate(dir, ['apply', '--plan', plan, '--no-wait'], env)
     expect(result.code, result.output).toBe(0)
@@ -146,7 +146,7 @@ describe('image-invalidate', () => {
     expect(outputs.join('\n')).toContain('[redacted]')
   })
 
-  it('plan prints what a build would invalidate now, writing nothing', async () => {
+  it('plan prints what a build would invalidate now, writing nothing', { tags: ['floor'] }, async () => {
     const dir = await tempDir({ 'public/a.png': 'a', 'public/b.png': 'b', 'public/c.png': 'c' })
     const first = await imageInvalidate(dir, ['plan', '--json'])
     expect(first.code, first.output).toBe(0)

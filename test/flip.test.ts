@@ -1,4 +1,3 @@
-// @module-tag floor
 import { createHmac } from 'node:crypto'
 import { rm } from 'node:fs/promises'
 import path from 'node:path'

@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterEach, describe, expect, it } from 'vitest'
+import { DEFAULT_PLAN_FILE } from '../src/shared/environment.js'
 import { copyFixtureInRepo, freePort, nextCommand, repoRoot, withServer, type Fixture } from './helpers/fixture.js'
 import { cacheEntries, fetchVariant, sameColour, until, writePng, type Rgb } from './helpers/next-images.js'
 
@@ -17,16 +19,16 @@ afterEach(async () => {
 })
 
 /** `next dev` on 127.0.0.1 and a free port, for the length of `use`. */
-async function dev(cwd: string, args: string[], use: (origin: string, output: () => string) => Promise<void>): Promise<void> {
+async function dev(cwd: string, args: string[], use: (origin: string, output: () => string) => Promise<void>, env: Record<string, string> = {}): Promise<void> {
   const port = String(await freePort())
-  await withServer(nextCommand('dev', '--hostname', '127.0.0.1', '--port', port, ...args), { cwd, env: { NEXT_TELEMETRY_DISABLED: '1' } }, use)
+  await withServer(nextCommand('dev', '--hostname', '127.0.0.1', '--port', port, ...args), { cwd, env: { NEXT_TELEMETRY_DISABLED: '1', ...env } }, use)
 }
 
 const config = (options: string) =>
   `import { withImageInvalidate } from 'unplugin-image-invalidate/next'\nexport default withImageInvalidate({ reactStrictMode: true }, ${options})\n`
 
 describe('next dev: the variants of a replaced public image', () => {
-  it('Turbopack: fresh at once and across a restart, another image keeps its entry; without the plugin, stale', async () => {
+  it('Turbopack: fresh at once and across a restart, another image keeps its entry, nothing planned; without the plugin, stale', async () => {
     fixture = await copyFixtureInRepo('next-app')
     const hero = fixture.path('public/images/hero.png')
     const cache = fixture.path('.next/dev/cache/images')
@@ -47,7 +49,11 @@ describe('next dev: the variants of a replaced public image', () => {
       // Exactly that image's entries: the other one is the same file, served from the cache.
       expect(await cacheEntries(cache)).toEqual(expect.arrayContaining(photoEntry))
       expect((await fetchVariant(origin, '/images/my photo.png')).cache).toBe('HIT')
-    })
+      // Planning is for production builds: never in next dev, even told to plan.
+      expect(output()).not.toContain('hashed in')
+    }, { IMAGE_INVALIDATE: '1', IMAGE_INVALIDATE_BASELINE: 'none.json' })
+    expect(existsSync(fixture.path('public/_image-invalidate.json'))).toBe(false)
+    expect(existsSync(fixture.path(DEFAULT_PLAN_FILE))).toBe(false)
 
     // Replaced while no dev server runs: the next one removes the old variant before it is asked for.
     await writePng(hero, 24, 18, BLUE)

@@ -1,6 +1,5 @@
 import { createHmac } from 'node:crypto'
 import { appendFile, copyFile, readFile, rm, writeFile } from 'node:fs/promises'
-import { existsSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { serializeManifest, type Manifest } from '../src/core/manifest.js'
 import { computePlan } from '../src/build/plan-build.js'
@@ -103,18 +102,6 @@ export default withImageInvalidate(nextConfig, { buildId: 'export-build' })`),
     const served = await fixture.readJson<Manifest>('out/_image-invalidate.json')
     expect(served.buildId).toBe('export-build')
     expect(Object.keys(served.images)).toEqual(NEXT_IMAGES)
-  })
-
-  it('never runs in next dev', async () => {
-    fixture = await copyFixtureInRepo('next-app')
-    await withServer(nextCommand('dev', '--port', String(await freePort())), { cwd: fixture.dir, env: { NEXT_TELEMETRY_DISABLED: '1', IMAGE_INVALIDATE: '1', IMAGE_INVALIDATE_BASELINE: 'none.json' } }, async (url, output) => {
-      const page = await fetch(url)
-      expect(page.status).toBe(200)
-      expect(await page.text()).toContain('hero.png')
-      expect(output()).not.toContain('[image-invalidate]')
-    })
-    expect(existsSync(fixture.path('public/_image-invalidate.json'))).toBe(false)
-    expect(existsSync(fixture.path(DEFAULT_PLAN_FILE))).toBe(false)
   })
 })
 

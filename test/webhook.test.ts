@@ -1,4 +1,3 @@
-// @module-tag floor
 import { createHmac } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createWebhookHandler, verifySignature } from '../src/flip/webhook.js'

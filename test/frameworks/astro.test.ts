@@ -4,7 +4,7 @@ import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { copyFixtureInstalled, repoRoot, run, type Fixture } from '../helpers/fixture.js'
 import type { Manifest } from '../../src/core/manifest.js'
-import { buildTwiceAndCheck, FRAMEWORK_IMAGES } from '../helpers/framework-scenario.js'
+import { buildOnceAndCheck, FRAMEWORK_IMAGES } from '../helpers/framework-scenario.js'
 
 let fixture: Fixture | undefined
 afterEach(async () => {
@@ -25,8 +25,8 @@ describe.skipIf(!astroRuns)(astroRuns ? 'Astro 7' : `Astro 7 (skipped: it needs 
   // integration sees the build. @astrojs/vercel serves public files at the root of the deployment.
   it.each(['static', 'server'])('Astro, %s output with @astrojs/vercel: the manifest deployed in .vercel/output/static, the plan exact', async (output) => {
     fixture = await copyFixtureInstalled('astro-app')
-    const { outputs } = await buildTwiceAndCheck(fixture, { build: astroBuild(fixture, output), served: '.vercel/output/static/_image-invalidate.json', basePath: '' })
-    expect(outputs[1]).toContain('2 source images to invalidate in 1 call')
+    const { output: log } = await buildOnceAndCheck(fixture, { build: astroBuild(fixture, output), served: '.vercel/output/static/_image-invalidate.json', basePath: '' })
+    expect(log).toContain('2 source images to invalidate in 1 call')
     // The page is prerendered in static output: it ships without a script, so no client build ran.
     if (output === 'static') expect(await readFile(fixture.path('.vercel/output/static/index.html'), 'utf8')).not.toContain('<script')
   })

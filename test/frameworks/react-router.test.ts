@@ -4,7 +4,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { afterEach, expect, it } from 'vitest'
 import type { Manifest } from '../../src/core/manifest.js'
 import { copyFixtureInstalled, repoRoot, vercelBuild, type Fixture } from '../helpers/fixture.js'
-import { buildTwiceAndCheck, FRAMEWORK_IMAGES } from '../helpers/framework-scenario.js'
+import { buildOnceAndCheck, FRAMEWORK_IMAGES } from '../helpers/framework-scenario.js'
 
 let fixture: Fixture | undefined
 afterEach(async () => {
@@ -16,7 +16,7 @@ const buildCommand = `node ${JSON.stringify(path.join(repoRoot, 'node_modules/@r
 
 it('React Router framework mode with @vercel/react-router, through `vercel build`: the manifest at .vercel/output/static', async () => {
   fixture = await copyFixtureInstalled('react-router-app')
-  await buildTwiceAndCheck(fixture, {
+  await buildOnceAndCheck(fixture, {
     build: (env) => vercelBuild(fixture!, { framework: 'react-router', buildCommand }, env),
     served: '.vercel/output/static/_image-invalidate.json',
     basePath: '',
