@@ -6,9 +6,13 @@ import { computePlan } from '../src/build/plan-build.js'
 import { resolveBuildOptions } from '../src/build/options.js'
 import { DEFAULT_PLAN_FILE } from '../src/shared/environment.js'
 import { wrapNextConfig, hasAfterCompileHook } from '../src/build/next.js'
-import { copyFixtureInRepo, freePort, nextBuild, nextCommand, withServer, type Fixture } from './helpers/fixture.js'
+import { SERVED_MANIFEST_FILE } from '../src/next-image-cache/prune-command.js'
+import { copyFixtureInRepo, freePort, nextBuild, nextCommand, run, withServer, type Fixture } from './helpers/fixture.js'
+import { cacheEntries, fetchVariant, writePng, type Rgb } from './helpers/next-images.js'
 
 const NEXT_IMAGES = ['/images/hero.png', '/images/my photo.png', '/images/team/avatar.png', '/logo.svg']
+/** What next/image optimizes (SVG is served as it is). */
+const OPTIMIZED_IMAGES = ['/images/hero.png', '/images/my photo.png', '/images/team/avatar.png']
 
 let fixture: Fixture | undefined
 afterEach(async () => {
@@ -18,24 +22,22 @@ afterEach(async () => {
 
 const config = (body: string) => `import { withImageInvalidate } from 'unplugin-image-invalidate/next'\n${body}\n`
 
-/** Builds, keeps the manifest as the live one, changes an image, builds again; returns the second manifest. */
-async function buildTwice(fixture: Fixture, args: string[] = []) {
-  // A first build: planning is on, and there is nothing to compare with.
-  const first = await nextBuild(fixture, { IMAGE_INVALIDATE: '1' }, args)
-  expect(first.code, first.output).toBe(0)
-  expect(first.output).toContain('no baseline configured')
-  const firstManifest = await fixture.readJson<Manifest>('public/_image-invalidate.json')
-  await copyFile(fixture.path('public/_image-invalidate.json'), fixture.path('live.json'))
-  await appendFile(fixture.path('public/images/my photo.png'), Buffer.from([1]))
-  await rm(fixture.path('public/images/team/avatar.png'))
-  const second = await nextBuild(fixture, { IMAGE_INVALIDATE_BASELINE: 'live.json' }, args)
-  expect(second.code, second.output).toBe(0)
-  const manifest = await fixture.readJson<Manifest>('public/_image-invalidate.json')
-  return { firstManifest, manifest, output: second.output }
+const RED: Rgb = { r: 200, g: 30, b: 30 }
+
+/** `next start` on 127.0.0.1 and a free port, for the length of `use`. */
+async function start(fixture: Fixture, use: (origin: string) => Promise<void>, env: Record<string, string> = {}): Promise<void> {
+  const port = String(await freePort())
+  await withServer(nextCommand('start', '--hostname', '127.0.0.1', '--port', port), { cwd: fixture.dir, env: { NEXT_TELEMETRY_DISABLED: '1', ...env } }, use)
 }
 
+/** The command as a user's entrypoint runs it: the installed package's bin, in the project. */
+const pruneNextCache = (fixture: Fixture, ...args: string[]) =>
+  run(process.execPath, [fixture.path('node_modules/unplugin-image-invalidate/dist/cli.js'), 'prune-next-cache', ...args], { cwd: fixture.dir })
+
 describe('next build', () => {
-  it('with Turbopack: plans the changed and removed images, basePath included, and keeps the user\'s hook', { tags: ['long-build'] }, async () => {
+  // One fixture through two releases: the first build, `next start` filling Next's own image cache, a
+  // second build planning the change, then `prune-next-cache` removing exactly the flip's variants.
+  it("with Turbopack: plans the changed and removed images, basePath included, keeps the user's hook; prune-next-cache removes exactly their cached variants", { tags: ['long-build'] }, async () => {
     fixture = await copyFixtureInRepo('next-app')
     await writeFile(
       fixture.path('next.config.mjs'),
@@ -50,24 +52,66 @@ export default withImageInvalidate(async () => ({
   },
 }))`),
     )
-    const { firstManifest, manifest, output } = await buildTwice(fixture)
-    expect(output).toContain('(Turbopack)')
+    // The first release: planning is on, and there is nothing to compare with.
+    const first = await nextBuild(fixture, { IMAGE_INVALIDATE: '1' })
+    expect(first.code, first.output).toBe(0)
+    expect(first.output).toContain('no baseline configured')
+    const firstManifest = await fixture.readJson<Manifest>('public/_image-invalidate.json')
     expect(Object.keys(firstManifest.images)).toEqual(NEXT_IMAGES)
-    expect(manifest.basePath).toBe('/docs')
-    expect(manifest.plan).toEqual({ baseline: firstManifest.buildId, srcImages: ['/docs/images/my photo.png', '/docs/images/team/avatar.png'] })
-    expect(await fixture.readJson(DEFAULT_PLAN_FILE)).toEqual(manifest)
-    expect(await readFile(fixture.path('user-hook-ran.txt'), 'utf8')).toMatch(/\.next$/)
-    expect(output).toContain('vs build_')
+    await copyFile(fixture.path('public/_image-invalidate.json'), fixture.path('live.json'))
 
-    // The webhook route of the fixture, served by `next start`: the package loads at run time.
-    await withServer(nextCommand('start', '--port', String(await freePort())), { cwd: fixture.dir, env: { NEXT_TELEMETRY_DISABLED: '1', IMAGE_INVALIDATE_WEBHOOK_SECRET: 'whsec' } }, async (url) => {
-      const route = new URL('/docs/api/image-invalidate', url)
+    // `next start`: the webhook route loads the package at run time, and each image at two widths fills
+    // Next.js's own cache, two entries per image.
+    const cache = fixture.path('.next/cache/images')
+    const entriesOf: Record<string, string[]> = {}
+    await start(fixture, async (origin) => {
+      const route = new URL('/docs/api/image-invalidate', origin)
       const body = JSON.stringify({ id: 'evt', type: 'deployment.created', payload: {} })
       expect((await fetch(route, { method: 'POST', body })).status).toBe(401)
       const signature = createHmac('sha1', 'whsec').update(body).digest('hex')
       const ignored = await fetch(route, { method: 'POST', body, headers: { 'x-vercel-signature': signature } })
       expect(await ignored.json()).toEqual({ ok: true, action: 'ignored', reason: 'event deployment.created is not handled' })
+      for (const key of OPTIMIZED_IMAGES) {
+        const before = await cacheEntries(cache)
+        await fetchVariant(origin, `/docs${key}`, '/docs')
+        await fetchVariant(origin, `/docs${key}`, '/docs', 32)
+        entriesOf[key] = (await cacheEntries(cache)).filter((entry) => !before.includes(entry))
+        expect(entriesOf[key], key).toHaveLength(2)
+      }
+    }, { IMAGE_INVALIDATE_WEBHOOK_SECRET: 'whsec' })
+
+    // The second release: one image with other bytes, one gone.
+    await writePng(fixture.path('public/images/my photo.png'), 40, 30, RED)
+    await rm(fixture.path('public/images/team/avatar.png'))
+    const second = await nextBuild(fixture, { IMAGE_INVALIDATE_BASELINE: 'live.json' })
+    expect(second.code, second.output).toBe(0)
+    const manifest = await fixture.readJson<Manifest>('public/_image-invalidate.json')
+    expect(second.output).toContain('(Turbopack)')
+    expect(manifest.basePath).toBe('/docs')
+    expect(manifest.plan).toEqual({ baseline: firstManifest.buildId, srcImages: ['/docs/images/my photo.png', '/docs/images/team/avatar.png'] })
+    expect(await fixture.readJson(DEFAULT_PLAN_FILE)).toEqual(manifest)
+    expect(await readFile(fixture.path('user-hook-ran.txt'), 'utf8')).toMatch(/\.next$/)
+    expect(second.output).toContain('vs build_')
+
+    // Before `next start` serves it: exactly the variants of the flip's images go, hero.png's stay.
+    const pruned = await pruneNextCache(fixture, '--from', 'live.json')
+    expect(pruned.code, pruned.output).toBe(0)
+    expect(pruned.stdout).toBe(
+      '/docs/images/my photo.png: 2 cached variants removed\n/docs/images/team/avatar.png: 2 cached variants removed\n' +
+        'removed 4 cached variants from .next/cache/images, looking for the 2 source images of the flip\n',
+    )
+    expect(await cacheEntries(cache)).toEqual(entriesOf['/images/hero.png'])
+    expect(await fixture.readJson<Manifest>('.next/cache', SERVED_MANIFEST_FILE)).toEqual(manifest)
+    await start(fixture, async (origin) => {
+      expect(await fetchVariant(origin, '/docs/images/my photo.png', '/docs')).toMatchObject({ width: 40, height: 30, cache: 'MISS' })
+      expect((await fetchVariant(origin, '/docs/images/hero.png', '/docs')).cache).toBe('HIT')
     })
+    // The same release started again: P is the manifest recorded at the last prune, and nothing changed.
+    const again = await pruneNextCache(fixture, '--json')
+    expect(again.code, again.output).toBe(0)
+    const report = JSON.parse(again.stdout) as { previous: { via: string }; srcImages: string[]; total: number }
+    expect(report.previous.via).toContain('the manifest recorded at the last prune')
+    expect(report).toMatchObject({ srcImages: [], total: 0 })
   })
 
   it('with --webpack: the same plan, from the same hook', { tags: ['long-build'] }, async () => {
@@ -78,6 +122,8 @@ export default withImageInvalidate(async () => ({
     await writeFile(fixture.path('live.json'), serializeManifest(live.manifest))
     await appendFile(fixture.path('public/images/my photo.png'), Buffer.from([1]))
     await rm(fixture.path('public/images/team/avatar.png'))
+    // The webhook route is the Turbopack test's: one page less to compile.
+    await rm(fixture.path('app/api'), { recursive: true })
     const result = await nextBuild(fixture, { IMAGE_INVALIDATE_BASELINE: 'live.json' }, ['--webpack'])
     expect(result.code, result.output).toBe(0)
     expect(result.output).not.toContain('(Turbopack)')
