@@ -4,12 +4,12 @@
 //
 // `.ci/nodes` pins the Nodes users build on (Vercel's default and newest build images), as optional
 // packages of the registry that carry the binary: `npm ci --prefix .ci/nodes` installs them on linux x64
-// and skips them elsewhere. When they are there, the whole suite runs on each of them, and this Node (the
-// machine's, normally the `engines` floor) runs the part tagged `floor` alongside: the unit tests, one Vite
-// build and one Next.js build. When they are not, the whole suite runs on this Node, as it always did.
+// and skips them elsewhere. When they are there, the whole suite runs on each of them (what is tagged `once`
+// on the first only), and this Node (the machine's, normally the `engines` floor) runs the part tagged `floor`
+// alongside: the unit tests, one Vite build and one Next.js build. When they are not, the whole suite runs on this Node, as it always did.
 // Arguments are passed to every `vitest run` (`npm test -- test/cli.test.ts`). Exits 1 when any run failed.
 import { execFileSync, spawn } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -36,14 +36,32 @@ if (installed.length === 0) {
   console.log(`[test] the Nodes of .ci/nodes are not installed (\`npm ci --prefix .ci/nodes\`, linux x64 only): the whole suite on this Node only`)
   runs.push({ bin: process.execPath, version: process.version, part: 'the whole suite', args: [] })
 } else {
-  for (const { bin, version } of installed) runs.push({ bin, version, part: 'the whole suite', args: [] })
+  // What is tagged `once` (tsc's check of the published types, whose answer is the same on every Node) runs
+  // in the first whole run only.
+  for (const [i, { bin, version }] of installed.entries()) {
+    runs.push(i === 0 ? { bin, version, part: 'the whole suite', args: [] } : { bin, version, part: 'the whole suite but what is tagged once', args: ['--tags-filter', '!once'] })
+  }
   if (!installed.some(({ version }) => major(version) === major(process.version))) {
     // Alongside the first whole run, on one worker: the whole runs leave a core idle at times (a long
     // build at the end of a run, tests that wait), and two cores do not fit three runs one after another
     // in CI's time. Its output is kept and printed whole when it ends, so that no two logs interleave.
-    floor = { bin: process.execPath, version: process.version, part: 'the floor part (unit tests, one Vite and one Next.js build)', args: ['--tags-filter', 'floor', '--maxWorkers', '1'] }
+    // Only the files that have a test tagged `floor` are given: vitest imports every file it is given to
+    // read its tags, which cost the floor run a fifth of its time.
+    const files = passThrough.length === 0 ? floorFiles() : []
+    floor = { bin: process.execPath, version: process.version, part: 'the floor part (unit tests, one Vite and one Next.js build)', args: ['--tags-filter', 'floor', '--maxWorkers', '1', ...files] }
   }
   console.log(`[test] ${[...runs, ...(floor ? [floor] : [])].map(({ version, part }) => `${part} on Node ${version}`).join('; ')}${floor ? ' (alongside the first)' : ''}`)
+}
+
+/**
+ * The test files with a test tagged `floor`, relative to the root.
+ * @returns {string[]}
+ */
+function floorFiles() {
+  const testDir = path.join(root, 'test')
+  return readdirSync(testDir, { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.test.ts') && /@module-tag floor|tags: \[[^\]]*'floor'/.test(readFileSync(path.join(testDir, file), 'utf8')))
+    .map((file) => path.join('test', file))
 }
 
 /**

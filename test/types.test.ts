@@ -1,3 +1,5 @@
+// @module-tag once
+// tsc's answer is the same on every Node: a suite run on several checks it on the first only.
 import { mkdir, symlink } from 'node:fs/promises'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
