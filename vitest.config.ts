@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config'
+import { LongBuildsFirst } from './test/setup/sequencer.js'
 
 export default defineConfig({
   test: {
@@ -26,5 +27,6 @@ export default defineConfig({
     // Two test files at a time on CI's two cores: a whole run keeps both busy (its CPU time is about twice
     // its wall time), and a third worker made the run on Node 24 no shorter (222 s against 210).
     maxWorkers: 2,
+    sequence: { sequencer: LongBuildsFirst },
   },
 })
