@@ -16,11 +16,12 @@ export default defineConfig({
     // suite on the Nodes of .ci/nodes (scripts/test.mjs): unit tests, one Vite and one Next.js build.
     tags: [
       { name: 'floor', description: 'also run on the engines floor Node: unit tests, one Vite and one Next.js build' },
-      // The slowest, in the same runs: next build --webpack 242 s (killed by the 240 s its build then had),
-      // Turbopack (then with two builds and next start) 183 s, Next.js through vercel build 87 s, two Nuxt builds 80 s.
       // `once`: what runs on one Node only when the suite runs on several: tsc's check of the published types,
       // whose answer does not depend on the Node that runs it.
       { name: 'once', description: 'run in the first whole run only: its answer is the same on every Node' },
+      // The slowest, in the same runs: next build --webpack 242 s (killed by the 240 s its build then had),
+      // Turbopack (then with two builds and next start) 183 s, Next.js through vercel build 87 s, two Nuxt
+      // builds 80 s.
       { name: 'long-build', description: 'the slowest framework builds: 600 s, at least 2x their slowest time', timeout: 600_000 },
     ],
     pool: 'forks',

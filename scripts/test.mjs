@@ -5,8 +5,9 @@
 // `.ci/nodes` pins the Nodes users build on (Vercel's default and newest build images), as optional
 // packages of the registry that carry the binary: `npm ci --prefix .ci/nodes` installs them on linux x64
 // and skips them elsewhere. When they are there, the whole suite runs on each of them (what is tagged `once`
-// on the first only), and this Node (the machine's, normally the `engines` floor) runs the part tagged `floor`
-// alongside: the unit tests, one Vite build and one Next.js build. When they are not, the whole suite runs on this Node, as it always did.
+// on the first only), and this Node (the machine's, normally the `engines` floor) runs the part tagged
+// `floor` alongside: the unit tests, one Vite build and one Next.js build. When they are not, the whole
+// suite runs on this Node, as it always did.
 // Arguments are passed to every `vitest run` (`npm test -- test/cli.test.ts`). Exits 1 when any run failed.
 import { execFileSync, spawn } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
