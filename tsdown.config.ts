@@ -22,4 +22,11 @@ export default defineConfig({
   clean: true,
   // .js and .d.ts, as the exports map and the bin name them (the package is "type": "module").
   fixedExtension: false,
+  // What every config load imports (the options and the small helpers they use) in one chunk instead of
+  // nine: each file is a module Node resolves and links when vite.config or next.config loads.
+  outputOptions: {
+    codeSplitting: {
+      groups: [{ name: 'config-load', test: /src[\\/](shared[\\/](format|environment|package)|core[\\/](url|json|manifest)|build[\\/](options|option-types|url-prefix))\.ts$/ }],
+    },
+  },
 })
