@@ -1,9 +1,11 @@
+// @module-tag once
 import path from 'node:path'
 import { expect, it } from 'vitest'
 import { repoRoot, run } from './helpers/fixture.js'
 
 // The benchmark's small variant, as a smoke test: it must run end to end and report every case. Timing
-// targets are checked only by the full `npm run bench`, never here.
+// targets are checked only by the full `npm run bench`, never here. Tagged `once`: it checks the contributors'
+// script, which runs on the machine's Node; the package it measures is tested on every Node by the rest.
 it('npm run bench -- --smoke runs every case and prints the table', async () => {
   const result = await run(process.execPath, [path.join(repoRoot, 'scripts/bench.mjs'), '--smoke'], { cwd: repoRoot, timeoutMs: 230_000 })
   expect(result.code, result.output).toBe(0)
