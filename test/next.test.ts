@@ -146,10 +146,13 @@ export default withImageInvalidate(async () => ({
 const nextConfig: NextConfig = { output: 'export', images: { unoptimized: true } }
 export default withImageInvalidate(nextConfig, { buildId: 'export-build' })`),
     )
-    const result = await nextBuild(fixture)
+    // Planning on, with nothing to compare with: a first release.
+    const result = await nextBuild(fixture, { IMAGE_INVALIDATE: '1' })
     expect(result.code, result.output).toBe(0)
+    expect(result.output).toContain('no baseline configured')
     const served = await fixture.readJson<Manifest>('out/_image-invalidate.json')
     expect(served.buildId).toBe('export-build')
+    expect(served.plan).toEqual({ baseline: null, srcImages: [] })
     expect(Object.keys(served.images)).toEqual(NEXT_IMAGES)
   })
 })
