@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // The checks and the test suite, on every Node this checkout has: `npm test` runs it after the build. The type
-// check, the lint and every run of the suite start at once.
+// check and the lint run first, side by side.
 //
 // `.ci/nodes` pins the Nodes users build on (Vercel's default and newest build images), as optional
 // packages of the registry that carry the binary: `npm ci --prefix .ci/nodes` installs them on linux x64
 // and skips them elsewhere. When they are there, the whole suite runs on each of them (what is tagged `once`
 // on the first only), and this Node (the machine's, normally the `engines` floor) runs the part tagged
-// `floor`: the unit tests, one Vite build and one Next.js build. When they are not, the whole
+// `floor` alongside: the unit tests, one Vite build and one Next.js build. When they are not, the whole
 // suite runs on this Node, as it always did.
 // Arguments are passed to every `vitest run` (`npm test -- test/cli.test.ts`). Exits 1 when any run failed.
 import { execFileSync, spawn } from 'node:child_process'
@@ -43,12 +43,15 @@ if (installed.length === 0) {
     runs.push(i === 0 ? { bin, version, part: 'the whole suite', args: [] } : { bin, version, part: 'the whole suite but what is tagged once', args: ['--tags-filter', '!once'] })
   }
   if (!installed.some(({ version }) => major(version) === major(process.version))) {
-    // On one worker: it is small beside the whole runs. Only the files that have a test tagged `floor` are given: vitest imports every file it is given to
+    // Alongside the first whole run, on one worker: the whole runs leave a core idle at times (a long
+    // build at the end of a run, tests that wait), and two cores do not fit three runs one after another
+    // in CI's time. Its output is kept and printed whole when it ends, so that no two logs interleave.
+    // Only the files that have a test tagged `floor` are given: vitest imports every file it is given to
     // read its tags, which cost the floor run a fifth of its time.
     const files = passThrough.length === 0 ? floorFiles() : []
     floor = { bin: process.execPath, version: process.version, part: 'the floor part (unit tests, one Vite and one Next.js build)', args: ['--tags-filter', 'floor', '--maxWorkers', '1', ...files] }
   }
-  console.log(`[test] ${[...runs, ...(floor ? [floor] : [])].map(({ version, part }) => `${part} on Node ${version}`).join('; ')}, and the type check and the lint, all at once`)
+  console.log(`[test] ${[...runs, ...(floor ? [floor] : [])].map(({ version, part }) => `${part} on Node ${version}`).join('; ')}${floor ? ' (alongside the first)' : ''}`)
 }
 
 /**
@@ -63,16 +66,16 @@ function floorFiles() {
 }
 
 /**
- * One command (a `vitest run` on its Node, or a check), that Node first on PATH: what the tests start by
- * name (`npm`, a `node` shebang) runs on it too. Its output goes to this terminal, or to `keep` when given.
+ * One `vitest run` on the run's Node, that Node first on PATH: what the tests start by name (`npm`, a
+ * `node` shebang) runs on it too. Its output goes to this terminal, or to `keep` when given.
  * @param {Run} run
  * @param {string[]} [keep]
  * @returns {Promise<Result>}
  */
-function runPart(run, keep) {
+function vitestRun(run, keep) {
   const started = Date.now()
   const env = { ...process.env, PATH: `${path.dirname(run.bin)}${path.delimiter}${process.env.PATH ?? ''}` }
-  const child = spawn(run.bin, run.args, { cwd: root, env, stdio: ['ignore', keep ? 'pipe' : 'inherit', keep ? 'pipe' : 'inherit'] })
+  const child = spawn(run.bin, [vitest, 'run', ...run.args, ...passThrough], { cwd: root, env, stdio: ['ignore', keep ? 'pipe' : 'inherit', keep ? 'pipe' : 'inherit'] })
   child.stdout?.on('data', (chunk) => keep?.push(String(chunk)))
   child.stderr?.on('data', (chunk) => keep?.push(String(chunk)))
   return new Promise((resolve) => {
@@ -84,24 +87,45 @@ function runPart(run, keep) {
   })
 }
 
-/** @param {Run} run */
-const vitestRun = (run) => ({ ...run, args: [vitest, 'run', ...run.args, ...passThrough] })
-/** The type check and the lint, on this Node. @type {Run[]} */
-const checks = [
-  { bin: process.execPath, version: process.version, part: 'tsc --noEmit', args: [path.join(root, 'node_modules/typescript/bin/tsc'), '--noEmit'] },
-  { bin: process.execPath, version: process.version, part: 'eslint .', args: [path.join(root, 'node_modules/eslint/bin/eslint.js'), '.'] },
-]
+/**
+ * The type check and the lint, side by side (each keeps one core busy for a while): their output is printed
+ * whole when they end, and the suites run only when both passed.
+ * @returns {Promise<boolean>}
+ */
+async function checks() {
+  const check = (/** @type {string} */ name, /** @type {string[]} */ args) =>
+    new Promise((resolve) => {
+      const output = /** @type {string[]} */ ([])
+      const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+      child.stdout.on('data', (chunk) => output.push(String(chunk)))
+      child.stderr.on('data', (chunk) => output.push(String(chunk)))
+      child.on('close', (code) => resolve({ name, ok: code === 0, output: output.join('') }))
+    })
+  const done = /** @type {Array<{ name: string, ok: boolean, output: string }>} */ (
+    await Promise.all([check('tsc --noEmit', [path.join(root, 'node_modules/typescript/bin/tsc'), '--noEmit']), check('eslint .', [path.join(root, 'node_modules/eslint/bin/eslint.js'), '.'])])
+  )
+  for (const { name, ok, output } of done) console.log(`[test] ${name}: ${ok ? 'passed' : 'FAILED'}${output ? `\n${output}` : ''}`)
+  return done.every(({ ok }) => ok)
+}
 
-// Everything at once: CI's two cores are busy nearly all the time either way, and what one part leaves idle
-// (a run's start, tests waiting on servers, a long build ending a run) another fills. The first whole run
-// prints as it goes; the others' output is kept and printed whole, in order, when everything has ended, so
-// that no two logs interleave.
-const parts = [...runs.map(vitestRun), ...(floor ? [vitestRun(floor)] : []), ...checks]
-const kept = parts.map((_, i) => (i === 0 ? undefined : /** @type {string[]} */ ([])))
-console.log(`\n[test] ${parts[0]?.part} on Node ${parts[0]?.version} (${parts[0]?.bin}), the others' logs after it\n`)
-const results = await Promise.all(parts.map((run, i) => runPart(run, kept[i])))
-for (const [i, run] of parts.entries()) {
-  if (i > 0) console.log(`\n[test] ${run.part} on Node ${run.version} (${run.bin}): its log\n${kept[i]?.join('') ?? ''}`)
+if (!(await checks())) {
+  process.exitCode = 1
+  process.exit()
+}
+
+/** @type {string[]} */
+const floorLog = []
+const floorDone = floor ? vitestRun(floor, floorLog) : undefined
+/** @type {Result[]} */
+const results = []
+for (const run of runs) {
+  console.log(`\n[test] ${run.part} on Node ${run.version} (${run.bin})\n`)
+  results.push(await vitestRun(run))
+}
+if (floor && floorDone) {
+  console.log(`\n[test] ${floor.part} on Node ${floor.version} (${floor.bin}), run alongside: its log\n`)
+  results.push(await floorDone)
+  process.stdout.write(floorLog.join(''))
 }
 
 console.log('')
