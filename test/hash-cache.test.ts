@@ -35,9 +35,12 @@ describe('the hash cache file', () => {
     const cacheFile = path.join(dir, 'cache/hashes.json')
     const list = files(dir, ['a.png', 'b.png'])
     const hashed = await hashFiles(list, { cache: new Map() })
-    await saveHashCache(cacheFile, dir, hashed)
+    // Saved 1 s after the files' last change (not at Date.now(): on a loaded machine more than 2 s may have
+    // gone by since they were written), then 10 s after.
+    const changed = Math.max(...[...hashed.stamps.values()].map((stamp) => Math.max(stamp.mtimeMs, stamp.ctimeMs)))
+    await saveHashCache(cacheFile, dir, hashed, changed + 1_000)
     expect((await loadHashCache(cacheFile, dir)).size).toBe(0)
-    await saveHashCache(cacheFile, dir, hashed, Date.now() + 10_000)
+    await saveHashCache(cacheFile, dir, hashed, changed + 10_000)
     const cache = await loadHashCache(cacheFile, dir)
     expect([...cache.keys()].sort()).toEqual(['/a.png', '/b.png'])
     expect(cache.get('/a.png')).toEqual({ ...hashed.stamps.get('/a.png'), hash: hashed.digests['/a.png']!.hash })

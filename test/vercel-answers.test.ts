@@ -77,9 +77,11 @@ describe('every state of a deployment', () => {
     const { a, b, env, world, api } = await setUp()
     world.goLive(a)
     api.setDeployment('dpl_B', [{ readyState: 'BUILDING', aliasAssigned: false, url: b.site.origin }, { ...state, url: b.site.origin }])
+    // Far sooner than the timeout: 1.5 to 2 s in CI, 12 s once with three runs of the suite at once on two
+    // cores; the bound is under the helper's 30 s kill, a fifth of --timeout.
     const started = Date.now()
-    const result = await cli(['--plan', b.file, '--deployment', 'dpl_B', '--timeout', '60s'], env)
-    expect(Date.now() - started).toBeLessThan(10_000)
+    const result = await cli(['--plan', b.file, '--deployment', 'dpl_B', '--timeout', '120s'], env)
+    expect(Date.now() - started).toBeLessThan(24_000)
     expect(result.code, result.output).toBe(1)
     expect(result.stdout).toBe(`error: ${sentence}\n`)
     expect(api.invalidations()).toHaveLength(0)
