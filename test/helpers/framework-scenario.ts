@@ -13,9 +13,8 @@ export const FRAMEWORK_IMAGES = ['/avatar.png', '/icons/mark.svg', '/images/hero
  * The check every framework gets, with one production build: one image changed, one removed, one added,
  * one touched since the live deployment, whose manifest is the one the core makes of the fixture's images
  * (what a first build writes: the Vite test shows it with two real builds, the Next.js export test with a
- * first one); the build
- * deploys a manifest where that framework's Vercel output serves it, listing exactly the images under the
- * URLs they are served at, and planning exactly the changed and the removed one.
+ * first one); the build deploys a manifest where that framework's Vercel output serves it, listing exactly
+ * the images under the URLs they are served at, and planning exactly the changed and the removed one.
  */
 export async function buildOnceAndCheck(
   fixture: Fixture,
