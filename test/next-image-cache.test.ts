@@ -182,6 +182,19 @@ describe('image-invalidate prune-next-cache, bad input', () => {
     expect(usage.code).toBe(2)
     expect(usage.stderr).toContain("Unknown option '--dirr'")
   })
+
+  it('never prints the protection bypass secret, even from a --from URL that carries it', async () => {
+    const secret = 'bypass-secret-4f9a'
+    const manifest = createManifest({ buildId: 'build_d', basePath: '', images: { '/a.png': { hash: 'a'.repeat(64), size: 1 } }, plan: { baseline: null, srcImages: [] } })
+    const dir = await tempDir({ 'public/_image-invalidate.json': serializeManifest(manifest) })
+    const from = `http://127.0.0.1:1/_image-invalidate.json?x-vercel-protection-bypass=${secret}`
+    for (const json of [[], ['--json']]) {
+      const result = await run(process.execPath, [cli, 'prune-next-cache', '--from', from, ...json], { cwd: dir, env: { VERCEL_AUTOMATION_BYPASS_SECRET: secret } })
+      expect(result.code, result.output).toBe(0)
+      expect(result.output).toContain('?x-vercel-protection-bypass=[redacted]')
+      expect(result.output).not.toContain(secret)
+    }
+  })
 })
 
 describe('withImageInvalidate in next dev', () => {

@@ -3,9 +3,9 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { planFlip } from '../core/flip.js'
 import { MANIFEST_FILE_NAME, serializeManifest, type Manifest } from '../core/manifest.js'
-import { countOf } from '../shared/format.js'
+import { countOf, redactor } from '../shared/format.js'
 import { loadManifest } from '../shared/load-manifest.js'
-import { DEFAULT_PLAN_FILE } from '../shared/environment.js'
+import { DEFAULT_PLAN_FILE, protectionBypassHeaders } from '../shared/environment.js'
 import { isUrl } from '../core/url.js'
 import { resolveVercelTarget } from '../flip/target.js'
 import { loadNamedManifest } from '../flip/deployment-manifests.js'
@@ -72,14 +72,16 @@ export interface PruneNextCacheReport {
 export async function pruneNextCache(options: PruneNextCacheOptions = {}): Promise<PruneNextCacheReport> {
   const root = path.resolve(options.root ?? process.cwd())
   const env = options.env ?? process.env
-  const log = options.log ?? (() => {})
+  // A --from URL may carry a secret in its query, as apply's may: the same filter over the log and the report.
+  const scrub = redactor([env.VERCEL_TOKEN, env.VERCEL_AUTOMATION_BYPASS_SECRET])
+  const log = (line: string) => options.log?.(scrub(line))
   const distDir = path.resolve(root, options.dir ?? '.next')
   const dryRun = options.dryRun ?? false
   const report: PruneNextCacheReport = { ok: false, dryRun, cacheDir: path.join(distDir, 'cache', 'images'), next: null, previous: null, srcImages: [], removed: {}, total: 0 }
-  const finish = (error?: string) => {
+  const finish = (error?: string): PruneNextCacheReport => {
     if (error) report.error = error
     report.ok = !error
-    return report
+    return JSON.parse(JSON.stringify(report), (_key, item) => (typeof item === 'string' ? scrub(item) : item)) as PruneNextCacheReport
   }
   try {
     const loaded = await loadReleaseManifest(options.plan, root)
@@ -175,9 +177,8 @@ async function findPrevious(
     const target = resolveVercelTarget({}, root, env)
     // A deployment id is looked up through the API; files and URLs need no token.
     const client = /^dpl_/.test(from) && !('problem' in target) ? new VercelClient(target, { retries: 2 }) : undefined
-    const bypass = env.VERCEL_AUTOMATION_BYPASS_SECRET?.trim()
     try {
-      return { via: `--from ${from}`, manifest: await loadNamedManifest(from, { headers: bypass ? { 'x-vercel-protection-bypass': bypass } : {}, basePath: next.basePath, client }, root) }
+      return { via: `--from ${from}`, manifest: await loadNamedManifest(from, { headers: protectionBypassHeaders(env), basePath: next.basePath, client }, root) }
     } catch (error) {
       return unknown(`--from ${from}: ${(error as Error).message}`)
     } finally {
