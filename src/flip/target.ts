@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
+import { recordOf, textOf } from '../core/json.js'
 import { nonEmpty, type Env } from '../shared/environment.js'
 import type { VercelTarget } from './vercel/client.js'
 import type { ApplyOptions } from '../types.js'
@@ -12,13 +13,8 @@ export interface VercelProjectLink {
 
 export function readVercelProjectLink(root: string): VercelProjectLink {
   try {
-    const data: unknown = JSON.parse(readFileSync(path.join(root, '.vercel', 'project.json'), 'utf8'))
-    if (typeof data !== 'object' || data === null) return {}
-    const { projectId, orgId } = data as Record<string, unknown>
-    return {
-      projectId: typeof projectId === 'string' ? projectId : undefined,
-      orgId: typeof orgId === 'string' ? orgId : undefined,
-    }
+    const data = recordOf(JSON.parse(readFileSync(path.join(root, '.vercel', 'project.json'), 'utf8')))
+    return { projectId: textOf(data?.projectId), orgId: textOf(data?.orgId) }
   } catch {
     return {}
   }
