@@ -96,7 +96,7 @@ describe('image-invalidate', () => {
     expect(result.stdout).toContain('not invalidated: /bad.png: Vercel rejected the request as invalid (400). Vercel said: Invalid source image: /bad.png')
   })
 
-  it('with --wait sends nothing until the site serves the new build, then invalidates', async () => {
+  it('with --wait sends nothing until the site serves the new build, then invalidates; the polls share one connection', async () => {
     const { dir, plan, env } = await setUp(images(9))
     const { live, next } = await twoDeployments(images(9), tempDir)
     site = await startSite({ dir: live })
@@ -106,6 +106,9 @@ describe('image-invalidate', () => {
     expect(result.stderr).toContain('waiting: serving build_old')
     expect(api!.invalidations()).toHaveLength(2)
     expect(api!.invalidations()[0]!.at).toBeGreaterThanOrEqual(promotion.at)
+    expect(site.requests.length).toBeGreaterThanOrEqual(3)
+    // One keep-alive connection (fewer than the requests, should a slow poll outlive its idle timeout).
+    expect(site.connections()).toBeLessThan(site.requests.length)
   })
 
   it('with --wait gives up at --timeout, sends nothing and exits 1', async () => {

@@ -1,9 +1,11 @@
 import path from 'node:path'
+import type { Dispatcher } from 'undici'
 import { planFlip } from '../core/flip.js'
 import { manifestUrl, type Manifest } from '../core/manifest.js'
 import { batchCount } from '../core/plan.js'
 import { protectionBypassHeaders, readFlag, resolveSiteUrl, type Env } from '../shared/environment.js'
 import { countOf, formatDuration, redactor } from '../shared/format.js'
+import { createHttpClient } from '../shared/http.js'
 import type { ApplyOptions, ApplyReport, PreviousVia } from '../types.js'
 import type { ManifestAccess } from './deployment-manifests.js'
 import { findIncoming, type Incoming } from './incoming.js'
@@ -41,11 +43,12 @@ export interface FlipContext {
 /** `apply`, told more about the flip by the trigger that started it. */
 export async function applyFlip(options: ApplyOptions, flip: FlipContext): Promise<ApplyReport> {
   const run = startRun(options)
-  const target = resolveVercelTarget(options, run.root, run.env)
-  // A dry run needs no token: it reads public manifests and sends nothing.
-  if ('problem' in target && !run.dryRun) return run.finish(target.problem)
-  const client = 'problem' in target ? undefined : createClient(target, options, run)
+  let client: VercelClient | undefined
   try {
+    const target = resolveVercelTarget(options, run.root, run.env)
+    // A dry run needs no token: it reads public manifests and sends nothing.
+    if ('problem' in target && !run.dryRun) return run.finish(target.problem)
+    client = 'problem' in target ? undefined : createClient(target, options, run)
     return await applyWith(run, client, options, flip)
   } catch (error) {
     if (!(error instanceof RolloutUnderWayError)) return run.finish((error as Error).message)
@@ -53,7 +56,7 @@ export async function applyFlip(options: ApplyOptions, flip: FlipContext): Promi
     run.log(`deferred: ${error.message}`)
     return run.finish()
   } finally {
-    await client?.close()
+    await Promise.all([client?.close(), run.sitePool?.close()])
   }
 }
 
@@ -63,6 +66,8 @@ interface Run {
   root: string
   dryRun: boolean
   siteUrl: string | undefined
+  /** One keep-alive pool for the production site, polled every second or two: closed when the run ends. */
+  sitePool: Dispatcher | undefined
   /** Sent with every manifest request (protection bypass). */
   headers: Record<string, string>
   report: ApplyReport
@@ -88,7 +93,8 @@ function startRun(options: ApplyOptions): Run {
     // Every string of the report, through the same filter as the log.
     return JSON.parse(JSON.stringify(report), (_key, item) => (typeof item === 'string' ? scrub(item) : item)) as ApplyReport
   }
-  return { env, root: path.resolve(options.root ?? process.cwd()), dryRun, siteUrl, headers, report, log, finish }
+  const sitePool = siteUrl ? createHttpClient({ retries: 2 }) : undefined
+  return { env, root: path.resolve(options.root ?? process.cwd()), dryRun, siteUrl, sitePool, headers, report, log, finish }
 }
 
 function createClient(target: ConstructorParameters<typeof VercelClient>[0], options: ApplyOptions, run: Run): VercelClient {
@@ -117,7 +123,7 @@ async function applyWith(run: Run, client: VercelClient | undefined, options: Ap
   }
 
   // What the site serves before the flip is P: the last other deployment it was seen serving.
-  const site: SiteWatch | undefined = run.siteUrl ? { manifestUrl: manifestUrl(run.siteUrl, manifest.basePath), buildId: manifest.buildId, headers: run.headers } : undefined
+  const site: SiteWatch | undefined = run.siteUrl ? { manifestUrl: manifestUrl(run.siteUrl, manifest.basePath), buildId: manifest.buildId, headers: run.headers, dispatcher: run.sitePool } : undefined
   const watch = chooseWatch({ wait: options.wait, dryRun: run.dryRun, incoming, site, client })
   if (!watch) {
     report.usage = true

@@ -12,6 +12,7 @@ import path from 'node:path'
  * @typedef {{
  *   origin: string,
  *   requests: RecordedRequest[],
+ *   connections(): number,
  *   serve(dir: string | null): void,
  *   promoteIn(delayMs: number, dir: string): { readonly at: number },
  *   failNext(statuses: number[]): void,
@@ -48,12 +49,16 @@ export async function startSite(options = {}) {
       res.writeHead(404).end('not found')
     }
   })
+  let connections = 0
+  server.on('connection', () => connections++)
   await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)))
   const address = /** @type {import('node:net').AddressInfo} */ (server.address())
 
   return {
     origin: `http://127.0.0.1:${address.port}`,
     requests,
+    // TCP connections accepted so far: polls that share a keep-alive pool need one.
+    connections: () => connections,
     serve(dir) {
       live = dir
     },
