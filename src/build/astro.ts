@@ -1,10 +1,10 @@
 import { fileURLToPath } from 'node:url'
 import type { AstroIntegration } from 'astro'
 import { withoutPrefix } from '../shared/format.js'
-import { resolveBuildOptions, type BuildContext } from './options.js'
+import { createBuildRun } from './build-run.js'
+import type { BuildContext } from './options.js'
 import type { Options } from '../types.js'
 import { basePathOfBase } from './url-prefix.js'
-import { warmUpPlanning } from './warm-up.js'
 import { PACKAGE_NAME } from '../shared/package.js'
 
 /** Adapters that put the public files at the root of what they deploy, whatever Astro's `base`. */
@@ -21,6 +21,7 @@ const ROOT_SERVING_ADAPTERS = new Set(['@astrojs/vercel'])
  */
 export function imageInvalidateIntegration(options: Options = {}): AstroIntegration {
   let context: BuildContext | undefined
+  const build = createBuildRun(options)
   return {
     name: PACKAGE_NAME,
     hooks: {
@@ -29,11 +30,11 @@ export function imageInvalidateIntegration(options: Options = {}): AstroIntegrat
         const rootServed = config.adapter !== undefined && ROOT_SERVING_ADAPTERS.has(config.adapter.name)
         context = { root: fileURLToPath(config.root), publicDir: fileURLToPath(config.publicDir), basePath: rootServed ? '' : basePathOfBase(config.base) }
       },
-      'astro:build:start': () => warmUpPlanning(options, context!),
-      'astro:build:done': async ({ dir, logger }) => {
-        const { planBuild } = await import('./plan-build.js')
-        await planBuild(resolveBuildOptions(options, context!), [fileURLToPath(dir)], withoutPrefix(logger))
+      'astro:build:start': () => {
+        build.reset()
+        build.prepare(context!)
       },
+      'astro:build:done': ({ dir, logger }) => build.finish(context!, fileURLToPath(dir), withoutPrefix(logger)),
     },
   }
 }

@@ -1,9 +1,8 @@
 import path from 'node:path'
 import { consoleLogger } from '../shared/format.js'
-import { resolveBuildOptions } from './options.js'
+import { createBuildRun } from './build-run.js'
 import type { Options } from '../types.js'
 import { basePathOfBase } from './url-prefix.js'
-import { warmUpPlanning } from './warm-up.js'
 import { PACKAGE_NAME } from '../shared/package.js'
 
 /** The part of Nuxt's instance this module uses. */
@@ -37,13 +36,13 @@ export function imageInvalidateModule(inlineOptions: Options, nuxt: NuxtLike): v
   const contextOf = () => {
     return { root: options.rootDir, publicDir: path.resolve(options.rootDir, options.dir.public), basePath: basePathOfBase(options.app.baseURL) }
   }
-  nuxt.hook('build:before', () => warmUpPlanning(merged, contextOf()))
-  nuxt.hook('nitro:build:public-assets', async (nitro) => {
-    const context = contextOf()
-    const { planBuild } = await import('./plan-build.js')
-    // Nitro's public output already ends in the base URL (`.vercel/output/static/docs`).
-    await planBuild(resolveBuildOptions(merged, context), [nitro.options.output.publicDir], consoleLogger)
+  const build = createBuildRun(merged)
+  nuxt.hook('build:before', () => {
+    build.reset()
+    build.prepare(contextOf())
   })
+  // Nitro's public output already ends in the base URL (`.vercel/output/static/docs`).
+  nuxt.hook('nitro:build:public-assets', (nitro) => build.finish(contextOf(), nitro.options.output.publicDir, consoleLogger))
 }
 
 imageInvalidateModule.meta = { name: PACKAGE_NAME, configKey: 'imageInvalidate' }
