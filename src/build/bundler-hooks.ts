@@ -8,9 +8,6 @@ import type { BuildContext } from './options.js'
 import { urlPrefixOfVite } from './url-prefix.js'
 import { PACKAGE_NAME } from '../shared/package.js'
 
-/** The name bundlers know the plugin by. */
-export const PLUGIN_NAME = PACKAGE_NAME
-
 /**
  * Vite: only `vite build` (never the dev server or preview), once per build even when Vite builds several
  * environments, in the client one, whose `outDir` holds the public files; never in `--watch`.
@@ -74,7 +71,7 @@ export function webpackHooks(build: BuildRun): (compiler: unknown) => void {
   return (untyped) => {
     const compiler = untyped as WebpackLikeCompiler
     let watching = false
-    compiler.hooks.watchRun.tap(PLUGIN_NAME, () => {
+    compiler.hooks.watchRun.tap(PACKAGE_NAME, () => {
       watching = true
     })
     const plansAtEnd = () => {
@@ -82,13 +79,13 @@ export function webpackHooks(build: BuildRun): (compiler: unknown) => void {
       const serverOnly = compiler.platform?.node === true && compiler.platform.web === false
       return !watching && !compiler.watchMode && !compiler.isChild() && !serverOnly && (mode === undefined || mode === 'production')
     }
-    compiler.hooks.run.tap(PLUGIN_NAME, () => {
+    compiler.hooks.run.tap(PACKAGE_NAME, () => {
       build.reset()
       if (plansAtEnd()) build.prepare({ root: compiler.context })
     })
-    compiler.hooks.done.tapPromise(PLUGIN_NAME, async (stats) => {
+    compiler.hooks.done.tapPromise(PACKAGE_NAME, async (stats) => {
       if (stats.hasErrors() || !plansAtEnd()) return
-      await build.finish({ root: compiler.context }, compiler.options.output.path, withoutPrefix(compiler.getInfrastructureLogger(PLUGIN_NAME)))
+      await build.finish({ root: compiler.context }, compiler.options.output.path, withoutPrefix(compiler.getInfrastructureLogger(PACKAGE_NAME)))
     })
   }
 }

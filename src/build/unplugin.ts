@@ -1,7 +1,8 @@
 import { createUnplugin, type UnpluginFactory } from 'unplugin'
 import type { Options } from '../types.js'
 import { createBuildRun } from './build-run.js'
-import { esbuildHooks, PLUGIN_NAME, rollupHooks, viteHooks, webpackHooks } from './bundler-hooks.js'
+import { esbuildHooks, rollupHooks, viteHooks, webpackHooks } from './bundler-hooks.js'
+import { PACKAGE_NAME } from '../shared/package.js'
 
 // Every config that lists the plugin loads this module, in `vite dev` too, where the plugin does nothing:
 // the hashing, the HTTP client and phase 2 are loaded only when a production build ends.
@@ -10,7 +11,7 @@ import { esbuildHooks, PLUGIN_NAME, rollupHooks, viteHooks, webpackHooks } from 
 export const unpluginFactory: UnpluginFactory<Options | undefined> = (options = {}) => {
   const build = createBuildRun(options)
   return {
-    name: PLUGIN_NAME,
+    name: PACKAGE_NAME,
     enforce: 'post',
     vite: viteHooks(build),
     webpack: webpackHooks(build),
