@@ -28,6 +28,18 @@ export default tseslint.config(
     // A disable comment must still be needed; each one says why after `--`.
     linterOptions: { reportUnusedDisableDirectives: 'error' },
   },
+  // The folders' layers (CONTRIBUTING.md, The layout): entries > features > vercel > shared > core. Each
+  // folder may import only the folders below it (and the public types); an arrow pointing up is an error.
+  ...layerRules({
+    core: [],
+    shared: ['core'],
+    vercel: ['core', 'shared'],
+    'next-image-cache': ['core', 'shared', 'vercel'],
+    plugin: ['core', 'shared', 'next-image-cache'],
+    apply: ['core', 'shared', 'vercel'],
+    remote: ['core', 'shared', 'vercel'],
+    setup: ['core', 'shared', 'vercel', 'apply'],
+  }),
   {
     // Tests poke at parsed JSON documents, where `any` is the honest type.
     files: ['test/**/*.ts'],
@@ -40,3 +52,30 @@ export default tseslint.config(
     rules: { 'no-undef': 'off' },
   },
 )
+
+/**
+ * One rule per folder of src/: a relative import that leaves the folder must go to a folder it may use, or to
+ * `types.ts`, which any folder may import. `import()` is not checked by ESLint; the layering holds for it too.
+ * @param {Record<string, string[]>} layers
+ */
+function layerRules(layers) {
+  return Object.entries(layers).map(([folder, below]) => {
+    const allowed = [...below.map((name) => `${name}/`), 'types\\.js$']
+    return {
+      files: [`src/${folder}/**/*.ts`],
+      rules: {
+        'no-restricted-imports': [
+          'error',
+          {
+            patterns: [
+              {
+                regex: `^\\.\\./(?!${allowed.join('|')})`,
+                message: below.length ? `src/${folder}/ may import only from ${below.map((name) => `${name}/`).join(', ')} and types.ts (CONTRIBUTING.md, The layout)` : 'src/core/ is pure: it imports nothing outside itself',
+              },
+            ],
+          },
+        ],
+      },
+    }
+  })
+}

@@ -1,5 +1,5 @@
-import type { BuildPlanResult } from './build/plan-build.js'
-import type { ResolvedBuildOptions } from './build/options.js'
+import type { BuildPlanResult } from './plugin/plan-build.js'
+import type { ResolvedBuildOptions } from './plugin/options.js'
 import type { Logger } from './shared/format.js'
 import type { LoadManifestOptions, ManifestLoad } from './shared/load-manifest.js'
 import type { ApplyOptions, ApplyReport } from './types.js'
@@ -14,7 +14,7 @@ import type { ApplyOptions, ApplyReport } from './types.js'
  * prints; never throws for an expected failure.
  */
 export async function apply(options?: ApplyOptions): Promise<ApplyReport> {
-  return (await import('./flip/apply.js')).apply(options)
+  return (await import('./apply/apply.js')).apply(options)
 }
 
 /**
@@ -24,7 +24,7 @@ export async function apply(options?: ApplyOptions): Promise<ApplyReport> {
  * `strict` is set.
  */
 export async function planBuild(options: ResolvedBuildOptions, outputDirs: readonly string[], logger: Logger): Promise<BuildPlanResult | undefined> {
-  return (await import('./build/plan-build.js')).planBuild(options, outputDirs, logger)
+  return (await import('./plugin/plan-build.js')).planBuild(options, outputDirs, logger)
 }
 
 /** Loads a manifest from an `http(s)://` URL or a file path. Never throws: every outcome is a `ManifestLoad`. */

@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import type { ApplyReport } from './types.js'
 import { basePathProblem } from './core/keys.js'
-import { resolveBuildOptions } from './build/options.js'
-import type { BuildPlanResult } from './build/plan-build.js'
-import type { ProjectBasePath } from './build/project-base-path.js'
+import { resolveBuildOptions } from './plugin/options.js'
+import type { BuildPlanResult } from './plugin/plan-build.js'
+import type { ProjectBasePath } from './plugin/project-base-path.js'
 import type { ManifestLoad } from './shared/load-manifest.js'
 import { countOf, LOG_PREFIX, redactor, type Logger } from './shared/format.js'
 import { HELP } from './cli-help.js'
@@ -50,7 +50,7 @@ async function runPlan(args: string[]): Promise<number> {
   const logger: Logger = { info: () => {}, warn: (message) => process.stderr.write(`${message}\n`) }
   // Each command loads what it needs, so that --help and a usage error cost nothing. The hashing threads
   // start as soon as their module is in, while the project's config is read.
-  const planning = import('./build/plan-build.js').then((module) => {
+  const planning = import('./plugin/plan-build.js').then((module) => {
     module.startHashingThreads()
     return module
   })
@@ -74,7 +74,7 @@ async function runPlan(args: string[]): Promise<number> {
 
 /** The project's own prefix (Next.js basePath, Vite base), with a warning when it cannot be read or known. */
 async function readProjectPrefix(root: string, logger: Logger): Promise<ProjectBasePath | undefined> {
-  const { readProjectBasePath } = await import('./build/project-base-path.js')
+  const { readProjectBasePath } = await import('./plugin/project-base-path.js')
   const project = await readProjectBasePath(root).catch((error: Error) => {
     logger.warn(`${LOG_PREFIX} could not read the project's basePath (${error.message}); pass --base-path`)
     return undefined
@@ -130,7 +130,7 @@ async function runApply(args: string[]): Promise<number> {
   const basePath = checkedBasePath(values['base-path'])
   const timeoutMs = values.timeout === undefined ? undefined : parseDuration(values.timeout)
   const concurrency = values.concurrency === undefined ? undefined : parseConcurrency(values.concurrency)
-  const { apply } = await import('./flip/apply.js')
+  const { apply } = await import('./apply/apply.js')
   const report = await apply({
     plan: values.plan,
     from: values.from,

@@ -1,4 +1,4 @@
-import { unplugin } from './build/unplugin.js'
+import { unplugin } from './plugin/unplugin.js'
 
 /** The esbuild plugin, for esbuild's build options: `plugins: [imageInvalidate()]`. */
 export default unplugin.esbuild

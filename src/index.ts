@@ -1,12 +1,12 @@
 // The public API of `unplugin-image-invalidate`: re-exports only. Each bundler has its own entry
 // (`/vite`, `/webpack`, `/rspack`, `/rollup`, `/esbuild`), and each framework too (`/next`, `/astro`, `/nuxt`).
 
-export { unplugin as default, unplugin, unpluginFactory } from './build/unplugin.js'
+export { unplugin as default, unplugin, unpluginFactory } from './plugin/unplugin.js'
 export { apply, loadManifest, planBuild } from './api.js'
-export { createWebhookHandler, verifySignature } from './flip/webhook.js'
-export { resolveBuildOptions, type BuildContext, type ResolvedBuildOptions } from './build/options.js'
-export type { BuildPlanResult, LinkCycle } from './build/plan-build.js'
-export { StrictModeError } from './build/strict-mode-error.js'
+export { createWebhookHandler, verifySignature } from './apply/webhook.js'
+export { resolveBuildOptions, type BuildContext, type ResolvedBuildOptions } from './plugin/options.js'
+export type { BuildPlanResult, LinkCycle } from './plugin/plan-build.js'
+export { StrictModeError } from './plugin/strict-mode-error.js'
 export type { ImageDiff } from './core/diff.js'
 export type { FileDigest, HashFailure } from './core/hash.js'
 export { MANIFEST_FILE_NAME, parseManifest, serializeManifest, type InvalidationPlan, type Manifest, type ParseLimits } from './core/manifest.js'

@@ -1,4 +1,4 @@
-import { unplugin } from './build/unplugin.js'
+import { unplugin } from './plugin/unplugin.js'
 
 /** The Vite plugin: `plugins: [imageInvalidate()]` in `vite.config.ts`. */
 export default unplugin.vite

@@ -1,4 +1,4 @@
-import { unplugin } from './build/unplugin.js'
+import { unplugin } from './plugin/unplugin.js'
 
 /** The webpack plugin, for webpack.config.js: `plugins: [imageInvalidate()]`. */
 export default unplugin.webpack

@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { apply } from '../src/flip/apply.js'
+import { apply } from '../src/apply/apply.js'
 import type { ApplyOptions, ApplyReport } from '../src/types.js'
 import { images, twoDeployments, writePlan } from './helpers/plan.js'
 import { tempDir } from './helpers/tmp.js'

@@ -3,7 +3,7 @@ import { utimes, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { hashFiles, type CachedDigest } from '../src/core/hash.js'
-import { loadHashCache, saveHashCache } from '../src/build/hash-cache.js'
+import { loadHashCache, saveHashCache } from '../src/shared/hash-cache.js'
 import { tempDir } from './helpers/tmp.js'
 
 const FAKE = 'f'.repeat(64)

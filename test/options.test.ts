@@ -2,8 +2,8 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { resolveBuildOptions } from '../src/build/options.js'
-import { readVercelProjectLink, resolveVercelTarget } from '../src/flip/target.js'
+import { resolveBuildOptions } from '../src/plugin/options.js'
+import { readVercelProjectLink, resolveVercelTarget } from '../src/vercel/target.js'
 import { tempDir } from './helpers/tmp.js'
 
 const root = '/project'

@@ -1,6 +1,6 @@
 // @module-tag floor
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createProgressLine } from '../src/build/progress.js'
+import { createProgressLine } from '../src/plugin/progress.js'
 
 const progress = { files: 1200, totalFiles: 20000, bytes: 3 * 1024 * 1024 }
 

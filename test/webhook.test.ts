@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createWebhookHandler, verifySignature } from '../src/flip/webhook.js'
+import { createWebhookHandler, verifySignature } from '../src/apply/webhook.js'
 import type { WebhookOptions } from '../src/types.js'
 import { images, writePlan } from './helpers/plan.js'
 import { tempDir } from './helpers/tmp.js'

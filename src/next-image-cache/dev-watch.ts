@@ -6,7 +6,7 @@ import { diffImages } from '../core/diff.js'
 import { hashFiles, startHashingThreads, type CachedDigest, type FileDigest, type FileStamp } from '../core/hash.js'
 import { hasImageExtension, isDirectory, matcherOf, walkPublicDir, type ScannedFile } from '../core/scan.js'
 import { countOf, listSome, LOG_PREFIX, type Logger } from '../shared/format.js'
-import { loadHashCache, RACY_WINDOW_MS, saveHashCache } from '../build/hash-cache.js'
+import { loadHashCache, RACY_WINDOW_MS, saveHashCache } from '../shared/hash-cache.js'
 import { loadCacheNaming, type CacheNaming, type ImagesConfigInput } from './naming.js'
 import { describeRemoved, listEntries, pruneImageCache } from './prune.js'
 

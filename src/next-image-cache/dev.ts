@@ -5,7 +5,7 @@ import { consoleLogger, LOG_PREFIX, type Logger } from '../shared/format.js'
 import { readFlag } from '../shared/environment.js'
 import type { NextOptions } from '../types.js'
 import type { DevWatch } from './dev-watch.js'
-import { toList } from '../build/option-types.js'
+import { toList } from '../shared/option-types.js'
 
 /** `PHASE_DEVELOPMENT_SERVER` of next/constants, without loading Next.js. */
 const PHASE_DEVELOPMENT_SERVER = 'phase-development-server'

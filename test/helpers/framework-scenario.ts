@@ -1,8 +1,8 @@
 import { appendFile, rm, utimes, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { expect } from 'vitest'
-import { resolveBuildOptions } from '../../src/build/options.js'
-import { computePlan } from '../../src/build/plan-build.js'
+import { resolveBuildOptions } from '../../src/plugin/options.js'
+import { computePlan } from '../../src/plugin/plan-build.js'
 import { serializeManifest, type Manifest } from '../../src/core/manifest.js'
 import type { Fixture, RunResult } from './fixture.js'
 

@@ -3,10 +3,10 @@ import type { Manifest } from '../core/manifest.js'
 import { DEFAULT_PLAN_FILE } from '../shared/environment.js'
 import { isUrl } from '../core/url.js'
 import { loadManifest } from '../shared/load-manifest.js'
-import { loadDeploymentManifest, type ManifestAccess } from './deployment-manifests.js'
-import type { VercelClient } from './vercel/client.js'
+import { loadDeploymentManifest, type ManifestAccess } from '../vercel/deployment-manifests.js'
+import type { VercelClient } from '../vercel/client.js'
 import type { WaitOptions } from './poll.js'
-import { waitForReady } from './vercel/wait.js'
+import { waitForReady } from './production-wait.js'
 
 /** D, the deployment going live: its id when known, whether the caller named it, and its manifest. */
 export interface Incoming {

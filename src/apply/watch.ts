@@ -2,10 +2,10 @@ import { performance } from 'node:perf_hooks'
 import type { Manifest } from '../core/manifest.js'
 import { formatDuration } from '../shared/format.js'
 import type { Incoming } from './incoming.js'
-import type { VercelClient } from './vercel/client.js'
+import type { VercelClient } from '../vercel/client.js'
 import type { WaitOptions } from './poll.js'
 import { readOtherManifest, waitForSite, type SiteWatch } from './site.js'
-import { waitForProduction, type ProductionWaitOptions } from './vercel/wait.js'
+import { waitForProduction, type ProductionWaitOptions } from './production-wait.js'
 
 /** How the flip is seen: through the API, through the production site, or not at all (the caller says it happened). */
 export type Watch = 'api' | 'site' | 'none'

@@ -1,6 +1,6 @@
-import { MAX_SOURCE_IMAGE_LENGTH } from '../../core/keys.js'
-import { MAX_BATCH_SIZE } from '../../core/plan.js'
-import type { BatchRecord, FailedImage } from '../../types.js'
+import { MAX_SOURCE_IMAGE_LENGTH } from '../core/keys.js'
+import { MAX_BATCH_SIZE } from '../core/plan.js'
+import type { BatchRecord, FailedImage } from '../types.js'
 import { VercelApiError, type VercelClient } from './client.js'
 
 export interface BatchResult {

@@ -1,9 +1,9 @@
 import { request, type Dispatcher } from 'undici'
-import { recordOf, textOf } from '../../core/json.js'
-import { formatBytes } from '../../shared/format.js'
-import { BodyTooLargeError, createHttpClient, describeHttpError, readTextLimited, type HttpOptions } from '../../shared/http.js'
-import { USER_AGENT } from '../../shared/package.js'
-import { MAX_BATCH_SIZE } from '../../core/plan.js'
+import { recordOf, textOf } from '../core/json.js'
+import { formatBytes } from '../shared/format.js'
+import { BodyTooLargeError, createHttpClient, describeHttpError, readTextLimited, type HttpOptions } from '../shared/http.js'
+import { USER_AGENT } from '../shared/package.js'
+import { MAX_BATCH_SIZE } from '../core/plan.js'
 
 /** Which project, as whom, through which API origin. */
 export interface VercelTarget {

@@ -1,7 +1,7 @@
 import type { Manifest } from '../core/manifest.js'
 import type { PreviousVia } from '../types.js'
-import { loadDeploymentManifest, loadNamedManifest, type ManifestAccess } from './deployment-manifests.js'
-import type { AliasRequest } from './vercel/client.js'
+import { loadDeploymentManifest, loadNamedManifest, type ManifestAccess } from '../vercel/deployment-manifests.js'
+import type { AliasRequest } from '../vercel/client.js'
 
 /** The deployment production served before the flip (P), and its manifest. */
 export interface PreviousDeployment {

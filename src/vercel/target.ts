@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { recordOf, textOf } from '../core/json.js'
 import { nonEmpty, type Env } from '../shared/environment.js'
-import type { VercelTarget } from './vercel/client.js'
+import type { VercelTarget } from './client.js'
 import type { ApplyOptions } from '../types.js'
 
 /** `.vercel/project.json`, written by `vercel link`: the project and its owner (a `team_` id is a team). */

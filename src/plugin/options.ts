@@ -5,7 +5,7 @@ import { manifestUrl } from '../core/manifest.js'
 import { DEFAULT_PLAN_FILE, nonEmpty, protectionBypassHeaders, readFlag, resolveSiteUrl, type Env } from '../shared/environment.js'
 import { isUrl } from '../core/url.js'
 import type { Options } from '../types.js'
-import { readableOptions, toList } from './option-types.js'
+import { readableOptions, toList } from '../shared/option-types.js'
 
 /** What the bundler knows and the options may override. */
 export interface BuildContext {

@@ -3,7 +3,7 @@ import path from 'node:path'
 import { manifestUrl, type Manifest } from '../core/manifest.js'
 import { isUrl } from '../core/url.js'
 import { loadManifest } from '../shared/load-manifest.js'
-import type { VercelClient } from './vercel/client.js'
+import type { VercelClient } from './client.js'
 
 /** How to reach deployments' manifests: the headers to send, where under each origin, and the API to find a deployment's URL. */
 export interface ManifestAccess {

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { recordOf, textOf } from '../core/json.js'
 import { manifestUrl } from '../core/manifest.js'
 import type { FlipContext } from './apply.js'
-import { resolveConfiguredProject, resolveVercelTarget, teamOf, type ConfiguredProject } from './target.js'
+import { resolveConfiguredProject, resolveVercelTarget, teamOf, type ConfiguredProject } from '../vercel/target.js'
 import type { ApplyOptions, ApplyReport, WebhookOptions } from '../types.js'
 
 type Handler = (request: Request) => Promise<Response>
@@ -229,7 +229,7 @@ function createProjectMatcher(options: WebhookOptions, env: Record<string, strin
 async function resolveProjectId(name: string, options: WebhookOptions, env: Record<string, string | undefined>): Promise<string | undefined> {
   const target = resolveVercelTarget({ ...options, projectId: name }, options.root ?? process.cwd(), env)
   if ('problem' in target) return undefined
-  const { VercelClient } = await import('./vercel/client.js')
+  const { VercelClient } = await import('../vercel/client.js')
   const client = new VercelClient(target, { retries: 2, timeoutMs: options.requestTimeoutMs })
   try {
     return (await client.getProject(name)).id || undefined

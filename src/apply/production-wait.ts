@@ -1,7 +1,7 @@
-import type { Manifest } from '../../core/manifest.js'
-import { NotLiveError, pollUntilLive, type PollResult, type WaitOptions } from '../poll.js'
-import { readOtherManifest, type SiteWatch } from '../site.js'
-import { VercelApiError, VercelResponseError, type Deployment, type Project, type VercelClient } from './client.js'
+import type { Manifest } from '../core/manifest.js'
+import { NotLiveError, pollUntilLive, type PollResult, type WaitOptions } from './poll.js'
+import { readOtherManifest, type SiteWatch } from './site.js'
+import { VercelApiError, VercelResponseError, type Deployment, type Project, type VercelClient } from '../vercel/client.js'
 
 /** `readyState` values after which a deployment never goes live. QUEUED, INITIALIZING, BUILDING and READY are waited on. */
 const FINAL_STATES = new Set(['ERROR', 'CANCELED', 'BLOCKED'])
