@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The checks and the test suite, on every Node this checkout has: `npm test` runs it after the build. The type
-// check and the lint run first, side by side.
+// check, the lint and the formatter's check run first, side by side.
 //
 // `.ci/nodes` pins the Nodes users build on (Vercel's default and newest build images), as optional
 // packages of the registry that carry the binary: `npm ci --prefix .ci/nodes` installs them on linux x64
@@ -88,7 +88,7 @@ function vitestRun(run, keep) {
 }
 
 /**
- * The type check and the lint, side by side (each keeps one core busy for a while): their output is printed
+ * The type check, the lint and the formatter's check, side by side (each keeps one core busy for a while): their output is printed
  * whole when they end, and the suites run only when both passed.
  * @returns {Promise<boolean>}
  */
@@ -102,7 +102,11 @@ async function checks() {
       child.on('close', (code) => resolve({ name, ok: code === 0, output: output.join('') }))
     })
   const done = /** @type {Array<{ name: string, ok: boolean, output: string }>} */ (
-    await Promise.all([check('tsc --noEmit', [path.join(root, 'node_modules/typescript/bin/tsc'), '--noEmit']), check('eslint .', [path.join(root, 'node_modules/eslint/bin/eslint.js'), '.'])])
+    await Promise.all([
+      check('tsc --noEmit', [path.join(root, 'node_modules/typescript/bin/tsc'), '--noEmit']),
+      check('eslint .', [path.join(root, 'node_modules/eslint/bin/eslint.js'), '.']),
+      check('prettier --check .', [path.join(root, 'node_modules/prettier/bin/prettier.cjs'), '--check', '--log-level', 'warn', '.']),
+    ])
   )
   for (const { name, ok, output } of done) console.log(`[test] ${name}: ${ok ? 'passed' : 'FAILED'}${output ? `\n${output}` : ''}`)
   return done.every(({ ok }) => ok)
