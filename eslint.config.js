@@ -57,6 +57,7 @@ export default tseslint.config(
  * One rule per folder of src/: a relative import that leaves the folder must go to a folder it may use, or to
  * `types.ts`, which any folder may import. `import()` is not checked by ESLint; the layering holds for it too.
  * @param {Record<string, string[]>} layers
+ * @returns {import('eslint').Linter.Config[]}
  */
 function layerRules(layers) {
   return Object.entries(layers).map(([folder, below]) => {
