@@ -71,7 +71,9 @@ function layerRules(layers) {
             patterns: [
               {
                 regex: `^\\.\\./(?!${allowed.join('|')})`,
-                message: below.length ? `src/${folder}/ may import only from ${below.map((name) => `${name}/`).join(', ')} and types.ts (CONTRIBUTING.md, The layout)` : 'src/core/ is pure: it imports nothing outside itself',
+                message: below.length
+                  ? `src/${folder}/ may import only from ${below.map((name) => `${name}/`).join(', ')} and types.ts (CONTRIBUTING.md, The layout)`
+                  : 'src/core/ is pure: it imports nothing outside itself',
               },
             ],
           },

@@ -26,7 +26,12 @@ export default defineConfig({
   // nine: each file is a module Node resolves and links when vite.config or next.config loads.
   outputOptions: {
     codeSplitting: {
-      groups: [{ name: 'config-load', test: /src[\\/](shared[\\/](format|environment|package|option-types)|core[\\/](url|json|manifest)|plugin[\\/](options|url-prefix))\.ts$/ }],
+      groups: [
+        {
+          name: 'config-load',
+          test: /src[\\/](shared[\\/](format|environment|package|option-types)|core[\\/](url|json|manifest)|plugin[\\/](options|url-prefix))\.ts$/,
+        },
+      ],
     },
   },
 })

@@ -73,7 +73,10 @@ function random(seed) {
  */
 async function makeSet(name, sizes, perFolder = 100) {
   const bytes = sizes.reduce((sum, size) => sum + size, 0)
-  const id = createHash('sha256').update(JSON.stringify([sizes, perFolder])).digest('hex').slice(0, 12)
+  const id = createHash('sha256')
+    .update(JSON.stringify([sizes, perFolder]))
+    .digest('hex')
+    .slice(0, 12)
   const dir = path.join(DATA_DIR, `${name}-${id}`)
   const done = path.join(dir, '.complete')
   if (!existsSync(done)) {
@@ -86,7 +89,9 @@ async function makeSet(name, sizes, perFolder = 100) {
       const file = path.join(folder, `image-${i}.${extensions[i % extensions.length]}`)
       const size = sizes[i] ?? 0
       if (size <= 64 * MB) await writeFile(file, bytesFor(`${name}:${i}`, size))
-      else for (let written = 0; written < size; written += 64 * MB) await writeFile(file, bytesFor(`${name}:${i}:${written}`, Math.min(64 * MB, size - written)), { flag: 'a' })
+      else
+        for (let written = 0; written < size; written += 64 * MB)
+          await writeFile(file, bytesFor(`${name}:${i}:${written}`, Math.min(64 * MB, size - written)), { flag: 'a' })
     }
     await writeFile(done, '')
   }
@@ -263,8 +268,10 @@ function verdict(applies, ok, text) {
  * @param {string | boolean} targets @param {string} name @param {number} vsOpenssl @param {number} vsSequential @param {number} ofBound
  */
 function hashingVerdict(targets, name, vsOpenssl, vsSequential, ofBound) {
-  if (targets === 'mixed') return `${check(vsOpenssl >= 0.8, `${name}: ${vsOpenssl.toFixed(2)}x openssl < 0.8x`)} / ${check(vsSequential >= 1.6, `${name}: ${vsSequential.toFixed(2)}x sequential < 1.6x`)}`
-  if (targets === 'small') return `${check(vsOpenssl >= 0.7, `${name}: ${vsOpenssl.toFixed(2)}x openssl < 0.7x`)} / ${check(ofBound >= 0.6, `${name}: ${ofBound.toFixed(2)} of the bound < 0.6`)}`
+  if (targets === 'mixed')
+    return `${check(vsOpenssl >= 0.8, `${name}: ${vsOpenssl.toFixed(2)}x openssl < 0.8x`)} / ${check(vsSequential >= 1.6, `${name}: ${vsSequential.toFixed(2)}x sequential < 1.6x`)}`
+  if (targets === 'small')
+    return `${check(vsOpenssl >= 0.7, `${name}: ${vsOpenssl.toFixed(2)}x openssl < 0.7x`)} / ${check(ofBound >= 0.6, `${name}: ${ofBound.toFixed(2)} of the bound < 0.6`)}`
   return 'smoke'
 }
 
@@ -279,16 +286,19 @@ async function hashingBench(set, { targets }) {
   const out = path.join(scratch, 'out')
   await mkdir(out, { recursive: true })
   /** @typedef {Sample & { rssMB: number }} Measured */
-  const [openssl, sequential, alone, plugin, afterBuildStart] = /** @type {[Measured, Measured, Measured, Measured, Measured]} */ (await measureInTurns([
-    () => timeCommand(OPENSSL(set.dir)),
-    () => timeNode(SEQUENTIAL_NODE, [set.dir]),
-    () => timeNode(HASHING_ALONE, [set.dir, String(cores)]),
-    () => timeNode(PLUGIN, [set.dir, out]),
-    () => timeNode(PLUGIN_AFTER_BUILD_START, [set.dir, out]),
-  ]))
+  const [openssl, sequential, alone, plugin, afterBuildStart] = /** @type {[Measured, Measured, Measured, Measured, Measured]} */ (
+    await measureInTurns([
+      () => timeCommand(OPENSSL(set.dir)),
+      () => timeNode(SEQUENTIAL_NODE, [set.dir]),
+      () => timeNode(HASHING_ALONE, [set.dir, String(cores)]),
+      () => timeNode(PLUGIN, [set.dir, out]),
+      () => timeNode(PLUGIN_AFTER_BUILD_START, [set.dir, out]),
+    ])
+  )
   const check1 = await timeNode(PLUGIN, [set.dir, out])
   await rm(out, { recursive: true, force: true })
-  if (check1.files !== set.files || check1.bytes !== set.bytes) throw new Error(`the plugin hashed ${check1.files} files / ${check1.bytes} bytes, expected ${set.files} / ${set.bytes}`)
+  if (check1.files !== set.files || check1.bytes !== set.bytes)
+    throw new Error(`the plugin hashed ${check1.files} files / ${check1.bytes} bytes, expected ${set.files} / ${set.bytes}`)
 
   const mbps = (/** @type {number} */ ms) => (set.bytes / MB / (ms / 1000)).toFixed(0)
   const vsOpenssl = openssl.ms / plugin.ms
@@ -370,7 +380,13 @@ async function applyBench(count, latencyMs, concurrency) {
   await fetch(`${api.origin}/v9/projects/prj_bench`, { headers: { authorization: 'Bearer bench' } }).then((response) => response.arrayBuffer())
   const started = performance.now()
   // The flip is taken as seen (--no-wait): this row measures the calls.
-  const report = await apply({ root: planDir, plan: path.join(planDir, 'plan.json'), concurrency, wait: false, env: { VERCEL_TOKEN: 'bench', VERCEL_PROJECT_ID: 'prj_bench', IMAGE_INVALIDATE_API_URL: api.origin } })
+  const report = await apply({
+    root: planDir,
+    plan: path.join(planDir, 'plan.json'),
+    concurrency,
+    wait: false,
+    env: { VERCEL_TOKEN: 'bench', VERCEL_PROJECT_ID: 'prj_bench', IMAGE_INVALIDATE_API_URL: api.origin },
+  })
   const ms = performance.now() - started
   if (!report.ok) throw new Error(`apply failed in the benchmark: ${report.error ?? JSON.stringify(report.failed.slice(0, 3))}`)
   const requests = api.invalidations().length
@@ -378,7 +394,14 @@ async function applyBench(count, latencyMs, concurrency) {
   await rm(planDir, { recursive: true, force: true })
   const ideal = (Math.ceil(count / 8) / concurrency) * latencyMs
   const ok = report.ok && requests === Math.ceil(count / 8) && ms <= 1.3 * ideal
-  rows.push([`apply ${count} images, ${latencyMs} ms latency, ${concurrency} in flight`, ms.toFixed(0), '', `${requests} requests, ${(ms / ideal).toFixed(2)}x ideal ${ideal.toFixed(0)} ms`, '', smoke ? 'smoke' : check(ok, `apply: ${requests} requests in ${ms.toFixed(0)} ms (ideal ${ideal.toFixed(0)} ms)`)])
+  rows.push([
+    `apply ${count} images, ${latencyMs} ms latency, ${concurrency} in flight`,
+    ms.toFixed(0),
+    '',
+    `${requests} requests, ${(ms / ideal).toFixed(2)}x ideal ${ideal.toFixed(0)} ms`,
+    '',
+    smoke ? 'smoke' : check(ok, `apply: ${requests} requests in ${ms.toFixed(0)} ms (ideal ${ideal.toFixed(0)} ms)`),
+  ])
 }
 
 /** A plan of `count` source images, as a build writes it. */
@@ -386,7 +409,15 @@ async function applyBench(count, latencyMs, concurrency) {
 async function planText(count) {
   const { serializeManifest } = await import(path.join(repo, 'dist/index.js'))
   const srcImages = Array.from({ length: count }, (_, i) => `/images/photo-${String(i).padStart(4, '0')}.png`)
-  return serializeManifest({ version: 1, buildId: 'dpl_bench', createdAt: new Date().toISOString(), algorithm: 'sha256', basePath: '', images: {}, plan: { baseline: 'dpl_prev', srcImages } })
+  return serializeManifest({
+    version: 1,
+    buildId: 'dpl_bench',
+    createdAt: new Date().toISOString(),
+    algorithm: 'sha256',
+    basePath: '',
+    images: {},
+    plan: { baseline: 'dpl_prev', srcImages },
+  })
 }
 
 /**
@@ -407,7 +438,15 @@ async function flipWindowBench(flipAfterMs) {
     const dir = path.join(root, id)
     await mkdir(dir, { recursive: true })
     const images = Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`/images/${i}.png`, { hash: bytes.repeat(64), size: 1 }]))
-    const manifest = { version: 1, buildId: id, createdAt: new Date().toISOString(), algorithm: 'sha256', basePath: '', images, plan: { baseline: null, srcImages: [] } }
+    const manifest = {
+      version: 1,
+      buildId: id,
+      createdAt: new Date().toISOString(),
+      algorithm: 'sha256',
+      basePath: '',
+      images,
+      plan: { baseline: null, srcImages: [] },
+    }
     await writeFile(path.join(dir, '_image-invalidate.json'), serializeManifest(manifest))
     return dir
   }
@@ -456,7 +495,9 @@ async function manyFilesBench(set) {
     (set.bytes / MB / (plugin.ms / 1000)).toFixed(0),
     `${ratio.toFixed(2)}x openssl (${openssl.ms.toFixed(0)} ms)`,
     plugin.rssMB.toFixed(0),
-    smoke ? 'smoke' : `${check(ratio >= 0.4, `${set.name}: ${ratio.toFixed(2)}x openssl < 0.4x`)} / ${check(plugin.rssMB < 400, `${set.name}: peak RSS ${plugin.rssMB.toFixed(0)} MiB >= 400 MiB`)}`,
+    smoke
+      ? 'smoke'
+      : `${check(ratio >= 0.4, `${set.name}: ${ratio.toFixed(2)}x openssl < 0.4x`)} / ${check(plugin.rssMB < 400, `${set.name}: peak RSS ${plugin.rssMB.toFixed(0)} MiB >= 400 MiB`)}`,
   ])
 }
 
@@ -592,17 +633,24 @@ async function nextDevBench() {
       `${added >= 0 ? '+' : ''}${added.toFixed(0)} ms over ${base.toFixed(0)} without (median of paired runs); with ${withPlugin.map((ms) => ms.toFixed(0)).join(', ')}, without ${without.map((ms) => ms.toFixed(0)).join(', ')}`,
       '',
       // Wall times on a shared machine drift by a second between runs: the target is on the CPU time.
-      smoke ? 'smoke' : verdict(measure === 'cpu', added <= base * 0.05, `next dev ${what}: +${added.toFixed(0)} ms with the plugin > 5 % of ${base.toFixed(0)} ms`),
+      smoke
+        ? 'smoke'
+        : verdict(measure === 'cpu', added <= base * 0.05, `next dev ${what}: +${added.toFixed(0)} ms with the plugin > 5 % of ${base.toFixed(0)} ms`),
     ])
   }
-  for (const [when, samples] of /** @type {const} */ ([['right after the start', gone.early], ['5 s later', gone.later]])) {
+  for (const [when, samples] of /** @type {const} */ ([
+    ['right after the start', gone.early],
+    ['5 s later', gone.later],
+  ])) {
     rows.push([
       `next dev: replaced image written -> its variant gone, ${when}`,
       median(samples).toFixed(0),
       '',
       `runs: ${samples.map((ms) => ms.toFixed(0)).join(', ')} ms`,
       '',
-      smoke ? 'smoke' : check(Math.max(...samples) <= 500, `a replaced image's variant was gone ${when} only after ${Math.max(...samples).toFixed(0)} ms > 500 ms`),
+      smoke
+        ? 'smoke'
+        : check(Math.max(...samples) <= 500, `a replaced image's variant was gone ${when} only after ${Math.max(...samples).toFixed(0)} ms > 500 ms`),
     ])
   }
 }
@@ -738,10 +786,21 @@ const hugeOut = path.join(scratch, 'huge')
 await mkdir(hugeOut, { recursive: true })
 const hugeRun = await timeNode(PLUGIN, [huge.dir, hugeOut])
 await rm(hugeOut, { recursive: true, force: true })
-rows.push([`${huge.name}: with one ${smoke ? 16 : 300} MiB file`, hugeRun.ms.toFixed(0), (huge.bytes / MB / (hugeRun.ms / 1000)).toFixed(0), '', hugeRun.rssMB.toFixed(0), smoke ? 'smoke' : check(hugeRun.rssMB < 200, `peak RSS ${hugeRun.rssMB.toFixed(0)} MiB >= 200 MiB`)])
+rows.push([
+  `${huge.name}: with one ${smoke ? 16 : 300} MiB file`,
+  hugeRun.ms.toFixed(0),
+  (huge.bytes / MB / (hugeRun.ms / 1000)).toFixed(0),
+  '',
+  hugeRun.rssMB.toFixed(0),
+  smoke ? 'smoke' : check(hugeRun.rssMB < 200, `peak RSS ${hugeRun.rssMB.toFixed(0)} MiB >= 200 MiB`),
+])
 
 await unchangedBuildBench(mixed)
-const many = await makeSet(smoke ? 'smoke-many' : 'many', smallSizes(smoke ? 2_000 : 200_000).map((size) => size >> 3), 1_000)
+const many = await makeSet(
+  smoke ? 'smoke-many' : 'many',
+  smallSizes(smoke ? 2_000 : 200_000).map((size) => size >> 3),
+  1_000,
+)
 await manyFilesBench(many)
 await applyBench(smoke ? 100 : 1000, smoke ? 5 : 50, 4)
 await flipWindowBench(smoke ? [300] : [1_500, 2_300, 3_100, 4_700, 6_900])

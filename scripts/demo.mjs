@@ -57,7 +57,8 @@ try {
   // A gallery, so that the plan needs more than one call of 8.
   const hero = await readFile(path.join(dir, 'public/images/hero.png'))
   await mkdir(path.join(dir, 'public/gallery'))
-  for (let i = 1; i <= 12; i++) await appendFile(path.join(dir, `public/gallery/photo-${String(i).padStart(2, '0')}.png`), Buffer.concat([hero, Buffer.from([i])]))
+  for (let i = 1; i <= 12; i++)
+    await appendFile(path.join(dir, `public/gallery/photo-${String(i).padStart(2, '0')}.png`), Buffer.concat([hero, Buffer.from([i])]))
 
   const env = {
     ...process.env,
@@ -94,7 +95,8 @@ try {
   console.log('  not planned:')
   for (const [key, { hash }] of Object.entries(plan.images)) {
     if (!live.images[key]) console.log(`    ${key}: added: the live deployment has no variant of it to cache`)
-    else if (live.images[key].hash === hash && key === '/icons/mark.svg') console.log(`    ${key}: touched, but its bytes are the same, so its cached variants are still right`)
+    else if (live.images[key].hash === hash && key === '/icons/mark.svg')
+      console.log(`    ${key}: touched, but its bytes are the same, so its cached variants are still right`)
   }
 
   say(
@@ -112,7 +114,9 @@ try {
   say('4. What the Vercel API stand-in received:')
   for (const [i, call] of api.invalidations().entries()) {
     const { srcImages } = /** @type {{ srcImages: string[] }} */ (call.body)
-    console.log(`  call ${i + 1}: ${call.method} ${call.path}?projectIdOrName=${call.query.projectIdOrName} -> ${call.status}, ${srcImages.length} source images`)
+    console.log(
+      `  call ${i + 1}: ${call.method} ${call.path}?projectIdOrName=${call.query.projectIdOrName} -> ${call.status}, ${srcImages.length} source images`,
+    )
     for (const src of srcImages) console.log(`    ${src}`)
   }
   const polls = site.requests.filter((request) => request.url.startsWith('/_image-invalidate.json')).length

@@ -40,7 +40,11 @@ if (installed.length === 0) {
   // What is tagged `once` runs in the first whole run only: tsc's check of the published types, whose answer
   // is the same on every Node, and the bench's smoke run, which checks a contributors' script.
   for (const [i, { bin, version }] of installed.entries()) {
-    runs.push(i === 0 ? { bin, version, part: 'the whole suite', args: [] } : { bin, version, part: 'the whole suite but what is tagged once', args: ['--tags-filter', '!once'] })
+    runs.push(
+      i === 0
+        ? { bin, version, part: 'the whole suite', args: [] }
+        : { bin, version, part: 'the whole suite but what is tagged once', args: ['--tags-filter', '!once'] },
+    )
   }
   if (!installed.some(({ version }) => major(version) === major(process.version))) {
     // Alongside the first whole run, on one worker: the whole runs leave a core idle at times (a long
@@ -49,9 +53,16 @@ if (installed.length === 0) {
     // Only the files that have a test tagged `floor` are given: vitest imports every file it is given to
     // read its tags, which cost the floor run a fifth of its time.
     const files = passThrough.length === 0 ? floorFiles() : []
-    floor = { bin: process.execPath, version: process.version, part: 'the floor part (unit tests, one Vite and one Next.js build)', args: ['--tags-filter', 'floor', '--maxWorkers', '1', ...files] }
+    floor = {
+      bin: process.execPath,
+      version: process.version,
+      part: 'the floor part (unit tests, one Vite and one Next.js build)',
+      args: ['--tags-filter', 'floor', '--maxWorkers', '1', ...files],
+    }
   }
-  console.log(`[test] ${[...runs, ...(floor ? [floor] : [])].map(({ version, part }) => `${part} on Node ${version}`).join('; ')}${floor ? ' (alongside the first)' : ''}`)
+  console.log(
+    `[test] ${[...runs, ...(floor ? [floor] : [])].map(({ version, part }) => `${part} on Node ${version}`).join('; ')}${floor ? ' (alongside the first)' : ''}`,
+  )
 }
 
 /**
@@ -75,7 +86,11 @@ function floorFiles() {
 function vitestRun(run, keep) {
   const started = Date.now()
   const env = { ...process.env, PATH: `${path.dirname(run.bin)}${path.delimiter}${process.env.PATH ?? ''}` }
-  const child = spawn(run.bin, [vitest, 'run', ...run.args, ...passThrough], { cwd: root, env, stdio: ['ignore', keep ? 'pipe' : 'inherit', keep ? 'pipe' : 'inherit'] })
+  const child = spawn(run.bin, [vitest, 'run', ...run.args, ...passThrough], {
+    cwd: root,
+    env,
+    stdio: ['ignore', keep ? 'pipe' : 'inherit', keep ? 'pipe' : 'inherit'],
+  })
   child.stdout?.on('data', (chunk) => keep?.push(String(chunk)))
   child.stderr?.on('data', (chunk) => keep?.push(String(chunk)))
   return new Promise((resolve) => {

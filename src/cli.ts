@@ -57,7 +57,10 @@ async function runPlan(args: string[]): Promise<number> {
   // The prefix: --base-path, else the baseline's (what is deployed), else the project's config. The
   // project's is read first all the same: the default baseline URL is under it.
   const project = given === undefined ? await readProjectPrefix(root, logger) : undefined
-  const options = resolveBuildOptions({ enabled: true, publicDir: values.dir, baseline: values.baseline, basePath: given ?? project?.basePath, cache: false }, { root })
+  const options = resolveBuildOptions(
+    { enabled: true, publicDir: values.dir, baseline: values.baseline, basePath: given ?? project?.basePath, cache: false },
+    { root },
+  )
   const { computePlan, summarize } = await planning
   const result = await computePlan(options, logger, { basePathFromBaseline: given === undefined })
   const prefix = { value: result.manifest.basePath, source: prefixSource(given, result.baseline, project) }
@@ -182,7 +185,9 @@ function describeReport(report: ApplyReport): string {
   if (report.dryRun && planned > 0) lines.push(`dry run: nothing sent`)
   else if (report.plan && planned > 0) {
     const ok = report.calls.filter((call) => call.outcome === 'ok').length
-    lines.push(`invalidated ${report.invalidated.length} of ${planned} in ${countOf(ok, 'successful call')} (${report.calls.length} made, ${report.retried} retried)`)
+    lines.push(
+      `invalidated ${report.invalidated.length} of ${planned} in ${countOf(ok, 'successful call')} (${report.calls.length} made, ${report.retried} retried)`,
+    )
   } else if (report.deferred) lines.push(`deferred: ${report.deferred}`)
   else if (report.plan && !report.error) lines.push('nothing to invalidate')
   lines.push(...describeFailures(report.failed))
@@ -199,7 +204,9 @@ function describeFailures(failed: ApplyReport['failed']): string[] {
     else byReason.set(failure.reason, [failure])
   }
   return [...byReason].map(([reason, failures]) =>
-    failures.length === 1 ? `not invalidated: ${failures[0]!.srcImage}: ${reason}` : `not invalidated, ${failures.length} source images (${reason}):\n${failures.map((failure) => `  ${failure.srcImage}`).join('\n')}`,
+    failures.length === 1
+      ? `not invalidated: ${failures[0]!.srcImage}: ${reason}`
+      : `not invalidated, ${failures.length} source images (${reason}):\n${failures.map((failure) => `  ${failure.srcImage}`).join('\n')}`,
   )
 }
 

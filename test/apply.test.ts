@@ -158,10 +158,22 @@ describe('apply: faults', () => {
   })
 
   it.each([
-    ['401', { status: 401, body: { error: { code: 'unauthorized', message: 'Token expired' } } }, /^Vercel did not accept the token \(401\): check that VERCEL_TOKEN .* Vercel said: Token expired$/],
-    ['402', { status: 402, body: { error: { code: 'payment_required', message: 'Upgrade' } } }, /\(402\): invalidation by source image needs the new image-optimization pricing; .*opts in under Team Settings > Billing > Image Optimization \(https:\/\/vercel\.com\/d\?to=.*\); otherwise check the team's plan and billing\. Vercel said: Upgrade$/],
+    [
+      '401',
+      { status: 401, body: { error: { code: 'unauthorized', message: 'Token expired' } } },
+      /^Vercel did not accept the token \(401\): check that VERCEL_TOKEN .* Vercel said: Token expired$/,
+    ],
+    [
+      '402',
+      { status: 402, body: { error: { code: 'payment_required', message: 'Upgrade' } } },
+      /\(402\): invalidation by source image needs the new image-optimization pricing; .*opts in under Team Settings > Billing > Image Optimization \(https:\/\/vercel\.com\/d\?to=.*\); otherwise check the team's plan and billing\. Vercel said: Upgrade$/,
+    ],
     ['403', { status: 403, body: { error: { code: 'forbidden', message: 'No access' } } }, /\(403\): check that its scope includes the team/],
-    ['404', { status: 404, body: { error: { code: 'not_found', message: 'Project not found' } } }, /\(404\): check VERCEL_PROJECT_ID and the team \(VERCEL_TEAM_ID, --team or \.vercel\/project\.json\)/],
+    [
+      '404',
+      { status: 404, body: { error: { code: 'not_found', message: 'Project not found' } } },
+      /\(404\): check VERCEL_PROJECT_ID and the team \(VERCEL_TEAM_ID, --team or \.vercel\/project\.json\)/,
+    ],
   ])('stops at %s, explains it in one sentence, and makes no further call', async (_name, fault, sentence) => {
     api = await startVercelApi({ token: TOKEN, projectId: 'prj_1', teamId: 'team_1' })
     api.injectFaults([fault])
@@ -187,7 +199,9 @@ describe('apply: faults', () => {
 
 describe('apply: set-up problems', () => {
   it('says what is missing, never echoing the token', async () => {
-    expect((await run(['/a.png'], {}, { VERCEL_TOKEN: '' })).report.error).toBe('no Vercel token: set VERCEL_TOKEN (an access token with access to the project)')
+    expect((await run(['/a.png'], {}, { VERCEL_TOKEN: '' })).report.error).toBe(
+      'no Vercel token: set VERCEL_TOKEN (an access token with access to the project)',
+    )
     expect((await run(['/a.png'], {}, { VERCEL_PROJECT_ID: '' })).report.error).toMatch(/^no Vercel project/)
     const spaced = await run(['/a.png'], {}, { VERCEL_TOKEN: `${TOKEN} extra` })
     expect(spaced.report.error).toBe('the Vercel token contains spaces or characters that cannot be sent in a header')
@@ -201,7 +215,12 @@ describe('apply: set-up problems', () => {
   it('reads the project and team from .vercel/project.json', async () => {
     api = await startVercelApi({ token: TOKEN, projectId: 'prj_linked', teamId: 'team_linked' })
     const dir = await tempDir({ '.vercel/project.json': JSON.stringify({ projectId: 'prj_linked', orgId: 'team_linked' }) })
-    const report = await apply({ root: dir, plan: await writePlan(dir, ['/a.png']), wait: false, env: { VERCEL_TOKEN: TOKEN, IMAGE_INVALIDATE_API_URL: api.origin } })
+    const report = await apply({
+      root: dir,
+      plan: await writePlan(dir, ['/a.png']),
+      wait: false,
+      env: { VERCEL_TOKEN: TOKEN, IMAGE_INVALIDATE_API_URL: api.origin },
+    })
     expect(report.ok).toBe(true)
     expect(api.invalidations()[0]!.query).toEqual({ projectIdOrName: 'prj_linked', teamId: 'team_linked' })
   })
@@ -211,7 +230,9 @@ describe('apply: set-up problems', () => {
     const dir = await tempDir()
     const missing = await apply({ root: dir, env: { VERCEL_TOKEN: TOKEN, VERCEL_PROJECT_ID: 'prj_1' } })
     expect(missing.ok).toBe(false)
-    expect(missing.error).toBe(`no plan at ${path.join(dir, 'node_modules/.cache/unplugin-image-invalidate/plan.json')} (no such file): run a production build first, or pass --plan or --deployment`)
+    expect(missing.error).toBe(
+      `no plan at ${path.join(dir, 'node_modules/.cache/unplugin-image-invalidate/plan.json')} (no such file): run a production build first, or pass --plan or --deployment`,
+    )
     const empty = await run([])
     expect(empty.report).toMatchObject({ ok: true, planned: [] })
     expect(api.invalidations()).toHaveLength(0)
@@ -221,13 +242,16 @@ describe('apply: set-up problems', () => {
 describe('apply: wait until live', () => {
   it.each(['ERROR', 'CANCELED'])('ends the wait when the deployment is %s, sending nothing', async (state) => {
     api = await startVercelApi({ token: TOKEN, projectId: 'prj_1', teamId: 'team_1' })
-    api.setDeployment('dpl_new', [{ readyState: 'BUILDING', aliasAssigned: false }, { readyState: state, aliasAssigned: false }])
+    api.setDeployment('dpl_new', [
+      { readyState: 'BUILDING', aliasAssigned: false },
+      { readyState: state, aliasAssigned: false },
+    ])
     const { report } = await run(images(3), { deployment: 'dpl_new', pollIntervalMs: 20, wait: undefined })
     expect(report).toMatchObject({ ok: false, error: `deployment dpl_new ended in state ${state}; nothing was invalidated` })
     expect(api.invalidations()).toHaveLength(0)
   })
 
-  it('waits for the site to serve the plan\'s buildId, then invalidates', async () => {
+  it("waits for the site to serve the plan's buildId, then invalidates", async () => {
     api = await startVercelApi({ token: TOKEN, projectId: 'prj_1', teamId: 'team_1' })
     const { live, next } = await twoDeployments(images(9), tempDir)
     site = await startSite({ dir: live })
@@ -249,7 +273,9 @@ describe('apply: wait until live', () => {
     const { report } = await run(images(9), { wait: true, siteUrl: site.origin, pollIntervalMs: 50, timeoutMs: 600 })
     expect(Date.now() - started).toBeLessThan(5_000)
     expect(report.ok).toBe(false)
-    expect(report.error).toMatch(/^the site \(http:\/\/127\.0\.0\.1:\d+\/_image-invalidate\.json\) was not live after 600 ms \(last seen: serving build_old\); nothing was invalidated$/)
+    expect(report.error).toMatch(
+      /^the site \(http:\/\/127\.0\.0\.1:\d+\/_image-invalidate\.json\) was not live after 600 ms \(last seen: serving build_old\); nothing was invalidated$/,
+    )
     expect(api.invalidations()).toHaveLength(0)
   })
 })

@@ -23,7 +23,10 @@ async function project() {
   const root = await tempDir({ 'public/a.png': 'a', 'public/b.png': 'b' })
   const pub = (name: string) => path.join(root, 'public', name)
   const { digests } = await hashFiles(['a.png', 'b.png'].map((name) => ({ key: `/${name}`, absolutePath: pub(name) })))
-  await writeFile(path.join(root, 'live.json'), serializeManifest(createManifest({ buildId: 'dpl_live', basePath: '', images: digests, plan: { baseline: null, srcImages: [] } })))
+  await writeFile(
+    path.join(root, 'live.json'),
+    serializeManifest(createManifest({ buildId: 'dpl_live', basePath: '', images: digests, plan: { baseline: null, srcImages: [] } })),
+  )
   const resolve = (options: Options = {}) => resolveBuildOptions({ baseline: 'live.json', ...options }, { root, env: {} })
   return { root, pub, resolve }
 }
@@ -39,7 +42,11 @@ describe('planBuild', () => {
     const result = await planBuild(resolve(), [path.join(root, 'dist')], log)
     expect(result!.manifest.plan.srcImages).toEqual(['/a.png', '/b.png'])
     expect(Object.keys(result!.manifest.images)).toEqual(['/b.png'])
-    expect(log.lines).toContainEqual(expect.stringMatching(/^warn \[image-invalidate\] could not read 1 image, left out of the manifest and invalidated if the live deployment has them: \/a\.png \(ENOENT: no such file or directory\)$/))
+    expect(log.lines).toContainEqual(
+      expect.stringMatching(
+        /^warn \[image-invalidate\] could not read 1 image, left out of the manifest and invalidated if the live deployment has them: \/a\.png \(ENOENT: no such file or directory\)$/,
+      ),
+    )
   })
 
   it('fails in strict mode instead, and only then', async () => {
@@ -60,7 +67,9 @@ describe('planBuild', () => {
       const typo = path.join(root, 'live-typo.json')
       expect(log.lines).toContain(`warn [image-invalidate] baseline ${typo}, given by ${givenBy}, was not found (no such file): nothing planned for this build`)
       expect(log.lines.some((line) => line.includes('a first deploy'))).toBe(false)
-      await expect(planBuild(resolveBuildOptions({ ...options, strict: true }, { root, env }), [], logger())).rejects.toThrow(/live-typo\.json, given by .* was not found .*\(strict mode\)/)
+      await expect(planBuild(resolveBuildOptions({ ...options, strict: true }, { root, env }), [], logger())).rejects.toThrow(
+        /live-typo\.json, given by .* was not found .*\(strict mode\)/,
+      )
     }
   })
 
@@ -69,7 +78,11 @@ describe('planBuild', () => {
     const site = await startSite()
     try {
       const log = logger()
-      const result = await planBuild(resolveBuildOptions({ strict: true }, { root, env: { VERCEL_ENV: 'production', VERCEL_PROJECT_PRODUCTION_URL: site.origin } }), [], log)
+      const result = await planBuild(
+        resolveBuildOptions({ strict: true }, { root, env: { VERCEL_ENV: 'production', VERCEL_PROJECT_PRODUCTION_URL: site.origin } }),
+        [],
+        log,
+      )
       expect(result!.manifest.plan).toEqual({ baseline: null, srcImages: [] })
       expect(log.lines.join('\n')).toContain(`no baseline at ${site.origin}/_image-invalidate.json (HTTP 404), a first deploy: nothing to invalidate`)
     } finally {
@@ -94,7 +107,9 @@ describe('hostile public folders and a dead production site', () => {
     const log = logger()
     const result = await planBuild(resolve(), [path.join(root, 'dist')], log)
     const warning = log.lines.find((line) => line.includes('could not read'))!
-    expect(warning).toMatch(/could not read 50 images, left out of the manifest .*: \/broken-00\.png \(ENOENT: no such file or directory\), .*, \/broken-04\.png \(ENOENT: no such file or directory\) and 45 more$/)
+    expect(warning).toMatch(
+      /could not read 50 images, left out of the manifest .*: \/broken-00\.png \(ENOENT: no such file or directory\), .*, \/broken-04\.png \(ENOENT: no such file or directory\) and 45 more$/,
+    )
     expect(warning.length).toBeLessThan(1000)
     expect(log.lines.every((line) => line.length < 1000)).toBe(true)
     expect(result!.manifest.plan.unreadable).toHaveLength(50)
@@ -113,7 +128,11 @@ describe('hostile public folders and a dead production site', () => {
       const result = await planBuild(resolveBuildOptions({ baseline: url, baselineTimeoutMs: 3_000 }, { root, env: {} }), [path.join(root, 'dist')], log)
       expect(Date.now() - started).toBeLessThan(10_000)
       expect(result!.manifest.plan).toEqual({ baseline: null, srcImages: [] })
-      expect(log.lines).toContainEqual(expect.stringMatching(/^warn \[image-invalidate\] baseline http:.* gave no complete answer within 3(\.0)? s \(the baselineTimeoutMs option\): nothing planned for this build$/))
+      expect(log.lines).toContainEqual(
+        expect.stringMatching(
+          /^warn \[image-invalidate\] baseline http:.* gave no complete answer within 3(\.0)? s \(the baselineTimeoutMs option\): nothing planned for this build$/,
+        ),
+      )
       // The wait is told apart from the hashing (two tiny files: well under the 3 s budget, even on a loaded machine).
       const summary = log.lines.find((line) => line.includes('hashed in'))!
       expect(summary).toMatch(/hashed in \d+ ms, baseline fetched in \d+ ms alongside/)
@@ -139,6 +158,8 @@ describe('the digest cache', () => {
     const result = await planBuild({ ...resolve(), cacheFile: path.join(root, 'not-a-folder/hashes.json') }, [path.join(root, 'dist')], log)
     expect(result!.manifest.plan.baseline).toBe('dpl_live')
     expect(existsSync(path.join(root, 'dist/_image-invalidate.json'))).toBe(true)
-    expect(log.lines).toContainEqual(expect.stringMatching(/^warn \[image-invalidate\] could not keep the digest cache \(.*\); the next build hashes every image$/))
+    expect(log.lines).toContainEqual(
+      expect.stringMatching(/^warn \[image-invalidate\] could not keep the digest cache \(.*\); the next build hashes every image$/),
+    )
   })
 })

@@ -85,7 +85,13 @@ describe('image-invalidate', () => {
     const result = await imageInvalidate(dir, ['apply', '--json', '--no-wait'], env)
     expect(result.code, result.output).toBe(0)
     const report = JSON.parse(result.stdout)
-    expect(report).toMatchObject({ ok: true, invalidated: ['/a.png', '/b.png'], failed: [], retried: 0, calls: [{ outcome: 'ok', srcImages: ['/a.png', '/b.png'] }] })
+    expect(report).toMatchObject({
+      ok: true,
+      invalidated: ['/a.png', '/b.png'],
+      failed: [],
+      retried: 0,
+      calls: [{ outcome: 'ok', srcImages: ['/a.png', '/b.png'] }],
+    })
   })
 
   it('exits 1 when an image was not invalidated, naming it', async () => {
@@ -124,7 +130,10 @@ describe('image-invalidate', () => {
     const { dir, plan, env } = await setUp(images(3))
     const outputs: string[] = []
     const attempt = async (args: string[], extra: Record<string, string> = {}) => {
-      const result = await imageInvalidate(dir, ['apply', '--plan', plan, ...(args.includes('--deployment') ? [] : ['--no-wait']), ...args], { ...env, ...extra })
+      const result = await imageInvalidate(dir, ['apply', '--plan', plan, ...(args.includes('--deployment') ? [] : ['--no-wait']), ...args], {
+        ...env,
+        ...extra,
+      })
       outputs.push(result.output)
       return result
     }
@@ -156,7 +165,10 @@ describe('image-invalidate', () => {
     expect(JSON.parse(first.stdout)).toMatchObject({ srcImages: [], images: 3, baseline: null })
     // A baseline made by the package's own core, then an image changes.
     const { digests } = await hashFiles(['a', 'b', 'c'].map((name) => ({ key: `/${name}.png`, absolutePath: path.join(dir, 'public', `${name}.png`) })))
-    await writeFile(path.join(dir, 'live.json'), serializeManifest(createManifest({ buildId: 'dpl_live', basePath: '', images: digests, plan: { baseline: null, srcImages: [] } })))
+    await writeFile(
+      path.join(dir, 'live.json'),
+      serializeManifest(createManifest({ buildId: 'dpl_live', basePath: '', images: digests, plan: { baseline: null, srcImages: [] } })),
+    )
     await writeFile(path.join(dir, 'public/b.png'), 'B')
     const second = await imageInvalidate(dir, ['plan', '--baseline', 'live.json', '--base-path', '/docs'])
     expect(second.code, second.output).toBe(0)
@@ -167,7 +179,8 @@ describe('image-invalidate', () => {
     const dir = await tempDir({ 'public/a.png': 'a', 'public/b.png': 'b', 'next.config.mjs': "export default { basePath: '/docs' }\n" })
     await symlinkDeps(dir, ['next'])
     const { digests } = await hashFiles(['a', 'b'].map((name) => ({ key: `/${name}.png`, absolutePath: path.join(dir, 'public', `${name}.png`) })))
-    const live = (basePath: string) => serializeManifest(createManifest({ buildId: 'dpl_live', basePath, images: digests, plan: { baseline: null, srcImages: [] } }))
+    const live = (basePath: string) =>
+      serializeManifest(createManifest({ buildId: 'dpl_live', basePath, images: digests, plan: { baseline: null, srcImages: [] } }))
     await writeFile(path.join(dir, 'live.json'), live('/site'))
     await writeFile(path.join(dir, 'public/b.png'), 'B')
 
@@ -242,7 +255,9 @@ describe('image-invalidate', () => {
         const result = await run(node, [command, 'plan', '--json'], { cwd: dir, ...(asRoot ? { uid: 65534, gid: 65534 } : {}) })
         expect(result.code, result.output).toBe(0)
         expect(JSON.parse(result.stdout)).toMatchObject({ images: 1, unreadableFolders: [{ key: '/private', reason: expect.stringMatching(/^EACCES/) }] })
-        expect(result.stderr).toMatch(/could not list 1 folder, whose images are left out of the manifest and invalidated if the live deployment has them: \/private \(EACCES: permission denied\)\n/)
+        expect(result.stderr).toMatch(
+          /could not list 1 folder, whose images are left out of the manifest and invalidated if the live deployment has them: \/private \(EACCES: permission denied\)\n/,
+        )
       } finally {
         await chmod(locked, 0o755)
       }

@@ -20,27 +20,37 @@ describe('apply at a flip', () => {
   it.each([
     ["B's plan and the site", {}],
     ['B named by --deployment, and the site', { deployment: 'dpl_B' }],
-  ])('back-to-back builds, %s (the API watched, the site read at each poll): nothing before B is live, then exactly what changed from A to B', async (_, extra) => {
-    const { x, a, b, env, world } = await setUp()
-    world.goLive(x)
-    let flippedToB = Infinity
-    const flips = (async () => {
-      await later(300)
-      world.goLive(a)
-      // B goes live once A has been seen: two polls, the first of them answered before the second began.
-      await seenBy(world.production)
-      world.goLive(b)
-      flippedToB = Date.now()
-    })()
-    const { report, lines } = await applyWithLog({ plan: b.file, siteUrl: world.production.origin, env, ...extra })
-    await flips
-    expect(report).toMatchObject({ ok: true, previous: { via: 'the production site before the flip', buildId: 'dpl_A' } })
-    // logo was reverted: in; hero changed X -> A and kept: out, although B's build-time plan has it.
-    expect(b.manifest.plan.srcImages).toEqual(['/hero.png', '/old.png'])
-    expect(sent()).toEqual(['/logo.png'])
-    expect(Math.min(...scene.api().invalidations().map((call) => call.at))).toBeGreaterThanOrEqual(flippedToB)
-    expect(lines).toContain('flip dpl_A -> dpl_B (previous deployment from the production site before the flip): 1 source image in 1 call')
-  })
+  ])(
+    'back-to-back builds, %s (the API watched, the site read at each poll): nothing before B is live, then exactly what changed from A to B',
+    async (_, extra) => {
+      const { x, a, b, env, world } = await setUp()
+      world.goLive(x)
+      let flippedToB = Infinity
+      const flips = (async () => {
+        await later(300)
+        world.goLive(a)
+        // B goes live once A has been seen: two polls, the first of them answered before the second began.
+        await seenBy(world.production)
+        world.goLive(b)
+        flippedToB = Date.now()
+      })()
+      const { report, lines } = await applyWithLog({ plan: b.file, siteUrl: world.production.origin, env, ...extra })
+      await flips
+      expect(report).toMatchObject({ ok: true, previous: { via: 'the production site before the flip', buildId: 'dpl_A' } })
+      // logo was reverted: in; hero changed X -> A and kept: out, although B's build-time plan has it.
+      expect(b.manifest.plan.srcImages).toEqual(['/hero.png', '/old.png'])
+      expect(sent()).toEqual(['/logo.png'])
+      expect(
+        Math.min(
+          ...scene
+            .api()
+            .invalidations()
+            .map((call) => call.at),
+        ),
+      ).toBeGreaterThanOrEqual(flippedToB)
+      expect(lines).toContain('flip dpl_A -> dpl_B (previous deployment from the production site before the flip): 1 source image in 1 call')
+    },
+  )
 
   it('apply --deployment B after a promotion A -> B known from lastAliasRequest: its manifest from its URL, exactly A -> B', async () => {
     const { a, b, env, world } = await setUp()
@@ -49,7 +59,12 @@ describe('apply at a flip', () => {
     const result = await run(process.execPath, [path.join(repoRoot, 'dist/cli.js'), 'apply', '--deployment', 'dpl_B', '--json'], { cwd: await tempDir(), env })
     expect(result.code, result.output).toBe(0)
     const report = JSON.parse(result.stdout)
-    expect(report).toMatchObject({ ok: true, plan: { source: 'deployment dpl_B', buildId: 'dpl_B' }, previous: { via: 'lastAliasRequest', buildId: 'dpl_A' }, planned: ['/logo.png'] })
+    expect(report).toMatchObject({
+      ok: true,
+      plan: { source: 'deployment dpl_B', buildId: 'dpl_B' },
+      previous: { via: 'lastAliasRequest', buildId: 'dpl_A' },
+      planned: ['/logo.png'],
+    })
     expect(sent()).toEqual(['/logo.png'])
   })
 
@@ -67,19 +82,38 @@ describe('apply at a flip', () => {
     }
     const report = await apply({ plan: b.file, deployment: 'dpl_B', env, pollIntervalMs: 50, log })
     // The API showed A in production while B waited: that is P, whatever lastAliasRequest says.
-    expect(report).toMatchObject({ ok: true, waited: { on: 'production serves deployment dpl_B' }, previous: { via: 'production before the flip', buildId: 'dpl_A' } })
-    expect(Math.min(...scene.api().invalidations().map((call) => call.at))).toBeGreaterThanOrEqual(flipped)
+    expect(report).toMatchObject({
+      ok: true,
+      waited: { on: 'production serves deployment dpl_B' },
+      previous: { via: 'production before the flip', buildId: 'dpl_A' },
+    })
+    expect(
+      Math.min(
+        ...scene
+          .api()
+          .invalidations()
+          .map((call) => call.at),
+      ),
+    ).toBeGreaterThanOrEqual(flipped)
     expect(sent()).toEqual(['/logo.png'])
   })
 
   it('ends at once on an aliasError, with its message, sending nothing', async () => {
     const { a, b, env, world, api } = await setUp()
     world.goLive(a)
-    api.setDeployment('dpl_B', { readyState: 'READY', aliasAssigned: false, aliasError: { code: 'cert_missing', message: 'No certificate for example.com' }, url: b.site.origin })
+    api.setDeployment('dpl_B', {
+      readyState: 'READY',
+      aliasAssigned: false,
+      aliasError: { code: 'cert_missing', message: 'No certificate for example.com' },
+      url: b.site.origin,
+    })
     const started = Date.now()
     const { report } = await applyWithLog({ plan: b.file, deployment: 'dpl_B', env, timeoutMs: 60_000 })
     expect(Date.now() - started).toBeLessThan(5_000)
-    expect(report).toMatchObject({ ok: false, error: 'deployment dpl_B could not be given the production domains (cert_missing: No certificate for example.com); nothing was invalidated' })
+    expect(report).toMatchObject({
+      ok: false,
+      error: 'deployment dpl_B could not be given the production domains (cert_missing: No certificate for example.com); nothing was invalidated',
+    })
     expect(api.invalidations()).toHaveLength(0)
   })
 
@@ -111,7 +145,11 @@ describe('apply at a flip', () => {
     await rm(path.join(old.dir, '_image-invalidate.json'))
     const { report, lines } = await applyWithLog({ plan: b.file, from: 'dpl_old', wait: false, env })
     expect(report).toMatchObject({ ok: true, previous: { via: 'the build-time plan', buildId: 'dpl_X' }, planned: ['/hero.png', '/old.png'] })
-    expect(lines).toContainEqual(expect.stringMatching(/^the previous deployment could not be determined \(--from dpl_old: http:.*\/_image-invalidate\.json has no manifest \(HTTP 404; a deployment built before this plugin, or deleted\)\): using the build-time plan$/))
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^the previous deployment could not be determined \(--from dpl_old: http:.*\/_image-invalidate\.json has no manifest \(HTTP 404; a deployment built before this plugin, or deleted\)\): using the build-time plan$/,
+      ),
+    )
   })
 
   it('sends nothing for the plan of a dry-run build, and says why', async () => {
@@ -126,12 +164,22 @@ describe('apply at a flip', () => {
 
 const signed = (event: unknown) => {
   const body = JSON.stringify(event)
-  return new Request('http://localhost/api/image-invalidate', { method: 'POST', body, headers: { 'x-vercel-signature': createHmac('sha1', SECRET).update(body).digest('hex') } })
+  return new Request('http://localhost/api/image-invalidate', {
+    method: 'POST',
+    body,
+    headers: { 'x-vercel-signature': createHmac('sha1', SECRET).update(body).digest('hex') },
+  })
 }
 const promoted = (to: StandInDeployment, project = 'prj_1', team: string | null = 'team_1') => ({
   id: `evt_promoted_${to.id}_${project}`,
   type: 'deployment.promoted',
-  payload: { team: { id: team }, user: { id: 'user_1' }, deployment: { id: to.id, url: to.site.origin, name: 'site' }, target: 'production', project: { id: project } },
+  payload: {
+    team: { id: team },
+    user: { id: 'user_1' },
+    deployment: { id: to.id, url: to.site.origin, name: 'site' },
+    target: 'production',
+    project: { id: project },
+  },
 })
 
 describe('the webhook at a flip', () => {
@@ -145,14 +193,25 @@ describe('the webhook at a flip', () => {
       flipped = Date.now()
     })
     // It can arrive before traffic has switched.
-    const event = { id: 'evt_rollback', type: 'deployment.rollback', payload: { team: { id: 'team_1' }, project: { id: 'prj_1' }, fromDeploymentId: 'dpl_B', toDeploymentId: 'dpl_A' } }
+    const event = {
+      id: 'evt_rollback',
+      type: 'deployment.rollback',
+      payload: { team: { id: 'team_1' }, project: { id: 'prj_1' }, fromDeploymentId: 'dpl_B', toDeploymentId: 'dpl_A' },
+    }
     const response = await handler(signed(event))
     await flip
     const body = (await response.json()) as { report: Record<string, unknown> }
     expect(response.status, JSON.stringify(body)).toBe(200)
     expect(body.report).toMatchObject({ ok: true, previous: { via: 'the rollback event', buildId: 'dpl_B' }, planned: ['/logo.png'] })
     expect(sent()).toEqual(['/logo.png'])
-    expect(Math.min(...scene.api().invalidations().map((call) => call.at))).toBeGreaterThanOrEqual(flipped)
+    expect(
+      Math.min(
+        ...scene
+          .api()
+          .invalidations()
+          .map((call) => call.at),
+      ),
+    ).toBeGreaterThanOrEqual(flipped)
   })
 
   it('deployment.promoted for B: A -> B from lastAliasRequest; with none, the build-time plan and a line saying so', async () => {

@@ -66,7 +66,8 @@ describe('the hash cache file', () => {
     const dir = await tempDir()
     const stamps = (...numbers: number[]) => Buffer.from(new Float64Array(numbers).buffer).toString('base64')
     const hashes = (hex: string) => Buffer.from(hex, 'hex').toString('base64')
-    const cacheOf = (change: Record<string, unknown>) => JSON.stringify({ version: 2, publicDir: dir, keys: ['/a.png'], stamps: stamps(1, 2, 3, 4), hashes: hashes(FAKE), ...change })
+    const cacheOf = (change: Record<string, unknown>) =>
+      JSON.stringify({ version: 2, publicDir: dir, keys: ['/a.png'], stamps: stamps(1, 2, 3, 4), hashes: hashes(FAKE), ...change })
     const cases: Record<string, string> = {
       'bad.json': '{nope',
       'null.json': 'null',

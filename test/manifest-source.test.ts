@@ -33,7 +33,10 @@ describe('loadManifest', () => {
 
   it('refuses a file over the size bound without reading it', async () => {
     const dir = await tempDir({ 'big.json': 'x'.repeat(2048) })
-    expect(await loadManifest(path.join(dir, 'big.json'), { maxBytes: 1024 })).toMatchObject({ kind: 'invalid', reason: 'is 2.0 KiB, larger than the limit of 1.0 KiB' })
+    expect(await loadManifest(path.join(dir, 'big.json'), { maxBytes: 1024 })).toMatchObject({
+      kind: 'invalid',
+      reason: 'is 2.0 KiB, larger than the limit of 1.0 KiB',
+    })
   })
 
   it('fetches from the live site with the protection bypass header, fresh, and takes 404 as a first deploy', async () => {
@@ -70,7 +73,10 @@ describe('loadManifest', () => {
     const dir = await tempDir({ 'html.json': '<!doctype html><p>Not found</p>', 'big.json': `{"pad":"${'x'.repeat(5000)}"}` })
     site = await startSite({ dir })
     expect(await loadManifest(`${site.origin}/html.json`)).toMatchObject({ kind: 'invalid', reason: expect.stringMatching(/^is not JSON/) })
-    expect(await loadManifest(`${site.origin}/big.json`, { maxBytes: 1000 })).toMatchObject({ kind: 'invalid', reason: expect.stringContaining('larger than the limit') })
+    expect(await loadManifest(`${site.origin}/big.json`, { maxBytes: 1000 })).toMatchObject({
+      kind: 'invalid',
+      reason: expect.stringContaining('larger than the limit'),
+    })
   })
 
   it('reports a server that is not there as unreachable', async () => {

@@ -34,31 +34,38 @@ describe('next dev: the variants of a replaced public image', () => {
     const cache = fixture.path('.next/dev/cache/images')
     let photoEntry: string[] = []
 
-    await dev(fixture.dir, [], async (origin, output) => {
-      expect(await fetchVariant(origin, '/images/hero.png')).toMatchObject({ width: 64, height: 48, cache: 'MISS' })
-      const before = await cacheEntries(cache)
-      await fetchVariant(origin, '/images/my photo.png')
-      photoEntry = (await cacheEntries(cache)).filter((entry) => !before.includes(entry))
-      expect(photoEntry).toHaveLength(1)
+    await dev(
+      fixture.dir,
+      [],
+      async (origin, output) => {
+        expect(await fetchVariant(origin, '/images/hero.png')).toMatchObject({ width: 64, height: 48, cache: 'MISS' })
+        const before = await cacheEntries(cache)
+        await fetchVariant(origin, '/images/my photo.png')
+        photoEntry = (await cacheEntries(cache)).filter((entry) => !before.includes(entry))
+        expect(photoEntry).toHaveLength(1)
 
-      await writePng(hero, 40, 30, RED)
-      await until('the line about hero.png', () => output().includes('[image-invalidate] /images/hero.png changed: 1 cached variant removed'))
-      const fresh = await fetchVariant(origin, '/images/hero.png')
-      expect(fresh).toMatchObject({ width: 40, height: 30, cache: 'MISS' })
-      expect(sameColour(fresh.colour, RED), JSON.stringify(fresh.colour)).toBe(true)
-      // Exactly that image's entries: the other one is the same file, served from the cache.
-      expect(await cacheEntries(cache)).toEqual(expect.arrayContaining(photoEntry))
-      expect((await fetchVariant(origin, '/images/my photo.png')).cache).toBe('HIT')
-      // Planning is for production builds: never in next dev, even told to plan.
-      expect(output()).not.toContain('hashed in')
-    }, { IMAGE_INVALIDATE: '1', IMAGE_INVALIDATE_BASELINE: 'none.json' })
+        await writePng(hero, 40, 30, RED)
+        await until('the line about hero.png', () => output().includes('[image-invalidate] /images/hero.png changed: 1 cached variant removed'))
+        const fresh = await fetchVariant(origin, '/images/hero.png')
+        expect(fresh).toMatchObject({ width: 40, height: 30, cache: 'MISS' })
+        expect(sameColour(fresh.colour, RED), JSON.stringify(fresh.colour)).toBe(true)
+        // Exactly that image's entries: the other one is the same file, served from the cache.
+        expect(await cacheEntries(cache)).toEqual(expect.arrayContaining(photoEntry))
+        expect((await fetchVariant(origin, '/images/my photo.png')).cache).toBe('HIT')
+        // Planning is for production builds: never in next dev, even told to plan.
+        expect(output()).not.toContain('hashed in')
+      },
+      { IMAGE_INVALIDATE: '1', IMAGE_INVALIDATE_BASELINE: 'none.json' },
+    )
     expect(existsSync(fixture.path('public/_image-invalidate.json'))).toBe(false)
     expect(existsSync(fixture.path(DEFAULT_PLAN_FILE))).toBe(false)
 
     // Replaced while no dev server runs: the next one removes the old variant before it is asked for.
     await writePng(hero, 24, 18, BLUE)
     await dev(fixture.dir, [], async (origin, output) => {
-      await until('the line about hero.png', () => output().includes('[image-invalidate] /images/hero.png changed since the last dev server: 1 cached variant removed'))
+      await until('the line about hero.png', () =>
+        output().includes('[image-invalidate] /images/hero.png changed since the last dev server: 1 cached variant removed'),
+      )
       const fresh = await fetchVariant(origin, '/images/hero.png')
       expect(fresh).toMatchObject({ width: 24, height: 18, cache: 'MISS' })
       expect(sameColour(fresh.colour, BLUE), JSON.stringify(fresh.colour)).toBe(true)

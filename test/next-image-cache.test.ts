@@ -169,7 +169,12 @@ describe('image-invalidate prune-next-cache, bad input', () => {
   })
 
   it('names an unreadable --from and takes every image of the release instead; an unknown flag is a usage error', async () => {
-    const manifest = createManifest({ buildId: 'build_d', basePath: '', images: { '/a.png': { hash: 'a'.repeat(64), size: 1 } }, plan: { baseline: null, srcImages: [] } })
+    const manifest = createManifest({
+      buildId: 'build_d',
+      basePath: '',
+      images: { '/a.png': { hash: 'a'.repeat(64), size: 1 } },
+      plan: { baseline: null, srcImages: [] },
+    })
     const dir = await tempDir({ 'public/_image-invalidate.json': serializeManifest(manifest), '.next/cache/images/some-key/1.2.e.u.webp': 'variant' })
     const result = await run(process.execPath, [cli, 'prune-next-cache', '--from', 'typo.json'], { cwd: dir })
     expect(result.code, result.output).toBe(0)
@@ -185,11 +190,19 @@ describe('image-invalidate prune-next-cache, bad input', () => {
 
   it('never prints the protection bypass secret, even from a --from URL that carries it', async () => {
     const secret = 'bypass-secret-4f9a'
-    const manifest = createManifest({ buildId: 'build_d', basePath: '', images: { '/a.png': { hash: 'a'.repeat(64), size: 1 } }, plan: { baseline: null, srcImages: [] } })
+    const manifest = createManifest({
+      buildId: 'build_d',
+      basePath: '',
+      images: { '/a.png': { hash: 'a'.repeat(64), size: 1 } },
+      plan: { baseline: null, srcImages: [] },
+    })
     const dir = await tempDir({ 'public/_image-invalidate.json': serializeManifest(manifest) })
     const from = `http://127.0.0.1:1/_image-invalidate.json?x-vercel-protection-bypass=${secret}`
     for (const json of [[], ['--json']]) {
-      const result = await run(process.execPath, [cli, 'prune-next-cache', '--from', from, ...json], { cwd: dir, env: { VERCEL_AUTOMATION_BYPASS_SECRET: secret } })
+      const result = await run(process.execPath, [cli, 'prune-next-cache', '--from', from, ...json], {
+        cwd: dir,
+        env: { VERCEL_AUTOMATION_BYPASS_SECRET: secret },
+      })
       expect(result.code, result.output).toBe(0)
       expect(result.output).toContain('?x-vercel-protection-bypass=[redacted]')
       expect(result.output).not.toContain(secret)
@@ -231,12 +244,18 @@ describe('withImageInvalidate in next dev', () => {
     const { dir, lines, logger } = await project()
     const config = { cacheHandler: './handler.js', images: { customCacheHandler: true } as never }
     expect(watchInNextDev(config, {}, { phase: dev, configDir: dir, nextVersion: '16.4.6', env: {}, logger })).toBeUndefined()
-    expect(lines).toEqual(['[image-invalidate] images.customCacheHandler is on: optimized images live in your cacheHandler, which this plugin does not reach in next dev'])
+    expect(lines).toEqual([
+      '[image-invalidate] images.customCacheHandler is on: optimized images live in your cacheHandler, which this plugin does not reach in next dev',
+    ])
   })
 
   it('names a dev option of the wrong type and watches all the same, in a config object under next dev too', async () => {
     const { dir, lines, logger, record } = await project()
-    watch = await watchInNextDev({}, { dev: 'yes' as never }, { phase: undefined, configDir: dir, nextVersion: '16.4.6', env: { __NEXT_DEV_SERVER: '1' }, logger })
+    watch = await watchInNextDev(
+      {},
+      { dev: 'yes' as never },
+      { phase: undefined, configDir: dir, nextVersion: '16.4.6', env: { __NEXT_DEV_SERVER: '1' }, logger },
+    )
     await watch!.ready
     expect(existsSync(record)).toBe(true)
     expect(lines).toEqual(['warn: [image-invalidate] option dev: "yes" is not true or false; ignored'])

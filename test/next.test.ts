@@ -39,11 +39,14 @@ describe('next build', () => {
   // it of the fixture (the export test below shows a first build writes that manifest). `next start` fills
   // Next.js's own image cache from the live release's bytes, as the release before it would have left it;
   // then `prune-next-cache` removes exactly the flip's variants.
-  it("with Turbopack: plans the changed and removed images, basePath included, keeps the user's hook; prune-next-cache removes exactly their cached variants", { tags: ['long-build'] }, async () => {
-    fixture = await copyFixtureInRepo('next-app')
-    await writeFile(
-      fixture.path('next.config.mjs'),
-      config(`import { writeFile } from 'node:fs/promises'
+  it(
+    "with Turbopack: plans the changed and removed images, basePath included, keeps the user's hook; prune-next-cache removes exactly their cached variants",
+    { tags: ['long-build'] },
+    async () => {
+      fixture = await copyFixtureInRepo('next-app')
+      await writeFile(
+        fixture.path('next.config.mjs'),
+        config(`import { writeFile } from 'node:fs/promises'
 export default withImageInvalidate(async () => ({
   basePath: '/docs',
   poweredByHeader: false,
@@ -53,74 +56,85 @@ export default withImageInvalidate(async () => ({
     },
   },
 }))`),
-    )
-    const live = await computePlan(resolveBuildOptions({ enabled: true, baseline: false, buildId: 'dpl_live', basePath: '/docs', cache: false }, { root: fixture.dir }), { info() {}, warn() {} })
-    await writeFile(fixture.path('live.json'), serializeManifest(live.manifest))
-    const liveBytes = await Promise.all(OPTIMIZED_IMAGES.map((key) => readFile(fixture!.path(`public${key}`))))
+      )
+      const live = await computePlan(
+        resolveBuildOptions({ enabled: true, baseline: false, buildId: 'dpl_live', basePath: '/docs', cache: false }, { root: fixture.dir }),
+        { info() {}, warn() {} },
+      )
+      await writeFile(fixture.path('live.json'), serializeManifest(live.manifest))
+      const liveBytes = await Promise.all(OPTIMIZED_IMAGES.map((key) => readFile(fixture!.path(`public${key}`))))
 
-    // The new release: one image with other bytes, one gone.
-    await writePng(fixture.path('public/images/my photo.png'), 40, 30, RED)
-    await rm(fixture.path('public/images/team/avatar.png'))
-    const built = await nextBuild(fixture, { IMAGE_INVALIDATE_BASELINE: 'live.json' })
-    expect(built.code, built.output).toBe(0)
-    const manifest = await fixture.readJson<Manifest>('public/_image-invalidate.json')
-    expect(built.output).toContain('(Turbopack)')
-    expect(manifest.basePath).toBe('/docs')
-    expect(manifest.plan).toEqual({ baseline: 'dpl_live', srcImages: ['/docs/images/my photo.png', '/docs/images/team/avatar.png'] })
-    expect(await fixture.readJson(DEFAULT_PLAN_FILE)).toEqual(manifest)
-    expect(await readFile(fixture.path('user-hook-ran.txt'), 'utf8')).toMatch(/\.next$/)
-    expect(built.output).toContain('vs dpl_live')
+      // The new release: one image with other bytes, one gone.
+      await writePng(fixture.path('public/images/my photo.png'), 40, 30, RED)
+      await rm(fixture.path('public/images/team/avatar.png'))
+      const built = await nextBuild(fixture, { IMAGE_INVALIDATE_BASELINE: 'live.json' })
+      expect(built.code, built.output).toBe(0)
+      const manifest = await fixture.readJson<Manifest>('public/_image-invalidate.json')
+      expect(built.output).toContain('(Turbopack)')
+      expect(manifest.basePath).toBe('/docs')
+      expect(manifest.plan).toEqual({ baseline: 'dpl_live', srcImages: ['/docs/images/my photo.png', '/docs/images/team/avatar.png'] })
+      expect(await fixture.readJson(DEFAULT_PLAN_FILE)).toEqual(manifest)
+      expect(await readFile(fixture.path('user-hook-ran.txt'), 'utf8')).toMatch(/\.next$/)
+      expect(built.output).toContain('vs dpl_live')
 
-    // `next start` with the live release's images in public/: the webhook route loads the package at run
-    // time, and each image at two widths fills the image cache, two entries per image, from the old bytes.
-    const newPhoto = await readFile(fixture.path('public/images/my photo.png'))
-    await Promise.all(OPTIMIZED_IMAGES.map((key, i) => writeFile(fixture!.path(`public${key}`), liveBytes[i]!)))
-    const cache = fixture.path('.next/cache/images')
-    const entriesOf: Record<string, string[]> = {}
-    await start(fixture, async (origin) => {
-      const route = new URL('/docs/api/image-invalidate', origin)
-      const body = JSON.stringify({ id: 'evt', type: 'deployment.created', payload: {} })
-      expect((await fetch(route, { method: 'POST', body })).status).toBe(401)
-      const signature = createHmac('sha1', 'whsec').update(body).digest('hex')
-      const ignored = await fetch(route, { method: 'POST', body, headers: { 'x-vercel-signature': signature } })
-      expect(await ignored.json()).toEqual({ ok: true, action: 'ignored', reason: 'event deployment.created is not handled' })
-      for (const key of OPTIMIZED_IMAGES) {
-        const before = await cacheEntries(cache)
-        const variant = await fetchVariant(origin, `/docs${key}`, '/docs')
-        await fetchVariant(origin, `/docs${key}`, '/docs', 32)
-        entriesOf[key] = (await cacheEntries(cache)).filter((entry) => !before.includes(entry))
-        expect(entriesOf[key], key).toHaveLength(2)
-        expect(variant.width, `${key} is the live release's picture, not the red 40x30 one`).not.toBe(40)
-      }
-    }, { IMAGE_INVALIDATE_WEBHOOK_SECRET: 'whsec' })
-    await writeFile(fixture.path('public/images/my photo.png'), newPhoto)
-    await rm(fixture.path('public/images/team/avatar.png'))
+      // `next start` with the live release's images in public/: the webhook route loads the package at run
+      // time, and each image at two widths fills the image cache, two entries per image, from the old bytes.
+      const newPhoto = await readFile(fixture.path('public/images/my photo.png'))
+      await Promise.all(OPTIMIZED_IMAGES.map((key, i) => writeFile(fixture!.path(`public${key}`), liveBytes[i]!)))
+      const cache = fixture.path('.next/cache/images')
+      const entriesOf: Record<string, string[]> = {}
+      await start(
+        fixture,
+        async (origin) => {
+          const route = new URL('/docs/api/image-invalidate', origin)
+          const body = JSON.stringify({ id: 'evt', type: 'deployment.created', payload: {} })
+          expect((await fetch(route, { method: 'POST', body })).status).toBe(401)
+          const signature = createHmac('sha1', 'whsec').update(body).digest('hex')
+          const ignored = await fetch(route, { method: 'POST', body, headers: { 'x-vercel-signature': signature } })
+          expect(await ignored.json()).toEqual({ ok: true, action: 'ignored', reason: 'event deployment.created is not handled' })
+          for (const key of OPTIMIZED_IMAGES) {
+            const before = await cacheEntries(cache)
+            const variant = await fetchVariant(origin, `/docs${key}`, '/docs')
+            await fetchVariant(origin, `/docs${key}`, '/docs', 32)
+            entriesOf[key] = (await cacheEntries(cache)).filter((entry) => !before.includes(entry))
+            expect(entriesOf[key], key).toHaveLength(2)
+            expect(variant.width, `${key} is the live release's picture, not the red 40x30 one`).not.toBe(40)
+          }
+        },
+        { IMAGE_INVALIDATE_WEBHOOK_SECRET: 'whsec' },
+      )
+      await writeFile(fixture.path('public/images/my photo.png'), newPhoto)
+      await rm(fixture.path('public/images/team/avatar.png'))
 
-    // Before `next start` serves the new release: exactly the variants of the flip's images go, hero.png's stay.
-    const pruned = await pruneNextCache(fixture, '--from', 'live.json')
-    expect(pruned.code, pruned.output).toBe(0)
-    expect(pruned.stdout).toBe(
-      '/docs/images/my photo.png: 2 cached variants removed\n/docs/images/team/avatar.png: 2 cached variants removed\n' +
-        'removed 4 cached variants from .next/cache/images, looking for the 2 source images of the flip\n',
-    )
-    expect(await cacheEntries(cache)).toEqual(entriesOf['/images/hero.png'])
-    expect(await fixture.readJson<Manifest>('.next/cache', SERVED_MANIFEST_FILE)).toEqual(manifest)
-    await start(fixture, async (origin) => {
-      expect(await fetchVariant(origin, '/docs/images/my photo.png', '/docs')).toMatchObject({ width: 40, height: 30, cache: 'MISS' })
-      expect((await fetchVariant(origin, '/docs/images/hero.png', '/docs')).cache).toBe('HIT')
-    })
-    // The same release started again: P is the manifest recorded at the last prune, and nothing changed.
-    const again = await pruneNextCache(fixture, '--json')
-    expect(again.code, again.output).toBe(0)
-    const report = JSON.parse(again.stdout) as { previous: { via: string }; srcImages: string[]; total: number }
-    expect(report.previous.via).toContain('the manifest recorded at the last prune')
-    expect(report).toMatchObject({ srcImages: [], total: 0 })
-  })
+      // Before `next start` serves the new release: exactly the variants of the flip's images go, hero.png's stay.
+      const pruned = await pruneNextCache(fixture, '--from', 'live.json')
+      expect(pruned.code, pruned.output).toBe(0)
+      expect(pruned.stdout).toBe(
+        '/docs/images/my photo.png: 2 cached variants removed\n/docs/images/team/avatar.png: 2 cached variants removed\n' +
+          'removed 4 cached variants from .next/cache/images, looking for the 2 source images of the flip\n',
+      )
+      expect(await cacheEntries(cache)).toEqual(entriesOf['/images/hero.png'])
+      expect(await fixture.readJson<Manifest>('.next/cache', SERVED_MANIFEST_FILE)).toEqual(manifest)
+      await start(fixture, async (origin) => {
+        expect(await fetchVariant(origin, '/docs/images/my photo.png', '/docs')).toMatchObject({ width: 40, height: 30, cache: 'MISS' })
+        expect((await fetchVariant(origin, '/docs/images/hero.png', '/docs')).cache).toBe('HIT')
+      })
+      // The same release started again: P is the manifest recorded at the last prune, and nothing changed.
+      const again = await pruneNextCache(fixture, '--json')
+      expect(again.code, again.output).toBe(0)
+      const report = JSON.parse(again.stdout) as { previous: { via: string }; srcImages: string[]; total: number }
+      expect(report.previous.via).toContain('the manifest recorded at the last prune')
+      expect(report).toMatchObject({ srcImages: [], total: 0 })
+    },
+  )
 
   it('with --webpack: the same plan, from the same hook', { tags: ['long-build'] }, async () => {
     fixture = await copyFixtureInRepo('next-app')
     // One webpack build (about 35 s on two cores), against the live manifest as the core makes it.
-    const live = await computePlan(resolveBuildOptions({ enabled: true, baseline: false, buildId: 'dpl_live', cache: false }, { root: fixture.dir }), { info() {}, warn() {} })
+    const live = await computePlan(resolveBuildOptions({ enabled: true, baseline: false, buildId: 'dpl_live', cache: false }, { root: fixture.dir }), {
+      info() {},
+      warn() {},
+    })
     await writeFile(fixture.path('live.json'), serializeManifest(live.manifest))
     await appendFile(fixture.path('public/images/my photo.png'), Buffer.from([1]))
     await rm(fixture.path('public/images/team/avatar.png'))
@@ -167,9 +181,14 @@ describe('withImageInvalidate', () => {
 
   it('falls back to a webpack plugin on the client compiler of production builds before 15.4.1', () => {
     const userWebpack = (config: { plugins: unknown[]; marker?: boolean }) => ({ ...config, marker: true })
-    const wrapped = wrapNextConfig({ webpack: userWebpack as never }, {}, '15.3.2') as { webpack: (config: unknown, context: unknown) => { plugins: unknown[]; marker?: boolean } }
+    const wrapped = wrapNextConfig({ webpack: userWebpack as never }, {}, '15.3.2') as {
+      webpack: (config: unknown, context: unknown) => { plugins: unknown[]; marker?: boolean }
+    }
     const context = (isServer: boolean, dev: boolean) => ({ isServer, dev, dir: '/project' })
-    expect(wrapped.webpack({ plugins: [] }, context(false, false))).toMatchObject({ marker: true, plugins: [expect.objectContaining({ apply: expect.any(Function) })] })
+    expect(wrapped.webpack({ plugins: [] }, context(false, false))).toMatchObject({
+      marker: true,
+      plugins: [expect.objectContaining({ apply: expect.any(Function) })],
+    })
     expect(wrapped.webpack({ plugins: [] }, context(true, false)).plugins).toHaveLength(0)
     expect(wrapped.webpack({ plugins: [] }, context(false, true)).plugins).toHaveLength(0)
   })

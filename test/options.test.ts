@@ -24,9 +24,26 @@ describe('resolveBuildOptions', () => {
   })
 
   it('leaves out an option of the wrong type, naming it, instead of failing the build at its end', () => {
-    const options = { include: 5, exclude: ['drafts/**', 1], basePath: 5, baseline: 7, publicDir: 3, enabled: 'yes', planFile: () => 'x', baselineTimeoutMs: '5000' }
+    const options = {
+      include: 5,
+      exclude: ['drafts/**', 1],
+      basePath: 5,
+      baseline: 7,
+      publicDir: 3,
+      enabled: 'yes',
+      planFile: () => 'x',
+      baselineTimeoutMs: '5000',
+    }
     const resolved = resolveBuildOptions(options as never, { root, env: {} })
-    expect(resolved).toMatchObject({ active: true, include: undefined, exclude: [], basePath: '', baseline: null, publicDir: '/project/public', baselineTimeoutMs: 10_000 })
+    expect(resolved).toMatchObject({
+      active: true,
+      include: undefined,
+      exclude: [],
+      basePath: '',
+      baseline: null,
+      publicDir: '/project/public',
+      baselineTimeoutMs: 10_000,
+    })
     expect(resolved.warnings).toEqual([
       'option include: 5 is not a glob or a list of globs; ignored',
       'option exclude: ["drafts/**",1] is not a glob or a list of globs; ignored',
@@ -41,7 +58,11 @@ describe('resolveBuildOptions', () => {
   })
 
   it('writes a manifest but plans nothing on a preview build or outside Vercel, unless asked', () => {
-    expect(resolve({}, { VERCEL_ENV: 'preview' })).toMatchObject({ active: true, planning: false, planningReason: expect.stringContaining('Vercel preview build') })
+    expect(resolve({}, { VERCEL_ENV: 'preview' })).toMatchObject({
+      active: true,
+      planning: false,
+      planningReason: expect.stringContaining('Vercel preview build'),
+    })
     expect(resolve({}, {})).toMatchObject({ active: true, planning: false, planningReason: expect.stringContaining('not a Vercel production build') })
     expect(resolve({}, { VERCEL_ENV: 'preview', IMAGE_INVALIDATE: 'on' })).toMatchObject({ planning: true, planningReason: 'IMAGE_INVALIDATE is on' })
     expect(resolve({}, { IMAGE_INVALIDATE_BASELINE: './old.json' })).toMatchObject({ planning: true, baseline: '/project/old.json' })

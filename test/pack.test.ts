@@ -29,16 +29,34 @@ it('npm pack of a fresh checkout installs into a new project, where the command 
   // prepack's build prints to stdout too; the JSON document is last.
   const packed = await npm(['pack', '--json', '--pack-destination', work], checkout)
   expect(packed.code, packed.output).toBe(0)
-  const [info] = JSON.parse(packed.stdout.slice(packed.stdout.search(/^\[\s*\{/m))) as Array<{ filename: string; integrity: string; files: Array<{ path: string }> }>
+  const [info] = JSON.parse(packed.stdout.slice(packed.stdout.search(/^\[\s*\{/m))) as Array<{
+    filename: string
+    integrity: string
+    files: Array<{ path: string }>
+  }>
   const contents = info!.files.map((file) => file.path)
-  expect(contents).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'dist/cli.js', 'dist/index.js', 'dist/index.d.ts', 'dist/vite.js', 'dist/next.js']))
+  expect(contents).toEqual(
+    expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'dist/cli.js', 'dist/index.js', 'dist/index.d.ts', 'dist/vite.js', 'dist/next.js']),
+  )
   expect(contents.filter((file) => !file.startsWith('dist/') && !['package.json', 'README.md', 'LICENSE'].includes(file))).toEqual([])
 
   const project = path.join(work, 'project')
   await cp(path.join(repoRoot, 'fixtures/vite-app'), project, { recursive: true })
-  const pkg = JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as { name: string; version: string; dependencies: Record<string, string>; bin: Record<string, string> }
+  const pkg = JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as {
+    name: string
+    version: string
+    dependencies: Record<string, string>
+    bin: Record<string, string>
+  }
   const viteVersion = (JSON.parse(await readFile(path.join(repoRoot, 'node_modules/vite/package.json'), 'utf8')) as { version: string }).version
-  const tarball = { name: pkg.name, version: pkg.version, file: `../${info!.filename}`, integrity: info!.integrity, dependencies: pkg.dependencies, bin: pkg.bin }
+  const tarball = {
+    name: pkg.name,
+    version: pkg.version,
+    file: `../${info!.filename}`,
+    integrity: info!.integrity,
+    dependencies: pkg.dependencies,
+    bin: pkg.bin,
+  }
   await writeFile(
     path.join(project, 'package.json'),
     JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'module', dependencies: { [pkg.name]: tarball.file, vite: viteVersion } }),

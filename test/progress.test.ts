@@ -27,7 +27,7 @@ describe('createProgressLine', () => {
     vi.useRealTimers()
   })
 
-  it('stays quiet for the delay, then shows the line (fake timers: the delay is the package\'s own clock)', () => {
+  it("stays quiet for the delay, then shows the line (fake timers: the delay is the package's own clock)", () => {
     vi.useFakeTimers()
     const { stream, writes } = sink(true)
     const line = createProgressLine({ stream, env: {}, delayMs: 2_000 })
@@ -41,7 +41,11 @@ describe('createProgressLine', () => {
   })
 
   it('says nothing before the delay, under CI, or when the output is not a terminal', () => {
-    for (const [tty, env, delayMs] of [[true, {}, 60_000], [true, { CI: 'true' }, 0], [false, {}, 0]] as const) {
+    for (const [tty, env, delayMs] of [
+      [true, {}, 60_000],
+      [true, { CI: 'true' }, 0],
+      [false, {}, 0],
+    ] as const) {
       const { stream, writes } = sink(tty)
       const line = createProgressLine({ stream, env, delayMs })
       line.update(progress)

@@ -59,9 +59,12 @@ describe('recipe: a CI that deploys itself', () => {
 })
 
 describe('recipe: the GitHub workflow on repository_dispatch', () => {
-  it('runs the example workflow\'s script with a payload as Vercel sends it', async () => {
+  it("runs the example workflow's script with a payload as Vercel sends it", async () => {
     const workflow = await readFile(path.join(repoRoot, 'examples/github-workflow.yml'), 'utf8')
-    const script = workflow.split('run: |\n')[1]!.replace(/^ {10}/gm, '').replace('npx image-invalidate', `"${process.execPath}" "${cli}"`)
+    const script = workflow
+      .split('run: |\n')[1]!
+      .replace(/^ {10}/gm, '')
+      .replace('npx image-invalidate', `"${process.execPath}" "${cli}"`)
     expect(script).toContain('apply --deployment "$DEPLOYMENT_ID" --plan')
     expect(workflow).toContain("github.event.client_payload.environment == 'production'")
     expect(workflow).toContain('github.event.client_payload.project.id == vars.VERCEL_PROJECT_ID')

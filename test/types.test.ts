@@ -102,7 +102,17 @@ describe('types for consumers', () => {
       'returns.ts': RETURNS,
       'package.json': JSON.stringify({ name: 'consumer', private: true, type: module === 'commonjs' ? 'commonjs' : 'module' }),
       'tsconfig.json': JSON.stringify({
-        compilerOptions: { module, moduleResolution, target: 'es2022', lib: ['es2023', 'dom'], types: ['node'], strict: true, noEmit: true, skipLibCheck: true, esModuleInterop: true },
+        compilerOptions: {
+          module,
+          moduleResolution,
+          target: 'es2022',
+          lib: ['es2023', 'dom'],
+          types: ['node'],
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          esModuleInterop: true,
+        },
         files,
       }),
     })

@@ -18,8 +18,15 @@ const SECRET = 'whsec_answers'
 const scene = useFlipWorld(TOKEN)
 const { setUp } = scene
 const sent = () => sentImages(scene.api())
-const firstSentAt = () => Math.min(...scene.api().invalidations().map((call) => call.at))
-const cli = (args: string[], env: Record<string, string>) => run(process.execPath, [path.join(repoRoot, 'dist/cli.js'), 'apply', ...args], { cwd: repoRoot, env, timeoutMs: 30_000 })
+const firstSentAt = () =>
+  Math.min(
+    ...scene
+      .api()
+      .invalidations()
+      .map((call) => call.at),
+  )
+const cli = (args: string[], env: Record<string, string>) =>
+  run(process.execPath, [path.join(repoRoot, 'dist/cli.js'), 'apply', ...args], { cwd: repoRoot, env, timeoutMs: 30_000 })
 
 describe('full-size answers', () => {
   it('apply --deployment through the CLI reads project bodies of over 212 KiB, waits for the flip, then sends exactly its set', async () => {
@@ -67,7 +74,11 @@ describe('full-size answers', () => {
 describe('every state of a deployment', () => {
   it.each([
     ['BLOCKED', { readyState: 'BLOCKED', aliasAssigned: false }, 'deployment dpl_B ended in state BLOCKED; nothing was invalidated'],
-    ['gone (410)', { readyState: 'READY', aliasAssigned: false, gone: 410 as const }, 'deployment dpl_B is gone (410): it was deleted; nothing was invalidated'],
+    [
+      'gone (410)',
+      { readyState: 'READY', aliasAssigned: false, gone: 410 as const },
+      'deployment dpl_B is gone (410): it was deleted; nothing was invalidated',
+    ],
     [
       'unknown (404)',
       { readyState: 'READY', aliasAssigned: false, gone: 404 as const },
@@ -76,7 +87,10 @@ describe('every state of a deployment', () => {
   ])('%s ends the wait at once: exit 1, the state named, nothing sent', async (_name, state, sentence) => {
     const { a, b, env, world, api } = await setUp()
     world.goLive(a)
-    api.setDeployment('dpl_B', [{ readyState: 'BUILDING', aliasAssigned: false, url: b.site.origin }, { ...state, url: b.site.origin }])
+    api.setDeployment('dpl_B', [
+      { readyState: 'BUILDING', aliasAssigned: false, url: b.site.origin },
+      { ...state, url: b.site.origin },
+    ])
     // Far sooner than the timeout: 1.5 to 2 s in CI, 12 s once with three runs of the suite at once on two
     // cores; the bound is under the helper's 30 s kill, a fifth of --timeout.
     const started = Date.now()
@@ -117,7 +131,10 @@ describe('rolling releases', () => {
     // No --deployment: a plan of B's build and the site, as the CI recipe runs it; the API is still watched.
     // The rollout completes once apply has seen it moving traffic.
     const rolling = 'waiting: READY, a rolling release toward dpl_B is moving traffic: both deployments serve visitors'
-    const { report, at: completed } = await applyWithLog({ plan: b.file, env, siteUrl: world.production.origin }, { line: rolling, then: () => world.completeRollout(a, b) })
+    const { report, at: completed } = await applyWithLog(
+      { plan: b.file, env, siteUrl: world.production.origin },
+      { line: rolling, then: () => world.completeRollout(a, b) },
+    )
     expect(completed).toBeLessThan(Infinity)
     expect(report).toMatchObject({ ok: true, previous: { buildId: 'dpl_A' }, planned: ['/logo.png'] })
     expect(sent()).toEqual(['/logo.png'])
@@ -129,7 +146,11 @@ describe('rolling releases', () => {
     world.goLive(a)
     world.startRollout(a, b, shownAs)
     const rolling = 'waiting: READY, a rolling release toward dpl_B is moving traffic: both deployments serve visitors'
-    const { report, lines, at: aborted } = await applyWithLog({ plan: b.file, deployment: 'dpl_B', env }, { line: rolling, then: () => world.abortRollout(a, b) })
+    const {
+      report,
+      lines,
+      at: aborted,
+    } = await applyWithLog({ plan: b.file, deployment: 'dpl_B', env }, { line: rolling, then: () => world.abortRollout(a, b) })
     expect(aborted).toBeLessThan(Infinity)
     expect(report).toMatchObject({
       ok: true,
@@ -163,21 +184,44 @@ describe('rolling releases', () => {
     world.startRollout(a, b)
     const started = await (await handler(signed(rollout('evt_s', 'project.rolling-release.started', 'ACTIVE')))).json()
     expect(started).toMatchObject({ action: 'ignored', reason: expect.stringContaining('project.rolling-release.completed ends it') })
-    const promoted = { id: 'evt_p', type: 'deployment.promoted', createdAt: Date.now(), payload: { team: { id: 'team_S5X' }, user: { id: 'user_1' }, deployment: { id: 'dpl_B', url: b.site.origin, name: 'site', meta: {} }, target: 'production', project: { id: 'prj_1' } } }
+    const promoted = {
+      id: 'evt_p',
+      type: 'deployment.promoted',
+      createdAt: Date.now(),
+      payload: {
+        team: { id: 'team_S5X' },
+        user: { id: 'user_1' },
+        deployment: { id: 'dpl_B', url: b.site.origin, name: 'site', meta: {} },
+        target: 'production',
+        project: { id: 'prj_1' },
+      },
+    }
     const deferred = await handler(signed(promoted))
     expect(deferred.status).toBe(200)
-    expect(await deferred.json()).toMatchObject({ action: 'deferred', reason: 'a rolling release toward dpl_B is moving traffic: its set is sent when it completes (project.rolling-release.completed)' })
+    expect(await deferred.json()).toMatchObject({
+      action: 'deferred',
+      reason: 'a rolling release toward dpl_B is moving traffic: its set is sent when it completes (project.rolling-release.completed)',
+    })
     expect(scene.api().invalidations()).toHaveLength(0)
 
     world.completeRollout(a, b)
     const completed = (await (await handler(signed(rollout('evt_c', 'project.rolling-release.completed', 'COMPLETE')))).json()) as Record<string, any>
-    expect(completed.report).toMatchObject({ ok: true, previous: { via: 'the rolling release event', buildId: 'dpl_A' }, plan: { buildId: 'dpl_B' }, planned: ['/logo.png'] })
+    expect(completed.report).toMatchObject({
+      ok: true,
+      previous: { via: 'the rolling release event', buildId: 'dpl_A' },
+      plan: { buildId: 'dpl_B' },
+      planned: ['/logo.png'],
+    })
     expect(sent()).toEqual(['/logo.png'])
 
     world.startRollout(a, b)
     world.abortRollout(a, b)
     const aborted = (await (await handler(signed(rollout('evt_a', 'project.rolling-release.aborted', 'ABORTED')))).json()) as Record<string, any>
-    expect(aborted.report).toMatchObject({ ok: true, previous: { via: 'production after the rolling release ended', buildId: 'dpl_A' }, planned: ['/logo.png'] })
+    expect(aborted.report).toMatchObject({
+      ok: true,
+      previous: { via: 'production after the rolling release ended', buildId: 'dpl_A' },
+      planned: ['/logo.png'],
+    })
     expect(sent()).toEqual(['/logo.png', '/logo.png'])
   })
 
@@ -205,7 +249,13 @@ function rollout(id: string, type: string, state: string) {
     deploymentIds: ['dpl_A', 'dpl_B'],
     state: stateOf,
     activeStageIndex: 0,
-    default: { baseDeploymentId: 'dpl_A', targetDeploymentId: 'dpl_B', targetPercentage: percentage, targetStartAt: 1771556979212, targetUpdatedAt: 1771556979213 },
+    default: {
+      baseDeploymentId: 'dpl_A',
+      targetDeploymentId: 'dpl_B',
+      targetPercentage: percentage,
+      targetStartAt: 1771556979212,
+      targetUpdatedAt: 1771556979213,
+    },
     config: { target: 'production', stages: [{ targetPercentage: 10, requireApproval: true }, { targetPercentage: 100 }] },
     writtenBy: 'deployment-ready',
   })
@@ -244,7 +294,10 @@ describe('what production served before the flip, and deployments still building
   it('apply --deployment D while D is still building waits for it to be ready, then for the flip', async () => {
     const { a, b, env, world, api } = await setUp()
     world.goLive(a)
-    api.setDeployment('dpl_B', ['QUEUED', 'BUILDING', 'BUILDING', 'READY'].map((readyState) => ({ readyState, aliasAssigned: false, url: b.site.origin })))
+    api.setDeployment(
+      'dpl_B',
+      ['QUEUED', 'BUILDING', 'BUILDING', 'READY'].map((readyState) => ({ readyState, aliasAssigned: false, url: b.site.origin })),
+    )
     const lines: string[] = []
     const log = (line: string) => {
       lines.push(line)
@@ -265,13 +318,20 @@ describe('what production served before the flip, and deployments still building
     expect(report).toMatchObject({ ok: true, planned: ['/logo.png'] })
     api.injectReadFaults(Array.from({ length: 6 }, () => ({ status: 200, rawBody: '' })))
     const broken = await applyWithLog({ plan: b.file, deployment: 'dpl_B', env })
-    expect(broken.report.error).toMatch(/^Vercel answered GET \/v(9\/projects\/prj_1|13\/deployments\/dpl_B) with an empty body where a JSON object was expected/)
+    expect(broken.report.error).toMatch(
+      /^Vercel answered GET \/v(9\/projects\/prj_1|13\/deployments\/dpl_B) with an empty body where a JSON object was expected/,
+    )
   })
 
   it('an aliasError on a deployment production already serves does not stop the run', async () => {
     const { a, b, env, world, api } = await setUp()
     world.goLive(b, { from: a, type: 'promote' })
-    api.setDeployment('dpl_B', { readyState: 'READY', aliasAssigned: true, aliasError: { code: 'alias_in_use', message: 'an old attempt' }, url: b.site.origin })
+    api.setDeployment('dpl_B', {
+      readyState: 'READY',
+      aliasAssigned: true,
+      aliasError: { code: 'alias_in_use', message: 'an old attempt' },
+      url: b.site.origin,
+    })
     const { report } = await applyWithLog({ plan: b.file, deployment: 'dpl_B', env })
     expect(report).toMatchObject({ ok: true, planned: ['/logo.png'] })
   })
@@ -305,7 +365,9 @@ describe('the project and team', () => {
     }
     const wrong = await cli(['--deployment', 'dpl_B', '--team', 'wrong-team'], env)
     expect(wrong.code).toBe(1)
-    expect(wrong.stdout).toContain('The token may not read this project or deployment (403): check that its scope includes the team that owns the project and that the team (VERCEL_TEAM_ID, --team or .vercel/project.json) names that team.')
+    expect(wrong.stdout).toContain(
+      'The token may not read this project or deployment (403): check that its scope includes the team that owns the project and that the team (VERCEL_TEAM_ID, --team or .vercel/project.json) names that team.',
+    )
     const queries = api.calls.filter((call) => call.query.slug !== 'wrong-team').map((call) => call.query)
     expect(queries.filter((query) => query.slug === 'acme-web' && !('teamId' in query)).length).toBeGreaterThan(2)
     expect(queries.filter((query) => query.teamId === 'team_acme' && !('slug' in query)).length).toBeGreaterThan(2)
@@ -313,7 +375,7 @@ describe('the project and team', () => {
   })
 })
 
-describe('the same requests as Vercel\'s own SDK', () => {
+describe("the same requests as Vercel's own SDK", () => {
   it('invalidate and dangerously-delete: method, path, query and body match @vercel/sdk, for any source image', async () => {
     const api = await startVercelApi({ token: TOKEN, projectId: 'prj_1', teamId: 'team_1', teamSlug: 'acme-web' })
     onTestFinished(() => api.close())
@@ -345,5 +407,9 @@ describe('the same requests as Vercel\'s own SDK', () => {
 
 function signed(event: unknown) {
   const body = JSON.stringify(event)
-  return new Request('http://localhost/api/image-invalidate', { method: 'POST', body, headers: { 'x-vercel-signature': createHmac('sha1', SECRET).update(body).digest('hex') } })
+  return new Request('http://localhost/api/image-invalidate', {
+    method: 'POST',
+    body,
+    headers: { 'x-vercel-signature': createHmac('sha1', SECRET).update(body).digest('hex') },
+  })
 }

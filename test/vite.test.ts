@@ -111,10 +111,15 @@ describe('vite build', () => {
 
   it('warns about a bad baseline, plans nothing, and the build goes on; strict mode fails it', async () => {
     fixture = await copyFixture('vite-app')
-    await writeFile(fixture.path('bad.json'), JSON.stringify({ version: 1, algorithm: 'sha256', buildId: 'x', createdAt: '2026-01-01', basePath: '', images: { '../../etc/passwd': {} }, plan: {} }))
+    await writeFile(
+      fixture.path('bad.json'),
+      JSON.stringify({ version: 1, algorithm: 'sha256', buildId: 'x', createdAt: '2026-01-01', basePath: '', images: { '../../etc/passwd': {} }, plan: {} }),
+    )
     const lenient = await viteBuild(fixture, { IMAGE_INVALIDATE_BASELINE: 'bad.json' })
     expect(lenient.code, lenient.output).toBe(0)
-    expect(lenient.output).toContain(`baseline ${fixture.path('bad.json')} has an image key "../../etc/passwd" that is not an absolute path: nothing planned for this build`)
+    expect(lenient.output).toContain(
+      `baseline ${fixture.path('bad.json')} has an image key "../../etc/passwd" that is not an absolute path: nothing planned for this build`,
+    )
     expect((await fixture.readJson<Manifest>('dist/_image-invalidate.json')).plan).toEqual({ baseline: null, srcImages: [] })
 
     await writeFile(

@@ -124,7 +124,6 @@ describe('createWebhookHandler: before any work', () => {
     const scoped = createWebhookHandler({ secret: SECRET, projectId: 'prj_1', env: {} })
     expect(await json(await scoped(signed(event(type, options))))).toEqual({ status: 200, body: { ok: true, action: 'ignored', reason } })
   })
-
 })
 
 describe('createWebhookHandler: against the stand-ins', () => {
@@ -138,7 +137,13 @@ describe('createWebhookHandler: against the stand-ins', () => {
     site = await startSite({ dir, bypassSecret: 'bypass-123' })
     const options_: WebhookOptions = {
       secret: SECRET,
-      env: { VERCEL_TOKEN: TOKEN, VERCEL_PROJECT_ID: 'prj_1', VERCEL_TEAM_ID: 'team_1', IMAGE_INVALIDATE_API_URL: api.origin, VERCEL_AUTOMATION_BYPASS_SECRET: 'bypass-123' },
+      env: {
+        VERCEL_TOKEN: TOKEN,
+        VERCEL_PROJECT_ID: 'prj_1',
+        VERCEL_TEAM_ID: 'team_1',
+        IMAGE_INVALIDATE_API_URL: api.origin,
+        VERCEL_AUTOMATION_BYPASS_SECRET: 'bypass-123',
+      },
     }
     return { options: options_, url: site.origin }
   }

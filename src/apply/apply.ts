@@ -123,7 +123,9 @@ async function applyWith(run: Run, client: VercelClient | undefined, options: Ap
   }
 
   // What the site serves before the flip is P: the last other deployment it was seen serving.
-  const site: SiteWatch | undefined = run.siteUrl ? { manifestUrl: manifestUrl(run.siteUrl, manifest.basePath), buildId: manifest.buildId, headers: run.headers, dispatcher: run.sitePool } : undefined
+  const site: SiteWatch | undefined = run.siteUrl
+    ? { manifestUrl: manifestUrl(run.siteUrl, manifest.basePath), buildId: manifest.buildId, headers: run.headers, dispatcher: run.sitePool }
+    : undefined
   const watch = chooseWatch({ wait: options.wait, dryRun: run.dryRun, incoming, site, client })
   if (!watch) {
     report.usage = true
@@ -135,7 +137,13 @@ async function applyWith(run: Run, client: VercelClient | undefined, options: Ap
   const seen = await awaitFlip(watch, { client, incoming, site, rolloutStarted: flip.rolloutAborted, deferRollout: flip.deferRollout }, waitOptions, log)
   report.waited = seen.waited
 
-  const previous = await previousOf(seen, incoming, { from: options.from, fromVia: flip.fromVia, root: run.root }, { ...access, basePath: manifest.basePath }, log)
+  const previous = await previousOf(
+    seen,
+    incoming,
+    { from: options.from, fromVia: flip.fromVia, root: run.root },
+    { ...access, basePath: manifest.basePath },
+    log,
+  )
   report.previous = { via: previous?.via ?? 'the build-time plan', buildId: previous ? previous.manifest.buildId : manifest.plan.baseline }
   report.planned = previous ? planFlip(previous.manifest, manifest).srcImages : manifest.plan.srcImages
   log(describePlanned(previous, manifest, report.planned.length))
@@ -156,7 +164,10 @@ async function previousOf(
   log: (line: string) => void,
 ): Promise<PreviousDeployment | undefined> {
   const rolloutBase = seen.rolloutEndedOn && (await loadRolloutBase(seen.rolloutEndedOn, incoming.deploymentId!, access, log))
-  return rolloutBase || findPrevious({ ...given, seenBefore: seen.before, productionBefore: seen.productionBefore, deploymentId: incoming.deploymentId }, access, log)
+  return (
+    rolloutBase ||
+    findPrevious({ ...given, seenBefore: seen.before, productionBefore: seen.productionBefore, deploymentId: incoming.deploymentId }, access, log)
+  )
 }
 
 function describePlanned(previous: PreviousDeployment | undefined, manifest: Manifest, count: number): string {
@@ -173,7 +184,10 @@ async function send(run: Run, client: VercelClient, options: ApplyOptions): Prom
   const result = await invalidateInBatches(client, run.report.planned, {
     concurrency: options.concurrency,
     dangerouslyDelete: options.dangerouslyDelete,
-    onCall: (call) => run.log(`${call.outcome === 'ok' ? 'invalidated' : call.outcome} ${call.srcImages.length}: ${call.srcImages.join(', ')}${call.reason ? ` (${call.reason})` : ''}`),
+    onCall: (call) =>
+      run.log(
+        `${call.outcome === 'ok' ? 'invalidated' : call.outcome} ${call.srcImages.length}: ${call.srcImages.join(', ')}${call.reason ? ` (${call.reason})` : ''}`,
+      ),
   })
   Object.assign(run.report, { invalidated: result.invalidated, failed: result.failed, calls: result.calls })
   return run.finish(result.fatal)

@@ -24,7 +24,11 @@ export interface Incoming {
  * else the local plan file the build wrote (when it is D's, or no deployment was named), else the manifest
  * the named deployment serves.
  */
-export async function findIncoming(input: { deployment?: string; plan?: string; root: string }, access: ManifestAccess, wait: WaitOptions): Promise<Incoming | { problem: string }> {
+export async function findIncoming(
+  input: { deployment?: string; plan?: string; root: string },
+  access: ManifestAccess,
+  wait: WaitOptions,
+): Promise<Incoming | { problem: string }> {
   const named = input.deployment?.replace(/^https?:\/\//, '').replace(/\/.*$/, '')
   const deploymentId = named && (await deploymentIdOf(named, access.client))
   if (deploymentId && typeof deploymentId !== 'string') return deploymentId

@@ -66,7 +66,8 @@ export async function findPrevious(clues: PreviousClues, access: ManifestAccess,
  */
 function whyNotPrevious(flip: AliasRequest | undefined, deploymentId: string): string | undefined {
   if (flip?.toDeploymentId !== deploymentId) return `did not lead to ${deploymentId}`
-  if (flip.jobStatus !== 'succeeded' && flip.jobStatus !== 'in-progress') return `toward ${deploymentId} has jobStatus ${flip.jobStatus ?? 'unknown'}, not succeeded or in-progress`
+  if (flip.jobStatus !== 'succeeded' && flip.jobStatus !== 'in-progress')
+    return `toward ${deploymentId} has jobStatus ${flip.jobStatus ?? 'unknown'}, not succeeded or in-progress`
   if (!flip.fromDeploymentId) return `toward ${deploymentId} names no deployment it came from`
   return undefined
 }
@@ -76,8 +77,15 @@ function whyNotPrevious(flip: AliasRequest | undefined, deploymentId: string): s
  * some visitors meanwhile, so the variants cached of D's bytes are what must go. Undefined, said, when its
  * manifest cannot be read: P is then found as after any flip.
  */
-export async function loadRolloutBase(id: string, deploymentId: string, access: ManifestAccess, log: (line: string) => void): Promise<PreviousDeployment | undefined> {
-  log(`the rolling release toward ${deploymentId} ended without it: production serves ${id}; ${deploymentId} served some visitors meanwhile, so what differs between the two is invalidated now`)
+export async function loadRolloutBase(
+  id: string,
+  deploymentId: string,
+  access: ManifestAccess,
+  log: (line: string) => void,
+): Promise<PreviousDeployment | undefined> {
+  log(
+    `the rolling release toward ${deploymentId} ended without it: production serves ${id}; ${deploymentId} served some visitors meanwhile, so what differs between the two is invalidated now`,
+  )
   try {
     return { via: 'production after the rolling release ended', manifest: await loadDeploymentManifest(id, access) }
   } catch (error) {

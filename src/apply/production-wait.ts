@@ -68,25 +68,33 @@ export async function waitForProduction(client: VercelClient, id: string, option
   const result: ProductionWait = { before: undefined }
   let rollingSeen = options.rolloutStarted ?? false
   const read = createFlipReader(client, id)
-  await pollUntilLive(`deployment ${id}`, async () => {
-    const seen = await read()
-    if ('unreadable' in seen) return { live: false, state: seen.unreadable }
-    const { deployment, production } = seen
-    const stage = flipStage(id, deployment, production, rollingSeen)
-    if (stage === 'live') return { live: true, state: 'live' }
-    if (stage === 'rollout-ended') {
-      result.rolloutEndedOn = production!.id
-      return { live: true, state: `the rolling release ended on ${production!.id}` }
-    }
-    if (deployment.aliasError) throw new NotLiveError(`deployment ${id} could not be given the production domains (${deployment.aliasError}); nothing was invalidated`)
-    if (stage === 'rolling') {
-      rollingSeen = true
-      if (options.deferRollout) throw new RolloutUnderWayError(`a rolling release toward ${id} is moving traffic: its set is sent when it completes (project.rolling-release.completed)`)
-    }
-    if (production && production.id !== id && production.readySubstate !== 'ROLLING') result.productionBefore = production.id
-    if (options.site) result.before = (await readOtherManifest(options.site)) ?? result.before
-    return describeWaiting(id, deployment.readyState, production, stage, rollingSeen)
-  }, options)
+  await pollUntilLive(
+    `deployment ${id}`,
+    async () => {
+      const seen = await read()
+      if ('unreadable' in seen) return { live: false, state: seen.unreadable }
+      const { deployment, production } = seen
+      const stage = flipStage(id, deployment, production, rollingSeen)
+      if (stage === 'live') return { live: true, state: 'live' }
+      if (stage === 'rollout-ended') {
+        result.rolloutEndedOn = production!.id
+        return { live: true, state: `the rolling release ended on ${production!.id}` }
+      }
+      if (deployment.aliasError)
+        throw new NotLiveError(`deployment ${id} could not be given the production domains (${deployment.aliasError}); nothing was invalidated`)
+      if (stage === 'rolling') {
+        rollingSeen = true
+        if (options.deferRollout)
+          throw new RolloutUnderWayError(
+            `a rolling release toward ${id} is moving traffic: its set is sent when it completes (project.rolling-release.completed)`,
+          )
+      }
+      if (production && production.id !== id && production.readySubstate !== 'ROLLING') result.productionBefore = production.id
+      if (options.site) result.before = (await readOtherManifest(options.site)) ?? result.before
+      return describeWaiting(id, deployment.readyState, production, stage, rollingSeen)
+    },
+    options,
+  )
   return result
 }
 
@@ -119,9 +127,12 @@ async function readDeployment(client: VercelClient, id: string): Promise<Deploym
   try {
     return await client.getDeployment(id)
   } catch (error) {
-    if (error instanceof VercelApiError && error.status === 410) throw new NotLiveError(`deployment ${id} is gone (410): it was deleted; nothing was invalidated`)
+    if (error instanceof VercelApiError && error.status === 410)
+      throw new NotLiveError(`deployment ${id} is gone (410): it was deleted; nothing was invalidated`)
     if (error instanceof VercelApiError && error.status === 404) {
-      throw new NotLiveError(`Vercel knows no deployment ${id} (404): it was deleted, or it belongs to a team other than the one configured (VERCEL_TEAM_ID, --team); nothing was invalidated`)
+      throw new NotLiveError(
+        `Vercel knows no deployment ${id} (404): it was deleted, or it belongs to a team other than the one configured (VERCEL_TEAM_ID, --team); nothing was invalidated`,
+      )
     }
     throw error
   }
@@ -132,11 +143,15 @@ async function readDeployment(client: VercelClient, id: string): Promise<Deploym
  * built serves nothing yet. ERROR, CANCELED, BLOCKED and a deployment that is gone end the wait at once.
  */
 export async function waitForReady(client: VercelClient, id: string, options: WaitOptions = {}): Promise<void> {
-  await pollUntilLive(`deployment ${id}`, async () => {
-    const { readyState } = await readDeployment(client, id)
-    if (FINAL_STATES.has(readyState)) throw new NotLiveError(`deployment ${id} ended in state ${readyState}; nothing was invalidated`)
-    return { live: readyState === 'READY', state: `${describeState(readyState)}, not built yet` }
-  }, options)
+  await pollUntilLive(
+    `deployment ${id}`,
+    async () => {
+      const { readyState } = await readDeployment(client, id)
+      if (FINAL_STATES.has(readyState)) throw new NotLiveError(`deployment ${id} ended in state ${readyState}; nothing was invalidated`)
+      return { live: readyState === 'READY', state: `${describeState(readyState)}, not built yet` }
+    },
+    options,
+  )
 }
 
 /** The poll line while the flip to `id` is not complete, and the advice should the wait time out there. */
@@ -152,7 +167,10 @@ function describeWaiting(id: string, readyState: string, production: Project['pr
     }
   }
   if (stage === 'staged') return { live: false, state: `${state}, staged for production but not promoted` }
-  return { live: false, state: `${state}, production serves ${production?.id ?? 'nothing known'}${rollingSeen ? ' (the rolling release toward it is ending)' : ''}` }
+  return {
+    live: false,
+    state: `${state}, production serves ${production?.id ?? 'nothing known'}${rollingSeen ? ' (the rolling release toward it is ending)' : ''}`,
+  }
 }
 
 function describeState(readyState: string): string {

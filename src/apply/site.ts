@@ -33,13 +33,17 @@ export async function readOtherManifest(site: SiteWatch): Promise<Manifest | und
  */
 export async function waitForSite(site: SiteWatch, options: WaitOptions = {}): Promise<Manifest | undefined> {
   let before: Manifest | undefined
-  await pollUntilLive(`the site (${site.manifestUrl})`, async () => {
-    const load = await readSite(site)
-    if (load.kind !== 'found') return { live: false, state: `${load.kind}: ${load.reason}` }
-    if (load.manifest.buildId === site.buildId) return { live: true, state: `serving ${site.buildId}` }
-    // The last one seen, should another deployment have gone live while this one was waiting.
-    before = load.manifest
-    return { live: false, state: `serving ${load.manifest.buildId}` }
-  }, options)
+  await pollUntilLive(
+    `the site (${site.manifestUrl})`,
+    async () => {
+      const load = await readSite(site)
+      if (load.kind !== 'found') return { live: false, state: `${load.kind}: ${load.reason}` }
+      if (load.manifest.buildId === site.buildId) return { live: true, state: `serving ${site.buildId}` }
+      // The last one seen, should another deployment have gone live while this one was waiting.
+      before = load.manifest
+      return { live: false, state: `serving ${load.manifest.buildId}` }
+    },
+    options,
+  )
   return before
 }

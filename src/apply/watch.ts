@@ -15,7 +15,13 @@ export type Watch = 'api' | 'site' | 'none'
  * site already serves D to some visitors; the site, when known, is still read for P), else through the site.
  * Undefined when nothing tells when D is live: nothing may be sent then.
  */
-export function chooseWatch(input: { wait: boolean | undefined; dryRun: boolean; incoming: Incoming; site: SiteWatch | undefined; client: VercelClient | undefined }): Watch | undefined {
+export function chooseWatch(input: {
+  wait: boolean | undefined
+  dryRun: boolean
+  incoming: Incoming
+  site: SiteWatch | undefined
+  client: VercelClient | undefined
+}): Watch | undefined {
   if (input.wait === false || input.dryRun) return 'none'
   if (input.incoming.deploymentId && input.client) return 'api'
   if (input.site) return 'site'

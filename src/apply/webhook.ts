@@ -60,7 +60,8 @@ async function readVerifiedEvent(request: Request, secret: string | undefined, m
   if (Number(request.headers.get('content-length')) > maxBodyBytes) return tooLarge()
   const body = await readBody(request, maxBodyBytes)
   if (!body) return tooLarge()
-  if (!verifySignature(body, request.headers.get('x-vercel-signature'), secret)) return reply(401, { ok: false, reason: 'invalid or missing x-vercel-signature' })
+  if (!verifySignature(body, request.headers.get('x-vercel-signature'), secret))
+    return reply(401, { ok: false, reason: 'invalid or missing x-vercel-signature' })
   return parseEvent(body) ?? reply(400, { ok: false, reason: 'the body is not a Vercel webhook event (JSON with type and payload)' })
 }
 

@@ -121,7 +121,14 @@ function createChunk(id: number, files: ScannedFile[], cache: ReadonlyMap<string
     results: new Float64Array(results),
     digests: Buffer.from(digests),
     // NUL cannot occur in a path, so it separates them: one string is far cheaper to send than an array.
-    message: { id, paths: files.map((file) => file.absolutePath).join('\0'), claimed: new SharedArrayBuffer(4), finished: new SharedArrayBuffer(4), results, digests },
+    message: {
+      id,
+      paths: files.map((file) => file.absolutePath).join('\0'),
+      claimed: new SharedArrayBuffer(4),
+      finished: new SharedArrayBuffer(4),
+      results,
+      digests,
+    },
   }
   if (cache && cache.size > 0) {
     const stamps = new Float64Array(new SharedArrayBuffer(files.length * 4 * 8)).fill(-1)
@@ -153,7 +160,15 @@ function startThreads(threads: number): HashingThreads {
   const counters = new Float64Array(new SharedArrayBuffer(threads * PROGRESS_SLOT))
   const { script, eval: evaluated } = threadScript()
   const workers = Array.from({ length: threads }, (_, slot) => {
-    const workerData: ThreadData = { progress: counters.buffer as SharedArrayBuffer, slot, threads, readChunk: READ_CHUNK, maxClaim: MAX_CLAIM, progressSlot: PROGRESS_SLOT, resultFields: RESULT_FIELDS }
+    const workerData: ThreadData = {
+      progress: counters.buffer as SharedArrayBuffer,
+      slot,
+      threads,
+      readChunk: READ_CHUNK,
+      maxClaim: MAX_CLAIM,
+      progressSlot: PROGRESS_SLOT,
+      resultFields: RESULT_FIELDS,
+    }
     return new Worker(script, { eval: evaluated, workerData, execArgv: threadExecArgv() })
   })
   const failed = new Promise<never>((_, reject) => {

@@ -86,7 +86,12 @@ export function serializeManifest(manifest: Manifest): string {
     buildId: manifest.buildId,
     createdAt: manifest.createdAt,
     images: inKeyOrder(manifest.images),
-    plan: { baseline: plan.baseline, ...(plan.dryRun ? { dryRun: true } : {}), srcImages: plan.srcImages, ...(plan.unreadable ? { unreadable: plan.unreadable } : {}) },
+    plan: {
+      baseline: plan.baseline,
+      ...(plan.dryRun ? { dryRun: true } : {}),
+      srcImages: plan.srcImages,
+      ...(plan.unreadable ? { unreadable: plan.unreadable } : {}),
+    },
     version: manifest.version,
   }
   return `${JSON.stringify(ordered, null, 2)}\n`

@@ -100,7 +100,9 @@ class PublicImageWatcher {
       await this.watchTree('')
       await this.enqueue(() => this.reconcile())
     } catch (error) {
-      this.warnOnce(`could not start watching ${this.options.publicDir} (${(error as Error).message}): the cached variants of changed images are not removed in this dev server`)
+      this.warnOnce(
+        `could not start watching ${this.options.publicDir} (${(error as Error).message}): the cached variants of changed images are not removed in this dev server`,
+      )
     }
   }
 
@@ -294,11 +296,16 @@ class PublicImageWatcher {
     // New images have nothing cached: a line only for those that had entries made from unknown bytes.
     const unproven = changes.unproven.filter((key) => count(key) > 0)
     const total = (keys: string[]) => keys.reduce((sum, key) => sum + count(key), 0)
-    if (unproven.length > 0) lines.push(`${listSome(unproven.map(src))}: ${describeRemoved(total(unproven))}, made before this plugin knew ${unproven.length === 1 ? 'its' : 'their'} bytes`)
+    if (unproven.length > 0)
+      lines.push(
+        `${listSome(unproven.map(src))}: ${describeRemoved(total(unproven))}, made before this plugin knew ${unproven.length === 1 ? 'its' : 'their'} bytes`,
+      )
     if (lines.length <= MAX_LINES) for (const line of lines) this.options.logger.info(`${LOG_PREFIX} ${line}`)
     else {
       const keys = [...changes.changed, ...changes.removed, ...unproven]
-      this.options.logger.info(`${LOG_PREFIX} ${countOf(keys.length, 'image')} changed or removed${when}: ${describeRemoved(total(keys))} (${listSome(keys.map(src))})`)
+      this.options.logger.info(
+        `${LOG_PREFIX} ${countOf(keys.length, 'image')} changed or removed${when}: ${describeRemoved(total(keys))} (${listSome(keys.map(src))})`,
+      )
     }
   }
 

@@ -115,4 +115,3 @@ export function configDirOfCaller(): string | undefined {
   const dir = match[1]!
   return dir.startsWith('file://') ? fileURLToPath(dir) : path.resolve(dir)
 }
-

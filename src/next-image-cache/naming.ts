@@ -38,7 +38,12 @@ interface ParamsResult {
 }
 
 interface ImageOptimizerCacheStatics {
-  validateParams(req: { headers: Record<string, string> }, query: Record<string, string>, nextConfig: unknown, isDev: boolean): ParamsResult | { errorMessage: string }
+  validateParams(
+    req: { headers: Record<string, string> },
+    query: Record<string, string>,
+    nextConfig: unknown,
+    isDev: boolean,
+  ): ParamsResult | { errorMessage: string }
   getCacheKey(params: ParamsResult): string
 }
 

@@ -77,7 +77,16 @@ export async function pruneNextCache(options: PruneNextCacheOptions = {}): Promi
   const log = (line: string) => options.log?.(scrub(line))
   const distDir = path.resolve(root, options.dir ?? '.next')
   const dryRun = options.dryRun ?? false
-  const report: PruneNextCacheReport = { ok: false, dryRun, cacheDir: path.join(distDir, 'cache', 'images'), next: null, previous: null, srcImages: [], removed: {}, total: 0 }
+  const report: PruneNextCacheReport = {
+    ok: false,
+    dryRun,
+    cacheDir: path.join(distDir, 'cache', 'images'),
+    next: null,
+    previous: null,
+    srcImages: [],
+    removed: {},
+    total: 0,
+  }
   const finish = (error?: string): PruneNextCacheReport => {
     if (error) report.error = error
     report.ok = !error
@@ -99,7 +108,9 @@ export async function pruneNextCache(options: PruneNextCacheOptions = {}): Promi
     report.previous = previous ? { via: previous.via, buildId: previous.manifest.buildId } : null
     report.srcImages = previous ? planFlip(previous.manifest, manifest).srcImages : Object.keys(manifest.images).map((key) => manifest.basePath + key)
     const images = countOf(report.srcImages.length, 'source image')
-    log(previous ? `${previous.manifest.buildId} -> ${manifest.buildId} (previous release from ${previous.via}): ${images}` : `-> ${manifest.buildId}: ${images}`)
+    log(
+      previous ? `${previous.manifest.buildId} -> ${manifest.buildId} (previous release from ${previous.via}): ${images}` : `-> ${manifest.buildId}: ${images}`,
+    )
     const naming = () => loadCacheNaming(root, 'problem' in config ? {} : config, false)
     const result = await pruneImageCache(report.cacheDir, report.srcImages, naming, { dryRun })
     for (const [src, count] of result.removed) if (count > 0) report.removed[src] = count
@@ -123,15 +134,19 @@ export function describePrune(report: PruneNextCacheReport, cwd: string): string
     const entries = `${report.wholeCache.entries} ${report.wholeCache.entries === 1 ? 'entry' : 'entries'}`
     lines.push(`${would} the whole image cache ${where} (${entries}), since ${report.wholeCache.reason}`)
   } else {
-    for (const [src, count] of Object.entries(report.removed)) lines.push(`${src}: ${report.dryRun ? `${count} cached variant${count === 1 ? '' : 's'} would be removed` : describeRemoved(count)}`)
-    lines.push(`${would} ${countOf(report.total, 'cached variant')} from ${where}, looking for the ${countOf(report.srcImages.length, 'source image')} of the flip`)
+    for (const [src, count] of Object.entries(report.removed))
+      lines.push(`${src}: ${report.dryRun ? `${count} cached variant${count === 1 ? '' : 's'} would be removed` : describeRemoved(count)}`)
+    lines.push(
+      `${would} ${countOf(report.total, 'cached variant')} from ${where}, looking for the ${countOf(report.srcImages.length, 'source image')} of the flip`,
+    )
   }
   return `${lines.join('\n')}\n`
 }
 
 /** D: `--plan`, else the manifest the build put in `public/` (what `next start` serves), else the local plan. */
 async function loadReleaseManifest(plan: string | undefined, root: string): Promise<{ manifest: Manifest; source: string } | { problem: string }> {
-  const candidates = plan !== undefined ? [isUrl(plan) ? plan : path.resolve(root, plan)] : [path.join(root, 'public', MANIFEST_FILE_NAME), path.join(root, DEFAULT_PLAN_FILE)]
+  const candidates =
+    plan !== undefined ? [isUrl(plan) ? plan : path.resolve(root, plan)] : [path.join(root, 'public', MANIFEST_FILE_NAME), path.join(root, DEFAULT_PLAN_FILE)]
   const source = candidates.find((candidate) => isUrl(candidate) || existsSync(candidate)) ?? candidates[0]!
   const loaded = await loadManifest(source, { fresh: isUrl(source) })
   if (loaded.kind === 'found') return { manifest: loaded.manifest, source }
@@ -178,7 +193,10 @@ async function findPrevious(
     // A deployment id is looked up through the API; files and URLs need no token.
     const client = /^dpl_/.test(from) && !('problem' in target) ? new VercelClient(target, { retries: 2 }) : undefined
     try {
-      return { via: `--from ${from}`, manifest: await loadNamedManifest(from, { headers: protectionBypassHeaders(env), basePath: next.basePath, client }, root) }
+      return {
+        via: `--from ${from}`,
+        manifest: await loadNamedManifest(from, { headers: protectionBypassHeaders(env), basePath: next.basePath, client }, root),
+      }
     } catch (error) {
       return unknown(`--from ${from}: ${(error as Error).message}`)
     } finally {

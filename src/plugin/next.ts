@@ -11,7 +11,6 @@ import { PACKAGE_NAME } from '../shared/package.js'
 /** A Next.js config written as a function of the phase, as `next.config` may export it. */
 export type NextConfigFunction = (phase: string, context: { defaultConfig: NextConfig }) => NextConfig | Promise<NextConfig>
 
-
 /** Next.js's `compiler.runAfterProductionCompile` appeared in 15.4.1. */
 const HOOK_SINCE: readonly [number, number, number] = [15, 4, 1]
 
@@ -29,7 +28,12 @@ export function withImageInvalidate(nextConfig: NextConfig | NextConfigFunction 
 }
 
 /** @internal `withImageInvalidate` for a given Next.js version; exported for tests. */
-export function wrapNextConfig(nextConfig: NextConfig | NextConfigFunction, options: NextOptions, nextVersion: string | undefined, configDir?: string): NextConfig | NextConfigFunction {
+export function wrapNextConfig(
+  nextConfig: NextConfig | NextConfigFunction,
+  options: NextOptions,
+  nextVersion: string | undefined,
+  configDir?: string,
+): NextConfig | NextConfigFunction {
   const addHook = hasAfterCompileHook(nextVersion) ? addAfterCompileHook : addWebpackFallback
   const wrap = (config: NextConfig, phase?: string) => {
     // Started after this turn, never throwing: the dev server goes on whatever the watcher does.
@@ -119,4 +123,3 @@ function installedNextVersion(): string | undefined {
   }
   return undefined
 }
-

@@ -51,11 +51,7 @@ type WalkReports = Required<Pick<ScanOptions, 'onLinkCycle' | 'onUnreadableFolde
  * live deployment's manifest, and write the new manifest (plan inside) into each output directory and
  * the local plan file. Warns and carries on where anything is wrong, unless `strict` is set.
  */
-export async function planBuild(
-  options: ResolvedBuildOptions,
-  outputDirs: readonly string[],
-  logger: Logger,
-): Promise<BuildPlanResult | undefined> {
+export async function planBuild(options: ResolvedBuildOptions, outputDirs: readonly string[], logger: Logger): Promise<BuildPlanResult | undefined> {
   if (!options.active) return undefined
   try {
     return await runPlan(options, outputDirs, logger)
@@ -119,7 +115,8 @@ export async function computePlan(options: ResolvedBuildOptions, logger: Logger,
   const started = performance.now()
   // The baseline is fetched while the images are hashed, within its own time budget.
   let baselineMs = 0
-  const baselineLoad = options.planning && options.baseline ? loadBaselineManifest(options).finally(() => (baselineMs = performance.now() - started)) : Promise.resolve(null)
+  const baselineLoad =
+    options.planning && options.baseline ? loadBaselineManifest(options).finally(() => (baselineMs = performance.now() - started)) : Promise.resolve(null)
   const scanned = await scanPublicImages(options, logger)
   const durationMs = performance.now() - started
   reportScanProblems(scanned, options, logger, warn)
@@ -166,14 +163,21 @@ async function scanPublicImages(options: ResolvedBuildOptions, logger: Logger): 
 }
 
 /** Folders not entered (a line), folders and images that could not be read (warnings: they go missing from the manifest). */
-function reportScanProblems({ hashed, linkCycles, unreadableFolders }: ScannedImages, options: ResolvedBuildOptions, logger: Logger, warn: (message: string) => void): void {
+function reportScanProblems(
+  { hashed, linkCycles, unreadableFolders }: ScannedImages,
+  options: ResolvedBuildOptions,
+  logger: Logger,
+  warn: (message: string) => void,
+): void {
   if (linkCycles.length > 0) {
     const list = listSome(linkCycles.map(({ key, target }) => `${key} -> ${relative(options.publicDir!, target) || '.'}`))
     logger.info(`${LOG_PREFIX} not entered: ${countOf(linkCycles.length, 'linked folder')} leading back to a folder on the way (a cycle): ${list}`)
   }
   if (unreadableFolders.length > 0) {
     const list = listSome(unreadableFolders.map(({ key, reason }) => `${key || 'the public directory itself'} (${withoutPath(reason)})`))
-    warn(`could not list ${countOf(unreadableFolders.length, 'folder')}, whose images are left out of the manifest and invalidated if the live deployment has them: ${list}`)
+    warn(
+      `could not list ${countOf(unreadableFolders.length, 'folder')}, whose images are left out of the manifest and invalidated if the live deployment has them: ${list}`,
+    )
   }
   if (hashed.failures.length > 0) {
     const list = listSome(hashed.failures.map((failure) => `${failure.key} (${withoutPath(failure.reason)})`))
@@ -182,7 +186,12 @@ function reportScanProblems({ hashed, linkCycles, unreadableFolders }: ScannedIm
 }
 
 /** The diff with a baseline that was found; null, with a warning where one is due, otherwise. */
-function compareWithBaseline(baseline: ManifestLoad | null, digests: HashResult['digests'], options: ResolvedBuildOptions, warn: (message: string) => void): ImageDiff | null {
+function compareWithBaseline(
+  baseline: ManifestLoad | null,
+  digests: HashResult['digests'],
+  options: ResolvedBuildOptions,
+  warn: (message: string) => void,
+): ImageDiff | null {
   if (baseline?.kind === 'found') return diffImages(baseline.manifest.images, digests)
   if (baseline?.kind === 'invalid' || baseline?.kind === 'unreachable') {
     const budget = baseline.kind === 'unreachable' && baseline.timedOut ? ' (the baselineTimeoutMs option)' : ''
@@ -235,7 +244,9 @@ export function summarize(result: Omit<BuildPlanResult, 'written'> & { written?:
   const count = Object.keys(result.manifest.images).length
   const unchanged = result.reused > 0 ? `, ${result.reused} unchanged since the last build and not read` : ''
   const baselineTime = result.baselineMs === null ? '' : `, baseline fetched in ${Math.round(result.baselineMs)} ms alongside`
-  const parts = [`${countOf(count, 'image')} (${formatBytes(result.bytesHashed)} read) hashed in ${Math.round(result.durationMs)} ms${unchanged}${baselineTime}`]
+  const parts = [
+    `${countOf(count, 'image')} (${formatBytes(result.bytesHashed)} read) hashed in ${Math.round(result.durationMs)} ms${unchanged}${baselineTime}`,
+  ]
   const { baseline, diff } = result
   if (!options.planning) parts.push(options.planningReason)
   else if (!baseline) parts.push('no baseline configured (set IMAGE_INVALIDATE_BASELINE or IMAGE_INVALIDATE_SITE_URL): nothing planned')

@@ -12,5 +12,8 @@ export function warmUpPlanning(options: Options, context: BuildContext): void {
   } catch {
     return // the plan at the end says what is wrong with the options
   }
-  import('./plan-build.js').then(({ startHashingThreads }) => startHashingThreads(), () => {})
+  import('./plan-build.js').then(
+    ({ startHashingThreads }) => startHashingThreads(),
+    () => {},
+  )
 }

@@ -45,7 +45,13 @@ export async function loadHashCache(file: string, publicDir: string): Promise<Ma
   const hashes = digests.toString('hex')
   for (let i = 0; i < keys.length; i++) {
     const at = i * 4
-    cache.set(keys[i]!, { size: stamps[at]!, mtimeMs: stamps[at + 1]!, ctimeMs: stamps[at + 2]!, ino: stamps[at + 3]!, hash: hashes.slice(i * 64, i * 64 + 64) })
+    cache.set(keys[i]!, {
+      size: stamps[at]!,
+      mtimeMs: stamps[at + 1]!,
+      ctimeMs: stamps[at + 2]!,
+      ino: stamps[at + 3]!,
+      hash: hashes.slice(i * 64, i * 64 + 64),
+    })
   }
   return cache
 }

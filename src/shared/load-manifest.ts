@@ -88,7 +88,8 @@ async function fetchText(url: string, maxBytes: number, options: LoadManifestOpt
     return await readTextLimited(response.body, maxBytes)
   } catch (error) {
     if (error instanceof BodyTooLargeError) return { kind: 'invalid', source: url, reason: error.message }
-    if (budget?.aborted) return { kind: 'unreachable', source: url, reason: `gave no complete answer within ${formatDuration(options.timeoutMs!)}`, timedOut: true }
+    if (budget?.aborted)
+      return { kind: 'unreachable', source: url, reason: `gave no complete answer within ${formatDuration(options.timeoutMs!)}`, timedOut: true }
     return { kind: 'unreachable', source: url, reason: describeHttpError(error) }
   } finally {
     if (!options.dispatcher) await dispatcher.close()

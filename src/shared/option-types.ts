@@ -2,7 +2,10 @@ import type { Options } from '../types.js'
 
 const isBoolean = { is: (value: unknown) => typeof value === 'boolean', expected: 'true or false' }
 const isString = { is: (value: unknown) => typeof value === 'string', expected: 'a string' }
-const isGlobs = { is: (value: unknown) => typeof value === 'string' || (Array.isArray(value) && value.every((glob) => typeof glob === 'string')), expected: 'a glob or a list of globs' }
+const isGlobs = {
+  is: (value: unknown) => typeof value === 'string' || (Array.isArray(value) && value.every((glob) => typeof glob === 'string')),
+  expected: 'a glob or a list of globs',
+}
 
 /** The type of each option, as its documentation says. */
 const OPTION_TYPES: Record<keyof Options, { is: (value: unknown) => boolean; expected: string }> = {

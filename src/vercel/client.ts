@@ -135,7 +135,8 @@ export class VercelClient {
    * (`dangerously-delete-by-src-images`), which makes the next request regenerate in the foreground.
    */
   async invalidateSrcImages(srcImages: readonly string[], options: { dangerouslyDelete?: boolean } = {}): Promise<void> {
-    if (srcImages.length < 1 || srcImages.length > MAX_BATCH_SIZE) throw new RangeError(`a call takes 1 to ${MAX_BATCH_SIZE} source images, not ${srcImages.length}`)
+    if (srcImages.length < 1 || srcImages.length > MAX_BATCH_SIZE)
+      throw new RangeError(`a call takes 1 to ${MAX_BATCH_SIZE} source images, not ${srcImages.length}`)
     const endpoint = options.dangerouslyDelete ? 'dangerously-delete-by-src-images' : 'invalidate-by-src-images'
     await this.#call('POST', `/v1/edge-cache/${endpoint}`, { projectIdOrName: this.#target.projectId }, { srcImages })
   }
@@ -174,7 +175,9 @@ export class VercelClient {
     const { data, text } = await this.#call('GET', path, {})
     const object = recordOf(data)
     if (object) return object
-    throw new VercelResponseError(`Vercel answered GET ${path} with ${describeBody(text, data)} where a JSON object was expected; try again, and if it persists, check IMAGE_INVALIDATE_API_URL`)
+    throw new VercelResponseError(
+      `Vercel answered GET ${path} with ${describeBody(text, data)} where a JSON object was expected; try again, and if it persists, check IMAGE_INVALIDATE_API_URL`,
+    )
   }
 
   async #call(method: 'GET' | 'POST', path: string, query: Record<string, string>, body?: unknown): Promise<{ data: unknown; text: string }> {
@@ -229,7 +232,9 @@ async function readAnswer(response: Dispatcher.ResponseData, asked: string): Pro
     return await readTextLimited(response.body, MAX_API_BODY_BYTES)
   } catch (error) {
     if (error instanceof BodyTooLargeError) {
-      throw new VercelResponseError(`Vercel's answer to ${asked} is larger than ${formatBytes(MAX_API_BODY_BYTES)}, the most this package reads; nothing was done with it`)
+      throw new VercelResponseError(
+        `Vercel's answer to ${asked} is larger than ${formatBytes(MAX_API_BODY_BYTES)}, the most this package reads; nothing was done with it`,
+      )
     }
     throw new VercelTransportError(`reading the response failed: ${describeHttpError(error)}`)
   }
@@ -238,7 +243,12 @@ async function readAnswer(response: Dispatcher.ResponseData, asked: string): Pro
 function readAliasRequest(aliasRequest: Record<string, unknown> | undefined): AliasRequest | undefined {
   const toDeploymentId = textOf(aliasRequest?.toDeploymentId)
   if (!toDeploymentId) return undefined
-  return { fromDeploymentId: textOf(aliasRequest?.fromDeploymentId), toDeploymentId, jobStatus: textOf(aliasRequest?.jobStatus), type: textOf(aliasRequest?.type) }
+  return {
+    fromDeploymentId: textOf(aliasRequest?.fromDeploymentId),
+    toDeploymentId,
+    jobStatus: textOf(aliasRequest?.jobStatus),
+    type: textOf(aliasRequest?.type),
+  }
 }
 
 function describeAliasError(value: unknown): string | undefined {

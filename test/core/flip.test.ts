@@ -13,7 +13,10 @@ describe('planFlip', () => {
 
   it('sends what changed, went or appeared between the two live deployments, nothing else', () => {
     expect(planFlip(A, B).srcImages).toEqual(['/logo.png'])
-    expect(planFlip(X, A)).toEqual({ diff: { changed: ['/hero.png', '/logo.png'], removed: ['/old.png'], added: ['/new.png'], unchanged: 0 }, srcImages: ['/hero.png', '/logo.png', '/new.png', '/old.png'] })
+    expect(planFlip(X, A)).toEqual({
+      diff: { changed: ['/hero.png', '/logo.png'], removed: ['/old.png'], added: ['/new.png'], unchanged: 0 },
+      srcImages: ['/hero.png', '/logo.png', '/new.png', '/old.png'],
+    })
   })
 
   it('is a rollback read backwards: B -> X brings the old pictures and the removed name back', () => {

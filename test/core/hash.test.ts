@@ -66,7 +66,10 @@ describe('hashFiles', () => {
     const dir = await tempDir(contents)
     await symlink(path.join(dir, 'gone.png'), path.join(dir, 'img/dangling.png'))
     const names = [...Object.keys(contents), 'img/dangling.png']
-    const result = await hashFiles(names.map((name) => ({ key: `/${name}`, absolutePath: path.join(dir, name) })), { threads: 3 })
+    const result = await hashFiles(
+      names.map((name) => ({ key: `/${name}`, absolutePath: path.join(dir, name) })),
+      { threads: 3 },
+    )
     for (const [name, content] of Object.entries(contents)) expect(result.digests[`/${name}`]).toEqual({ hash: sha256(content), size: content.length })
     expect(Object.keys(result.digests)).toHaveLength(40)
     expect(result.failures.map((failure) => failure.key)).toEqual(['/img/dangling.png'])

@@ -46,7 +46,24 @@ describe('walkPublicDir', () => {
 
   it('takes the same files as the default glob, matched case-insensitively', () => {
     const glob = picomatch(DEFAULT_INCLUDE, { dot: true, nocase: true })
-    const paths = ['a.png', 'x/y/B.JPEG', '.png', '.hidden/z.svg', 'a.png.txt', 'png', 'dir.png/file', 'dir.png/file.gif', 'a.', 'a..png', 'ä/ö.WEBP', 'a.tiff', 'a.tif', 'a.tiffx', 'a.jpg ', 'x/.ico']
+    const paths = [
+      'a.png',
+      'x/y/B.JPEG',
+      '.png',
+      '.hidden/z.svg',
+      'a.png.txt',
+      'png',
+      'dir.png/file',
+      'dir.png/file.gif',
+      'a.',
+      'a..png',
+      'ä/ö.WEBP',
+      'a.tiff',
+      'a.tif',
+      'a.tiffx',
+      'a.jpg ',
+      'x/.ico',
+    ]
     const taken = paths.filter(hasImageExtension)
     expect(taken).toEqual(paths.filter((path) => glob(path)))
     expect(taken).toEqual(['a.png', 'x/y/B.JPEG', '.png', '.hidden/z.svg', 'dir.png/file.gif', 'a..png', 'ä/ö.WEBP', 'a.tiff', 'a.tif', 'x/.ico'])

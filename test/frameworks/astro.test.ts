@@ -13,7 +13,10 @@ afterEach(async () => {
 })
 
 const astroBuild = (fixture: Fixture, output: string) => (env: Record<string, string>) =>
-  run(process.execPath, [path.join(repoRoot, 'node_modules/astro/bin/astro.mjs'), 'build'], { cwd: fixture.dir, env: { ASTRO_TELEMETRY_DISABLED: '1', FIXTURE_ASTRO_OUTPUT: output, ...env } })
+  run(process.execPath, [path.join(repoRoot, 'node_modules/astro/bin/astro.mjs'), 'build'], {
+    cwd: fixture.dir,
+    env: { ASTRO_TELEMETRY_DISABLED: '1', FIXTURE_ASTRO_OUTPUT: output, ...env },
+  })
 
 // Astro 7 (and @astrojs/vercel 11) need Node >= 22.12: on an older Node (the engines floor) these tests are
 // skipped, and say why, instead of failing on what Astro refuses.
@@ -25,7 +28,11 @@ describe.skipIf(!astroRuns)(astroRuns ? 'Astro 7' : `Astro 7 (skipped: it needs 
   // integration sees the build. @astrojs/vercel serves public files at the root of the deployment.
   it.each(['static', 'server'])('Astro, %s output with @astrojs/vercel: the manifest deployed in .vercel/output/static, the plan exact', async (output) => {
     fixture = await copyFixtureInstalled('astro-app')
-    const { output: log } = await buildOnceAndCheck(fixture, { build: astroBuild(fixture, output), served: '.vercel/output/static/_image-invalidate.json', basePath: '' })
+    const { output: log } = await buildOnceAndCheck(fixture, {
+      build: astroBuild(fixture, output),
+      served: '.vercel/output/static/_image-invalidate.json',
+      basePath: '',
+    })
     expect(log).toContain('2 source images to invalidate in 1 call')
     // The page is prerendered in static output: it ships without a script, so no client build ran.
     if (output === 'static') expect(await readFile(fixture.path('.vercel/output/static/index.html'), 'utf8')).not.toContain('<script')

@@ -37,7 +37,11 @@ export async function createDeployments(api: VercelApiStandIn) {
     /** A deployment of `images`, whose build-time plan compared it with `baseline`. */
     async deploy(id: string, images: Images, baseline: StandInDeployment | null = null, extra: { dryRun?: true } = {}): Promise<StandInDeployment> {
       const digests = Object.fromEntries(Object.entries(images).map(([key, bytes]) => [key, { hash: bytes.repeat(64), size: 1 }]))
-      const srcImages = baseline ? Object.keys(baseline.manifest.images).filter((key) => baseline.manifest.images[key]!.hash !== digests[key]?.hash).sort() : []
+      const srcImages = baseline
+        ? Object.keys(baseline.manifest.images)
+            .filter((key) => baseline.manifest.images[key]!.hash !== digests[key]?.hash)
+            .sort()
+        : []
       const manifest = createManifest({ buildId: id, basePath: '', images: digests, plan: { baseline: baseline?.id ?? null, srcImages, ...extra } })
       const dir = await tempDir()
       const file = path.join(dir, '_image-invalidate.json')
@@ -86,7 +90,11 @@ export async function createDeployments(api: VercelApiStandIn) {
   }
 }
 
-function aliasRequest(from: StandInDeployment, to: StandInDeployment, request: { type: 'promote' | 'rollback'; jobStatus?: 'succeeded' | 'failed' | 'in-progress' }) {
+function aliasRequest(
+  from: StandInDeployment,
+  to: StandInDeployment,
+  request: { type: 'promote' | 'rollback'; jobStatus?: 'succeeded' | 'failed' | 'in-progress' },
+) {
   return { fromDeploymentId: from.id, toDeploymentId: to.id, type: request.type, jobStatus: request.jobStatus ?? 'succeeded' }
 }
 
@@ -120,7 +128,11 @@ export async function startFlipWorld(token: string, apiOptions: { projectName?: 
 }
 
 /** Every source image the stand-in received, sorted. */
-export const sentImages = (api: VercelApiStandIn) => api.invalidations().flatMap((call) => (call.body as { srcImages: string[] }).srcImages).sort()
+export const sentImages = (api: VercelApiStandIn) =>
+  api
+    .invalidations()
+    .flatMap((call) => (call.body as { srcImages: string[] }).srcImages)
+    .sort()
 
 /**
  * `apply` with quick polls, and the lines it logged. With `when`, `then` runs (once) as soon as `line` is

@@ -231,7 +231,11 @@ export async function installWithPackages(dir: string, packages: string[], { cop
  * The install step is a no-op (the fixture is installed already) and the build command is given with
  * the path of its binary, since the fixture's `node_modules/.bin` is a link.
  */
-export async function vercelBuild(fixture: Fixture, settings: { framework: string; buildCommand: string; outputDirectory?: string }, env: Record<string, string | undefined> = {}): Promise<RunResult> {
+export async function vercelBuild(
+  fixture: Fixture,
+  settings: { framework: string; buildCommand: string; outputDirectory?: string },
+  env: Record<string, string | undefined> = {},
+): Promise<RunResult> {
   await mkdir(fixture.path('.vercel'), { recursive: true })
   const project = { projectId: 'prj_fixture', orgId: 'team_fixture', settings: { installCommand: 'true', ...settings } }
   await writeFile(fixture.path('.vercel/project.json'), JSON.stringify(project))

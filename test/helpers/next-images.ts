@@ -16,7 +16,9 @@ export interface Rgb {
 
 /** Writes a PNG of one colour: its size and colour tell its variants from any other picture's. */
 export async function writePng(file: string, width: number, height: number, colour: Rgb): Promise<void> {
-  await sharp({ create: { width, height, channels: 3, background: colour } }).png().toFile(file)
+  await sharp({ create: { width, height, channels: 3, background: colour } })
+    .png()
+    .toFile(file)
 }
 
 export interface Variant {
@@ -50,7 +52,9 @@ export function sameColour(a: Rgb, b: Rgb): boolean {
 /** The entries of a Next.js image cache folder (none when it does not exist), each as `key/file`. */
 export async function cacheEntries(cacheDir: string): Promise<string[]> {
   const keys = await readdir(cacheDir).catch(() => [] as string[])
-  const entries = await Promise.all(keys.map(async (key) => (await readdir(path.join(cacheDir, key)).catch(() => [] as string[])).map((file) => `${key}/${file}`)))
+  const entries = await Promise.all(
+    keys.map(async (key) => (await readdir(path.join(cacheDir, key)).catch(() => [] as string[])).map((file) => `${key}/${file}`)),
+  )
   return entries.flat().sort()
 }
 

@@ -20,7 +20,7 @@ export async function lockClosure(repoRoot: string, dependencies: Record<string,
   const entries: Record<string, LockEntry> = {}
   // Node's resolution over the hoisted layout: the nearest node_modules/<name> up from where it is needed.
   const locate = (from: string, name: string): string | undefined => {
-    for (let at = from; ; ) {
+    for (let at = from; ;) {
       const candidate = `${at ? `${at}/` : ''}node_modules/${name}`
       if (repoLock.packages[candidate]) return candidate
       if (!at) return undefined

@@ -85,8 +85,10 @@ export async function startVercelApi(options) {
   /** @type {string[]} */
   const violations = []
   const name = options.projectName ?? 'site'
-  const isProject = (/** @type {string | null} */ idOrName) => idOrName === options.projectId || (options.projectName !== undefined && idOrName === options.projectName)
-  const isTeam = (/** @type {URLSearchParams} */ query) => query.get('teamId') === options.teamId || (options.teamSlug !== undefined && query.get('slug') === options.teamSlug)
+  const isProject = (/** @type {string | null} */ idOrName) =>
+    idOrName === options.projectId || (options.projectName !== undefined && idOrName === options.projectName)
+  const isTeam = (/** @type {URLSearchParams} */ query) =>
+    query.get('teamId') === options.teamId || (options.teamSlug !== undefined && query.get('slug') === options.teamSlug)
   let inFlight = 0
   let maxInFlight = 0
 

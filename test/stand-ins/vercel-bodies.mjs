@@ -84,9 +84,7 @@ function environmentVariable(index) {
 export function projectBody({ id, name, production, latest, lastAliasRequest, envCount }) {
   return {
     accountId: OWNER,
-    alias: production
-      ? [{ domain: `${name}.example.com`, environment: 'production', target: 'PRODUCTION', deployment: null }]
-      : [],
+    alias: production ? [{ domain: `${name}.example.com`, environment: 'production', target: 'PRODUCTION', deployment: null }] : [],
     autoAssignCustomDomains: true,
     autoExposeSystemEnvs: true,
     buildCommand: null,
@@ -142,7 +140,11 @@ export function deploymentBody({ id, url, name, projectId, readyState, readySubs
     inspectorUrl: `https://vercel.com/acme/${name}/${id.replace(/^dpl_/, '')}`,
     isInConcurrentBuildsQueue: false,
     isInSystemBuildsQueue: false,
-    lambdas: Array.from({ length: 20 }, (_, index) => ({ id: `lmb_${index}`, entrypoint: null, output: [{ functionName: `page${index}`, path: `/page/${index}` }] })),
+    lambdas: Array.from({ length: 20 }, (_, index) => ({
+      id: `lmb_${index}`,
+      entrypoint: null,
+      output: [{ functionName: `page${index}`, path: `/page/${index}` }],
+    })),
     meta: { githubCommitSha: 'a'.repeat(40), githubCommitRef: 'main' },
     name,
     ownerId: OWNER,

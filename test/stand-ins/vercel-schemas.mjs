@@ -28,7 +28,10 @@ export function sdkSchemaProblems(endpoint, body) {
   const repaired = counter.end()
   if (!parsed.success) return parsed.error.issues.slice(0, 10).map((issue) => `${endpoint}: ${issue.path.join('.') || '(body)'}: ${issue.message}`)
   const problems = droppedKeys(body, parsed.data, '').map((key) => `${endpoint}: ${key} is not a field of the SDK's type`)
-  if (repaired > 0) problems.push(`${endpoint}: the SDK had to fill in or coerce ${repaired} value(s): a required field is missing, or a value has the wrong type or an unknown enum value`)
+  if (repaired > 0)
+    problems.push(
+      `${endpoint}: the SDK had to fill in or coerce ${repaired} value(s): a required field is missing, or a value has the wrong type or an unknown enum value`,
+    )
   return problems
 }
 
