@@ -24,8 +24,9 @@ images a build would plan to invalidate. Writes nothing.
                         manifest's, else the project's Next.js basePath or Vite base)
   --json                print one JSON document
   -h, --help            this text`,
-  apply: `Usage: image-invalidate apply [--plan FILE|URL] [--deployment ID|URL] [--site URL] [--from ID|URL|FILE]
-                              [--no-wait] [--dry-run] [--json] [--concurrency N] [--timeout 10m]
+  apply: `Usage: image-invalidate apply [--plan FILE|URL] [--deployment ID|URL] [--site URL] [--base-path /docs] [--from ID|URL|FILE]
+                              [--no-wait | --wait] [--timeout 10m] [--concurrency N] [--dry-run] [--dangerously-delete]
+                              [--project ID] [--team ID|SLUG] [--json]
 
 At a production flip, from the deployment that was live (P) to the one now live (D): waits until
 production serves D (and a rolling release toward it is complete), then invalidates the source images
