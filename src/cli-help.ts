@@ -8,6 +8,7 @@ Usage:
   image-invalidate prune-next-cache [options]
                                      remove a release's changed images from a self-hosted Next.js's
                                      own image cache (.next/cache/images) before next start
+  image-invalidate demo              both phases against loopback stand-ins: no account, no network
 
 Run 'image-invalidate <command> --help' for a command's options.
 Exit codes: 0 done (or nothing to do), 1 some image was not invalidated, 2 usage error (including an
@@ -75,4 +76,13 @@ start. A custom cacheHandler (images.customCacheHandler) is not reached.
 
 Exit codes: 0 done (an unreadable --from falls back to every image of D, and says so), 1 D's manifest
 or the cache could not be read, 2 usage error.`,
+  demo: `Usage: image-invalidate demo
+
+Both phases on this machine, with no Vercel account and no network: two production builds of a set of
+images made in a temporary folder, then apply against loopback stand-ins for the production site, each
+deployment's URL and Vercel's API, with a promotion part-way. Prints what each build planned, when each
+invalidation call was sent and what it held. Writes nothing outside its temporary folder, which it removes.
+Exit codes: 0 every image of the flip was invalidated, 1 otherwise.
+
+  -h, --help             this text`,
 }

@@ -150,3 +150,15 @@ it('every relative link of the installed README resolves in the installed packag
   })
   expect(broken).toEqual([])
 })
+
+// Phase 2 tried from the installed package, with no account and no network: the demo and its stand-ins ship.
+it('image-invalidate demo runs from the installed package and sends the flip after the promotion', async () => {
+  const { project } = await installedPackage()
+  const demo = await npm(['exec', '--offline', '--', 'image-invalidate', 'demo'], project)
+  expect(demo.code, demo.output).toBe(0)
+  expect(
+    demo.stdout.match(/call \d, [\d.]+ s after the promotion: POST \/v1\/edge-cache\/invalidate-by-src-images\?projectIdOrName=prj_demo -> 200/g),
+  ).toHaveLength(2)
+  expect(demo.stdout).not.toContain('BEFORE the promotion')
+  expect(demo.stdout).toContain('15 source images invalidated in 2 calls')
+})
