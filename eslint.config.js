@@ -39,6 +39,8 @@ export default tseslint.config(
     apply: ['core', 'shared', 'vercel'],
     remote: ['core', 'shared', 'vercel'],
     setup: ['core', 'shared', 'vercel', 'apply'],
+    // `image-invalidate demo` runs both phases, as the CLI does: an entry in a folder of its own.
+    demo: ['core', 'shared', 'plugin', 'apply'],
   }),
   {
     // Tests poke at parsed JSON documents, where `any` is the honest type.

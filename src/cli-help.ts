@@ -8,6 +8,7 @@ Usage:
   image-invalidate prune-next-cache [options]
                                      remove a release's changed images from a self-hosted Next.js's
                                      own image cache (.next/cache/images) before next start
+  image-invalidate demo              both phases against loopback stand-ins: no account, no network
 
 Run 'image-invalidate <command> --help' for a command's options.
 Exit codes: 0 done (or nothing to do), 1 some image was not invalidated, 2 usage error (including an
@@ -24,8 +25,9 @@ images a build would plan to invalidate. Writes nothing.
                         manifest's, else the project's Next.js basePath or Vite base)
   --json                print one JSON document
   -h, --help            this text`,
-  apply: `Usage: image-invalidate apply [--plan FILE|URL] [--deployment ID|URL] [--site URL] [--from ID|URL|FILE]
-                              [--no-wait] [--dry-run] [--json] [--concurrency N] [--timeout 10m]
+  apply: `Usage: image-invalidate apply [--plan FILE|URL] [--deployment ID|URL] [--site URL] [--base-path /docs] [--from ID|URL|FILE]
+                              [--no-wait | --wait] [--timeout 10m] [--concurrency N] [--dry-run] [--dangerously-delete]
+                              [--project ID] [--team ID|SLUG] [--json]
 
 At a production flip, from the deployment that was live (P) to the one now live (D): waits until
 production serves D (and a rolling release toward it is complete), then invalidates the source images
@@ -74,4 +76,13 @@ start. A custom cacheHandler (images.customCacheHandler) is not reached.
 
 Exit codes: 0 done (an unreadable --from falls back to every image of D, and says so), 1 D's manifest
 or the cache could not be read, 2 usage error.`,
+  demo: `Usage: image-invalidate demo
+
+Both phases on this machine, with no Vercel account and no network: two production builds of a set of
+images made in a temporary folder, then apply against loopback stand-ins for the production site, each
+deployment's URL and Vercel's API, with a promotion part-way. Prints what each build planned, when each
+invalidation call was sent and what it held. Writes nothing outside its temporary folder, which it removes.
+Exit codes: 0 every image of the flip was invalidated, 1 otherwise.
+
+  -h, --help             this text`,
 }

@@ -26,6 +26,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'plan') return runPlan(rest)
   if (command === 'apply') return runApply(rest)
   if (command === 'prune-next-cache') return runPruneNextCache(rest)
+  if (command === 'demo') return runDemo(rest)
   throw new UsageError(`unknown command ${JSON.stringify(command)}`)
 }
 
@@ -173,6 +174,12 @@ async function runPruneNextCache(args: string[]): Promise<number> {
   })
   process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : describePrune(report, process.cwd()))
   return report.ok ? 0 : 1
+}
+
+async function runDemo(args: string[]): Promise<number> {
+  if (parse(args, {}).help) return help('demo')
+  const { runDemo } = await import('./demo/demo.js')
+  return runDemo()
 }
 
 /**

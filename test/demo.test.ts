@@ -1,31 +1,29 @@
-import { createHash } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
-import path from 'node:path'
-import fg from 'fast-glob'
+// @module-tag floor
+import { readdir } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { expect, it } from 'vitest'
-import { repoRoot, run } from './helpers/fixture.js'
+import { runDemo } from '../src/demo/demo.js'
 
-async function fingerprint(dir: string): Promise<string> {
-  const hash = createHash('sha256')
-  for (const file of (await fg('**/*', { cwd: dir, dot: true })).sort()) hash.update(file).update(await readFile(path.join(dir, file)))
-  return hash.digest('hex')
-}
+const demoFolders = async () => (await readdir(tmpdir())).filter((name) => name.startsWith('image-invalidate-demo-'))
 
-it('npm run demo: plans, waits for the promotion, invalidates the flip in 2 calls, exits 0 and leaves the fixture as it was', async () => {
-  const fixture = path.join(repoRoot, 'fixtures/vite-app')
-  const before = await fingerprint(fixture)
-  const result = await run(process.execPath, [path.join(repoRoot, 'scripts/demo.mjs')], { cwd: repoRoot })
-  expect(result.code, result.output).toBe(0)
-  expect(result.stdout).toContain('11 changed, 2 removed, 2 added -> 13 source images to invalidate in 2 calls')
-  expect(result.stdout).toMatch(/call 1: POST \/v1\/edge-cache\/invalidate-by-src-images\?projectIdOrName=prj_demo -> 200, 8 source images/)
-  expect(result.stdout).toMatch(/call 2: .* -> 200, 7 source images/)
-  expect(result.stdout).toContain('15 source images invalidated in 2 calls')
-  expect(result.stdout).toContain('the 13 changed or removed ones of the plan, and the 2 added ones (/images/my picture.png, /images/new.png)')
-  expect(result.stdout).toContain('/images/new.png: added: the live deployment has no variant of it to cache')
-  expect(result.stdout).toContain('/icons/mark.svg: touched, but its bytes are the same')
-  // The plan and the wait are told once each.
-  expect(result.stdout.match(/flip dpl_demo_1 -> dpl_demo_2/g)).toHaveLength(1)
-  expect(result.stdout.match(/live: /g)).toHaveLength(1)
-  expect(result.stdout.indexOf('promoted: the site now serves build dpl_demo_2')).toBeLessThan(result.stdout.indexOf('invalidated 8:'))
-  expect(await fingerprint(fixture)).toBe(before)
+// `image-invalidate demo` and `npm run demo`: both phases against the demo's own loopback stand-ins.
+it('the demo plans 13, sends the flip of 15 in 2 calls only after the promotion, exits 0 and removes its folder', async () => {
+  const before = await demoFolders()
+  let output = ''
+  const code = await runDemo({ write: (text) => (output += text) })
+  expect(code, output).toBe(0)
+  expect(output).toContain('vs dpl_demo_1: 11 changed, 2 removed, 2 added -> 13 source images to invalidate in 2 calls')
+  expect(output).toContain('/images/new.png: added: the live deployment has no variant of it to cache')
+  expect(output).toContain('/icons/mark.svg: touched, but its bytes are the same')
+  const calls = [...output.matchAll(/call (\d), ([\d.]+) s (after|BEFORE) the promotion: POST (\S+) -> (\d+), (\d+) source images/g)].map((match) =>
+    match.slice(1),
+  )
+  expect(calls).toEqual([
+    ['1', expect.any(String), 'after', '/v1/edge-cache/invalidate-by-src-images?projectIdOrName=prj_demo', '200', '8'],
+    ['2', expect.any(String), 'after', '/v1/edge-cache/invalidate-by-src-images?projectIdOrName=prj_demo', '200', '7'],
+  ])
+  expect(output).toContain(
+    '15 source images invalidated in 2 calls: the 13 changed or removed ones the build planned, and the 2 added ones (/images/my picture.png, /images/new.png)',
+  )
+  expect(await demoFolders()).toEqual(before)
 })

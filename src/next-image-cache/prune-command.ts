@@ -131,16 +131,20 @@ export function describePrune(report: PruneNextCacheReport, cwd: string): string
   if (report.error) lines.push(`error: ${report.error}`)
   else if (report.skipped) lines.push(`nothing removed: ${report.skipped}`)
   else if (report.wholeCache) {
-    const entries = `${report.wholeCache.entries} ${report.wholeCache.entries === 1 ? 'entry' : 'entries'}`
-    lines.push(`${would} the whole image cache ${where} (${entries}), since ${report.wholeCache.reason}`)
+    lines.push(`${would} the whole image cache ${where} (${countOf(report.wholeCache.entries, 'entry', 'entries')}), since ${report.wholeCache.reason}`)
   } else {
     for (const [src, count] of Object.entries(report.removed))
-      lines.push(`${src}: ${report.dryRun ? `${count} cached variant${count === 1 ? '' : 's'} would be removed` : describeRemoved(count)}`)
-    lines.push(
-      `${would} ${countOf(report.total, 'cached variant')} from ${where}, looking for the ${countOf(report.srcImages.length, 'source image')} of the flip`,
-    )
+      lines.push(`${src}: ${report.dryRun ? `${countOf(count, 'cached variant')} would be removed` : describeRemoved(count)}`)
+    lines.push(`${would} ${countOf(report.total, 'cached variant')} from ${where}, looking for ${whichImages(report)}`)
   }
   return `${lines.join('\n')}\n`
+}
+
+/** The source images a prune looked for, as its last line names them: a server has releases, not flips. */
+function whichImages(report: PruneNextCacheReport): string {
+  const images = countOf(report.srcImages.length, 'source image')
+  if (report.previous) return `the ${images} changed, removed or added since ${report.previous.buildId}`
+  return `the ${images} of ${report.next?.buildId ?? 'this release'}, with no earlier release to compare with`
 }
 
 /** D: `--plan`, else the manifest the build put in `public/` (what `next start` serves), else the local plan. */
@@ -185,7 +189,7 @@ async function findPrevious(
   log: (line: string) => void,
 ): Promise<{ via: string; manifest: Manifest } | undefined> {
   const unknown = (why: string) => {
-    log(`${why}: the entries of every image of ${next.buildId} are removed`)
+    log(`${why}: every image of ${next.buildId} counts as changed`)
     return undefined
   }
   if (from !== undefined) {
@@ -204,7 +208,7 @@ async function findPrevious(
     }
   }
   const loaded = await loadManifest(served)
-  if (loaded.kind === 'found') return { via: `the manifest recorded at the last prune (${path.relative(root, served) || served})`, manifest: loaded.manifest }
+  if (loaded.kind === 'found') return { via: `the manifest recorded at the last prune, ${path.relative(root, served) || served}`, manifest: loaded.manifest }
   if (loaded.kind === 'missing') return unknown(`no --from, and no manifest recorded at ${served} by an earlier prune`)
   return unknown(`no --from, and the manifest recorded at ${served} ${loaded.reason}`)
 }

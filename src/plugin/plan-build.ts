@@ -7,6 +7,7 @@ import { createManifest, MANIFEST_FILE_NAME, serializeManifest, type Manifest } 
 import { batchCount, planInvalidation } from '../core/plan.js'
 import { isDirectory, walkPublicDir, type ScanOptions } from '../core/scan.js'
 import { loadHashCache, saveHashCache } from '../shared/hash-cache.js'
+import { gitDoesNotIgnore } from '../shared/git.js'
 import { countOf, formatBytes, listSome, LOG_PREFIX, type Logger } from '../shared/format.js'
 import type { ManifestLoad } from '../shared/load-manifest.js'
 import type { ResolvedBuildOptions } from './options.js'
@@ -66,7 +67,9 @@ async function runPlan(options: ResolvedBuildOptions, outputDirs: readonly strin
   const computed = await computePlan(options, logger)
   const result: BuildPlanResult = { ...computed, written: [] }
   await writeManifestTo(result, outputDirs, options.planFile)
-  logger.info(summarize(result, options))
+  // Next.js writes into public/, which git tracks: without an ignore line, every build leaves `?? public/...`.
+  const notIgnored = outputDirs.length > 0 && (await gitDoesNotIgnore(result.written[0]!))
+  logger.info(summarize(result, options, { manifestNotIgnored: notIgnored }))
   const { srcImages } = result.manifest.plan
   if (options.dryRun && srcImages.length > 0) {
     logger.info(`${LOG_PREFIX} dry run, planned source images:\n${srcImages.map((src) => `  ${src}`).join('\n')}`)
@@ -239,8 +242,15 @@ async function loadBaselineManifest(options: ResolvedBuildOptions): Promise<Mani
   return loadManifest(options.baseline!, { headers: options.baselineHeaders, fresh: true, timeoutMs: options.baselineTimeoutMs })
 }
 
-/** One line: what was hashed, what it was compared with, what is planned, where it went. */
-export function summarize(result: Omit<BuildPlanResult, 'written'> & { written?: string[] }, options: ResolvedBuildOptions): string {
+/**
+ * One line: what was hashed, what it was compared with, what is planned, where it went (and, when git does
+ * not ignore the manifest written there, that it should).
+ */
+export function summarize(
+  result: Omit<BuildPlanResult, 'written'> & { written?: string[] },
+  options: ResolvedBuildOptions,
+  notes: { manifestNotIgnored?: boolean } = {},
+): string {
   const count = Object.keys(result.manifest.images).length
   const unchanged = result.reused > 0 ? `, ${result.reused} unchanged since the last build and not read` : ''
   const baselineTime = result.baselineMs === null ? '' : `, baseline fetched in ${Math.round(result.baselineMs)} ms alongside`
@@ -260,7 +270,10 @@ export function summarize(result: Omit<BuildPlanResult, 'written'> & { written?:
         ` -> ${countOf(planned, 'source image')} to invalidate in ${countOf(batches, 'call')}`,
     )
   } else parts.push('baseline unusable: nothing planned')
-  if (result.written?.length) parts.push(`manifest ${relative(options.root, result.written[0]!)}`)
+  if (result.written?.length) {
+    const manifest = relative(options.root, result.written[0]!)
+    parts.push(notes.manifestNotIgnored ? `manifest ${manifest}, which git does not ignore: add ${MANIFEST_FILE_NAME} to .gitignore` : `manifest ${manifest}`)
+  }
   return `${LOG_PREFIX} ${parts.join('; ')}`
 }
 

@@ -7,7 +7,7 @@ import { urlPrefixOfVite } from './url-prefix.js'
 
 export interface ProjectBasePath {
   basePath: string
-  /** Where it was read, for the line that says so: `next.config.mjs (basePath)`. */
+  /** Where it was read, for the line that says so (inside its parentheses, so none of its own): `basePath in next.config.mjs`. */
   source: string
   /** Set when the project's prefix cannot be known from its config (a relative Vite base). */
   problem?: string
@@ -30,7 +30,7 @@ export async function readProjectBasePath(root: string): Promise<ProjectBasePath
       const module = (await import(pathToFileURL(loader).href)) as { default: LoadNextConfig | { default: LoadNextConfig } }
       const loadConfig = typeof module.default === 'function' ? module.default : module.default.default
       const config = await loadConfig('phase-production-build', root, { silent: true })
-      return { basePath: config.basePath ?? '', source: `${nextConfig} (basePath)` }
+      return { basePath: config.basePath ?? '', source: `basePath in ${nextConfig}` }
     }
   }
   const viteConfig = VITE_CONFIGS.find((name) => existsSync(path.join(root, name)))
@@ -42,7 +42,7 @@ export async function readProjectBasePath(root: string): Promise<ProjectBasePath
       const base = loaded?.config.base ?? '/'
       // The rule the plugin applies to the resolved config, on the config as written.
       const prefix = urlPrefixOfVite({ ...loaded?.config, base }, process.env)
-      return { basePath: prefix.basePath ?? '', source: `${viteConfig} (base ${JSON.stringify(base)})`, problem: prefix.basePathUnknown }
+      return { basePath: prefix.basePath ?? '', source: `base ${JSON.stringify(base)} in ${viteConfig}`, problem: prefix.basePathUnknown }
     }
   }
   return undefined

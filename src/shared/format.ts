@@ -30,9 +30,9 @@ export function listSome(items: readonly string[], max = 5, maxItemLength = 120)
   return items.length > max ? `${shown.join(', ')} and ${items.length - max} more` : shown.join(', ')
 }
 
-/** `1 call`, `3 calls`, `1 source image`. */
-export function countOf(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`
+/** `1 call`, `3 calls`, `1 source image`; `plural` where adding an s will not do (`1 entry`, `2 entries`). */
+export function countOf(count: number, noun: string, plural = `${noun}s`): string {
+  return `${count} ${count === 1 ? noun : plural}`
 }
 
 export function formatBytes(bytes: number): string {

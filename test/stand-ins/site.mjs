@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * A loopback stand-in for a production site on Vercel: it serves one build output folder (the live
- * deployment) and can be flipped to another, as a promotion does. Used by tests and by `npm run demo`.
+ * deployment) and can be flipped to another, as a promotion does. Used by tests.
  */
 import { createServer } from 'node:http'
 import { readFile } from 'node:fs/promises'

@@ -3,8 +3,8 @@
  * A loopback stand-in for the part of Vercel's REST API this package uses. It checks requests the way the
  * real API documents them, answers with bodies of the real size and shape (./vercel-bodies.mjs), holds each
  * of them to `@vercel/sdk`'s schemas (./vercel-schemas.mjs: `close()` rejects when one could not come from
- * the real API), records every request, and injects faults on demand. Used by tests, the demo and the
- * benchmark.
+ * the real API), records every request, and injects faults on demand. Used by tests and the benchmark
+ * (the demo has a small one of its own: src/demo/stand-ins.ts).
  *
  *   POST /v1/edge-cache/invalidate-by-src-images?projectIdOrName=&teamId=|slug=   {"srcImages": [1..8 strings]}
  *   POST /v1/edge-cache/dangerously-delete-by-src-images                            (same)
