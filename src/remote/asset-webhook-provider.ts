@@ -70,8 +70,18 @@ export function isFresh(signedAt: number, now: number, maxAgeSeconds: number): b
   return Number.isFinite(signedAt) && Math.abs(now - signedAt) <= maxAgeSeconds * 1000
 }
 
+/**
+ * A shared secret sent as `Authorization: Bearer <secret>` or as a Basic Auth password, compared in constant
+ * time: what providers that sign nothing offer (Strapi, Contentstack). `missing` says how to set it up.
+ */
+export function checkAuthorizationSecret(request: SignedRequest, missing: string): Verification {
+  const given = authorizationSecret(request.headers)
+  if (given === undefined) return refused(missing)
+  return safeEqual(given, request.secret) ? verified : refused('the Authorization header does not hold the secret')
+}
+
 /** The value of a `Bearer` or `Basic` (its password) `Authorization` header, or undefined. */
-export function authorizationSecret(headers: Headers): string | undefined {
+function authorizationSecret(headers: Headers): string | undefined {
   const value = headers.get('authorization')?.trim()
   if (!value) return undefined
   const [scheme, credentials = ''] = value.split(/\s+/, 2)

@@ -6,15 +6,12 @@
 // (`https://images.contentstack.io/v3/assets/{stack}/{asset}/{file}/{name}`), and `permanent_url` where
 // one was generated: the URL that keeps its address when the file is replaced.
 import { recordOf, textOf } from '../../core/json.js'
-import { safeEqual } from '../../shared/webhook-request.js'
-import { authorizationSecret, refused, verified, type AssetProviderModule, type ParsedPayload, type SignedRequest } from '../asset-webhook-provider.js'
+import { checkAuthorizationSecret, type AssetProviderModule, type ParsedPayload, type SignedRequest } from '../asset-webhook-provider.js'
 
 const EVENTS = new Set(['update', 'publish', 'unpublish', 'delete'])
 
 function verify(request: SignedRequest) {
-  const given = authorizationSecret(request.headers)
-  if (given === undefined) return refused('missing Authorization: set Basic Auth on the Contentstack webhook, with the secret as password')
-  return safeEqual(given, request.secret) ? verified : refused('the Authorization header does not hold the secret')
+  return checkAuthorizationSecret(request, 'missing Authorization: set Basic Auth on the Contentstack webhook, with the secret as password')
 }
 
 function parse(data: unknown): ParsedPayload {

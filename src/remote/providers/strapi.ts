@@ -4,15 +4,12 @@
 // URL) and media.delete carry the file: `url` and each of `formats` (thumbnail, small, medium, large), relative
 // (`/uploads/…`) with the local provider.
 import { recordOf, textOf } from '../../core/json.js'
-import { safeEqual } from '../../shared/webhook-request.js'
-import { authorizationSecret, idOf, refused, verified, type AssetProviderModule, type ParsedPayload, type SignedRequest } from '../asset-webhook-provider.js'
+import { checkAuthorizationSecret, idOf, type AssetProviderModule, type ParsedPayload, type SignedRequest } from '../asset-webhook-provider.js'
 
 const EVENTS = new Set(['media.update', 'media.delete'])
 
 function verify(request: SignedRequest) {
-  const given = authorizationSecret(request.headers)
-  if (given === undefined) return refused('missing Authorization: Bearer <secret>: add the header to the Strapi webhook')
-  return safeEqual(given, request.secret) ? verified : refused('the Authorization header does not hold the secret')
+  return checkAuthorizationSecret(request, 'missing Authorization: Bearer <secret>: add the header to the Strapi webhook')
 }
 
 function parse(data: unknown): ParsedPayload {
