@@ -50,6 +50,10 @@ export function createAssetWebhookHandler(options: AssetWebhookOptions): Handler
     // Read once: the config is the build's, and does not change while the function runs.
     imageRules: () => (imageRules ??= loadAppImageRules(options, options.root ?? process.cwd())),
   }
+  // Started now, awaited by the first request: a cold function's first event then loads its provider (and
+  // its library) while it reads the image config, instead of one after the other. Failures surface there.
+  context.provider().catch(() => undefined)
+  context.imageRules().catch(() => undefined)
   return async (request) => {
     try {
       return await handle(request, context)

@@ -18,6 +18,10 @@ const ACTIONS = new Set(['publish', 'unpublish', 'archive', 'delete', 'save'])
 
 type Toolkit = typeof ContentfulRequests
 
+/** Loaded with this module, which only a Contentful route loads; a failure is answered at the first request. */
+const toolkit = loadToolkit()
+toolkit.catch(() => undefined)
+
 async function loadToolkit(): Promise<Toolkit> {
   try {
     return await import('@contentful/node-apps-toolkit/requests')
@@ -38,7 +42,7 @@ async function verify(request: SignedRequest): Promise<Verification> {
   // The toolkit checks age only, with Date.now(); a timestamp from the future is refused here.
   if (!isFresh(Number(request.headers.get('x-contentful-timestamp')), request.now, maxAge))
     return refused(`x-contentful-timestamp is missing or more than ${maxAge} s away from now: a stale or replayed request`)
-  const { verifyRequest } = await loadToolkit()
+  const { verifyRequest } = await toolkit
   const canonical = {
     method: request.method as 'POST',
     path: request.path,
