@@ -146,7 +146,7 @@ describe('createAssetWebhookHandler: what is sent', () => {
     expect(api!.calls).toEqual([])
   })
 
-  it("reads the app's image config from Next.js's build output when no remotePatterns is given, and honours images.unoptimized", async () => {
+  it("reads the app's image config from Next.js's build output when no remotePatterns is given, and honours images.unoptimized and another loader", async () => {
     const root = await tempDir()
     await mkdir(path.join(root, '.next'))
     const config = (images: unknown) => writeFile(path.join(root, '.next/required-server-files.json'), JSON.stringify({ version: 1, config: { images } }))
@@ -162,7 +162,11 @@ describe('createAssetWebhookHandler: what is sent', () => {
     await config({ unoptimized: true, remotePatterns: [{ hostname: '**' }] })
     const unoptimized = await handlerFor('generic', { remotePatterns: undefined, root })
     const skipped = await json(await unoptimized.handler(signed('generic', event)))
-    expect(skipped.body).toMatchObject({ action: 'skipped', skipped: [{ reason: expect.stringContaining('images.unoptimized') }, {}, {}] })
+    expect(skipped.body).toMatchObject({ action: 'skipped', skipped: [{ reason: expect.stringContaining('images.unoptimized is set') }, {}, {}] })
+    await config({ loader: 'cloudinary', path: 'https://res.cloudinary.com/demo/image/upload/', remotePatterns: [{ hostname: '**' }] })
+    const otherLoader = await handlerFor('generic', { remotePatterns: undefined, root })
+    const loaderAnswer = await json(await otherLoader.handler(signed('generic', event)))
+    expect(loaderAnswer.body).toMatchObject({ action: 'skipped', skipped: [{ reason: expect.stringContaining('images.loader is "cloudinary"') }, {}, {}] })
 
     const nowhere = await handlerFor('generic', { remotePatterns: undefined, root: await tempDir() })
     const none = await json(await nowhere.handler(signed('generic', event)))

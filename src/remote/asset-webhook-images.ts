@@ -19,8 +19,11 @@ export const NEXT_SERVER_FILES = path.join('.next', 'required-server-files.json'
 /** The rules, where they came from, and what could not be read in them. */
 export interface AppImageRules {
   rules: RemoteImageRules
-  /** `images.unoptimized`: Vercel optimizes nothing, so nothing is cached to invalidate. */
-  unoptimized: boolean
+  /**
+   * Why Vercel optimizes no image of the app, when it does not: `images.unoptimized`, or a loader other than
+   * Next.js's own (`next/image` then builds the image service's URLs, not `/_next/image`).
+   */
+  unoptimized?: string
   source: string
   warnings: string[]
 }
@@ -30,14 +33,14 @@ export async function loadAppImageRules(options: Pick<AssetWebhookOptions, 'remo
   const warnings: string[] = []
   if (options.remotePatterns) {
     const rules = readRemoteImageRules({ remotePatterns: options.remotePatterns }, warnings)
-    return { rules, unoptimized: false, source: 'the remotePatterns option', warnings }
+    return { rules, source: 'the remotePatterns option', warnings }
   }
   const file = path.join(cwd, NEXT_SERVER_FILES)
   let text: string
   try {
     text = await readFile(file, 'utf8')
   } catch {
-    return { rules: readRemoteImageRules(undefined, warnings), unoptimized: false, source: 'none', warnings }
+    return { rules: readRemoteImageRules(undefined, warnings), source: 'none', warnings }
   }
   let images: unknown
   try {
@@ -46,5 +49,12 @@ export async function loadAppImageRules(options: Pick<AssetWebhookOptions, 'remo
     warnings.push(`${NEXT_SERVER_FILES} is not JSON`)
   }
   const rules = readRemoteImageRules(images, warnings)
-  return { rules, unoptimized: recordOf(images)?.unoptimized === true, source: `Next.js's image config (${NEXT_SERVER_FILES})`, warnings }
+  return { rules, unoptimized: whyUnoptimized(recordOf(images)), source: `Next.js's image config (${NEXT_SERVER_FILES})`, warnings }
+}
+
+function whyUnoptimized(images: Record<string, unknown> | undefined): string | undefined {
+  if (images?.unoptimized === true) return 'images.unoptimized is set'
+  const loader = images?.loader
+  if (typeof loader === 'string' && loader !== 'default') return `images.loader is ${JSON.stringify(loader)}`
+  return undefined
 }

@@ -190,7 +190,7 @@ function skipReason(text: string, image: AppImageRules): string | undefined {
     return 'not an absolute URL'
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return `not an http(s) URL`
-  if (image.unoptimized) return `images.unoptimized is set (${image.source}): Vercel optimizes no image, so none is cached`
+  if (image.unoptimized) return `${image.unoptimized} (${image.source}): Vercel optimizes no image of this app, so none is cached`
   if (image.source === 'none')
     return 'no image config found (no remotePatterns option, no .next/required-server-files.json): give remotePatterns, as the app configures them'
   if (!isAllowedRemoteImage(image.rules, url))
