@@ -237,7 +237,10 @@ export interface AssetWebhookAsset {
   id?: string
   /** Storyblok's `space_id`, for looking the asset up in its Management API. */
   spaceId?: string
-  /** The source URLs the payload gives, as pages put them in `src` (absolute, `https:` for protocol-relative ones). */
+  /**
+   * The source URLs the payload gives: `https:` for protocol-relative ones, resolved against `baseUrl` for
+   * paths (Strapi's `/uploads/…`; left as paths when `baseUrl` is not set).
+   */
   urls: string[]
   /** The parsed body, as the provider sent it. */
   payload: unknown
