@@ -1,4 +1,5 @@
 // @module-tag floor
+import { createHmac } from 'node:crypto'
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -7,6 +8,8 @@ import type { AssetWebhookOptions, AssetWebhookProvider } from '../src/types.js'
 import {
   ASSET_SECRET,
   EVENTS,
+  contentstackAssetUpdate,
+  contentstackBasicAuth,
   REPLAY_WINDOWS,
   cloudinaryOverwrite,
   contentfulPublish,
@@ -43,7 +46,7 @@ afterEach(async () => {
 })
 
 const VERCEL_CONTEXT = Symbol.for('@vercel/request-context')
-const SIGNS_BODY = new Set<AssetWebhookProvider>(['contentful', 'cloudinary', 'storyblok', 'generic'])
+const SIGNS_BODY = new Set<AssetWebhookProvider>(['contentful', 'contentstack', 'cloudinary', 'storyblok', 'generic'])
 
 async function handlerFor(provider: AssetWebhookProvider, options: Partial<AssetWebhookOptions> = {}) {
   api ??= await startVercelApi({ token: TOKEN, projectId: 'prj_assets' })
@@ -90,7 +93,7 @@ describe('createAssetWebhookHandler, for each provider', () => {
     expect(wrong.status).toBe(401)
     expect(wrong.body.reason).not.toMatch(/missing/i)
     // The body altered after signing: where the provider signs the body, the signature no longer matches
-    // (Strapi and Contentstack send a shared secret in a header, which does not depend on the body).
+    // (Strapi sends a shared secret in a header, which does not depend on the body).
     const tampered = { ...event, body: event.body.replace('}', ',"extra":1}') }
     const altered = await handler(request(provider, tampered, signatureHeaders(provider, event, { path: `/api/assets/${provider}` })))
     if (SIGNS_BODY.has(provider)) {
@@ -339,6 +342,23 @@ describe('provider payloads', () => {
     const { handler } = await handlerFor('strapi')
     const { body } = await json(await handler(signed('strapi', event)))
     expect(body.invalidated).toEqual(event.urls)
+  })
+
+  it('Contentstack: HMAC Signing with two v1 while a key rotates, or Basic Auth with the secret as password', async () => {
+    const event = contentstackAssetUpdate()
+    const { handler } = await handlerFor('contentstack')
+    const t = Math.floor(Date.now() / 1000)
+    const v1 = (secret: string) => createHmac('sha256', secret).update(`${t}.${event.body}`).digest('hex')
+    const rotating = { 'x-contentstack-hmac-signature': `t=${t},v1=${v1('the new key')},v1=${v1(ASSET_SECRET)}` }
+    expect((await handler(request('contentstack', event, rotating))).status).toBe(200)
+    expect((await handler(request('contentstack', event, contentstackBasicAuth()))).status).toBe(200)
+    expect((await handler(request('contentstack', event, contentstackBasicAuth('another password')))).status).toBe(401)
+    const malformed = { 'x-contentstack-hmac-signature': `v1=${v1(ASSET_SECRET)}` }
+    expect(await json(await handler(request('contentstack', event, malformed)))).toMatchObject({
+      status: 401,
+      body: { reason: expect.stringContaining('t=<timestamp>') },
+    })
+    expect(api!.invalidated).toEqual([...event.urls, ...event.urls])
   })
 
   it('Cloudinary: a deletion names resources without URLs, which srcImages maps; a video upload is ignored', async () => {

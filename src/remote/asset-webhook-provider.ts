@@ -44,13 +44,13 @@ export interface AssetProviderModule {
  * The header that marks each provider's requests, so that a request sent to another provider's route is
  * named for what it is rather than called unsigned. Read without loading the other providers' modules.
  */
-export const PROVIDER_MARKS: Readonly<Record<AssetWebhookProvider, string>> = {
-  contentful: 'x-contentful-signature',
-  strapi: 'x-strapi-event',
-  contentstack: 'x-contentstack-request-signature',
-  storyblok: 'webhook-signature',
-  cloudinary: 'x-cld-signature',
-  generic: 'x-signature-256',
+export const PROVIDER_MARKS: Readonly<Record<AssetWebhookProvider, readonly string[]>> = {
+  contentful: ['x-contentful-signature'],
+  strapi: ['x-strapi-event'],
+  contentstack: ['x-contentstack-hmac-signature', 'x-contentstack-request-signature'],
+  storyblok: ['webhook-signature'],
+  cloudinary: ['x-cld-signature'],
+  generic: ['x-signature-256'],
 }
 
 export const verified: Verification = { ok: true }

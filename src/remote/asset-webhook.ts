@@ -114,10 +114,11 @@ async function handle(request: Request, context: HandlerContext): Promise<Respon
 
 /** A sentence for a request that carries another provider's mark and not this one's, or undefined. */
 function otherProviderReason(headers: Headers, provider: AssetWebhookProvider): string | undefined {
-  if (headers.has(PROVIDER_MARKS[provider])) return undefined
-  const other = (Object.keys(PROVIDER_MARKS) as AssetWebhookProvider[]).find((name) => name !== provider && headers.has(PROVIDER_MARKS[name]))
+  const markOf = (name: AssetWebhookProvider) => PROVIDER_MARKS[name].find((header) => headers.has(header))
+  if (markOf(provider)) return undefined
+  const other = (Object.keys(PROVIDER_MARKS) as AssetWebhookProvider[]).find((name) => name !== provider && markOf(name))
   if (!other) return undefined
-  return `this route takes ${provider} events, but the request carries ${PROVIDER_MARKS[other]}, as ${other} sends: point ${other} at a route made with provider '${other}', with its own secret`
+  return `this route takes ${provider} events, but the request carries ${markOf(other)}, as ${other} sends: point ${other} at a route made with provider '${other}', with its own secret`
 }
 
 /**

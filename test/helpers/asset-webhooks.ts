@@ -164,7 +164,7 @@ export const EVENTS: Record<AssetWebhookProvider, () => ProviderEvent> = {
 
 export interface SignOptions {
   secret?: string
-  /** When the provider signed, in ms (Contentful, Cloudinary). Default: now. */
+  /** When the provider signed, in ms (Contentful, Contentstack, Cloudinary). Default: now. */
   signedAt?: number
   /** The path the provider calls, which Contentful signs. */
   path?: string
@@ -191,12 +191,18 @@ export function signatureHeaders(provider: AssetWebhookProvider, event: Provider
       return { 'webhook-signature': createHmac('sha1', secret).update(event.body).digest('hex') }
     case 'strapi':
       return { authorization: `Bearer ${secret}` }
-    case 'contentstack':
-      return { authorization: `Basic ${Buffer.from(`image-invalidate:${secret}`).toString('base64')}` }
+    case 'contentstack': {
+      // HMAC Signing, as Contentstack's "Secure Your Webhooks" page describes it.
+      const t = String(Math.floor(signedAt / 1000))
+      return { 'x-contentstack-hmac-signature': `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${event.body}`).digest('hex')}` }
+    }
     case 'generic':
       return { 'x-signature-256': `sha256=${createHmac('sha256', secret).update(event.body).digest('hex')}` }
   }
 }
+
+/** Contentstack's other method, Basic Auth with the secret as password. */
+export const contentstackBasicAuth = (secret = ASSET_SECRET) => ({ authorization: `Basic ${Buffer.from(`image-invalidate:${secret}`).toString('base64')}` })
 
 /** The same headers with the signature made wrong (signed with another secret). */
 export function misSignedHeaders(provider: AssetWebhookProvider, event: ProviderEvent, options: SignOptions = {}): Record<string, string> {
@@ -210,4 +216,4 @@ export function post(event: ProviderEvent, extra: Record<string, string> = {}): 
 }
 
 /** Providers that sign a timestamp, and the replay window the handler keeps by default, in seconds. */
-export const REPLAY_WINDOWS: Partial<Record<AssetWebhookProvider, number>> = { contentful: 300, cloudinary: 7200 }
+export const REPLAY_WINDOWS: Partial<Record<AssetWebhookProvider, number>> = { contentful: 300, contentstack: 300, cloudinary: 7200 }
