@@ -58,21 +58,23 @@ export default tseslint.config(
 /**
  * One rule per folder of src/: a relative import that leaves the folder must go to a folder it may use, or to
  * `types.ts`, which any folder may import. `import()` is not checked by ESLint; the layering holds for it too.
+ * A file in a subfolder (src/remote/providers/) leaves its folder with one `../` more per level, so each
+ * depth gets its own rule.
  * @param {Record<string, string[]>} layers
  * @returns {import('eslint').Linter.Config[]}
  */
 function layerRules(layers) {
-  return Object.entries(layers).map(([folder, below]) => {
+  return Object.entries(layers).flatMap(([folder, below]) => {
     const allowed = [...below.map((name) => `${name}/`), 'types\\.js$']
-    return {
-      files: [`src/${folder}/**/*.ts`],
+    return [0, 1, 2, 3].map((depth) => ({
+      files: [`src/${folder}/${'*/'.repeat(depth)}*.ts`],
       rules: {
         'no-restricted-imports': [
           'error',
           {
             patterns: [
               {
-                regex: `^\\.\\./(?!${allowed.join('|')})`,
+                regex: `^(\\.\\./){${depth + 1}}(?!${allowed.join('|')})`,
                 message: below.length
                   ? `src/${folder}/ may import only from ${below.map((name) => `${name}/`).join(', ')} and types.ts (CONTRIBUTING.md, The layout)`
                   : 'src/core/ is pure: it imports nothing outside itself',
@@ -81,6 +83,6 @@ function layerRules(layers) {
           },
         ],
       },
-    }
+    }))
   })
 }

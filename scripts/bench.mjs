@@ -5,6 +5,7 @@
 //   node scripts/bench.mjs --smoke   small sets, one run each, no targets (CI runs this as a test)
 //   node scripts/bench.mjs --clean   removes the data sets kept between runs, and nothing else
 //   node scripts/bench.mjs --only next-dev   the next dev rows alone
+//   node scripts/bench.mjs --only asset-webhook   the asset webhook rows alone (a few seconds)
 //
 // Sets are generated once (deterministic bytes from AES-CTR) and kept for the next run in
 // node_modules/.cache/unplugin-image-invalidate-bench/ (about 1.8 GB after a full run, 80 MB after --smoke).
@@ -23,9 +24,10 @@ import { startVercelApi } from '../test/stand-ins/vercel-api.mjs'
 
 const repo = fileURLToPath(new URL('..', import.meta.url))
 const smoke = process.argv.includes('--smoke')
-/** `--only next-dev`: that case alone (a minute or two, against the full run's many). */
+/** `--only next-dev` or `--only asset-webhook`: that case alone (a minute or two, against the full run's many). */
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined
-if (only !== undefined && only !== 'next-dev') throw new Error(`--only ${only}: the one case that runs alone is next-dev`)
+if (only !== undefined && only !== 'next-dev' && only !== 'asset-webhook')
+  throw new Error(`--only ${only}: the cases that run alone are next-dev and asset-webhook`)
 const runs = smoke ? 1 : 5
 const cores = availableParallelism()
 const MB = 1024 * 1024
@@ -567,6 +569,97 @@ async function importBench() {
   }
 }
 
+// A route's process, as a Vercel Function starts it: import the package root and create the handler (what
+// the route module does when it loads), then the events, one after another, each answered with waitUntil.
+// Prints the cold start, each answer's time and each event's time until the API stand-in has its URLs.
+const ASSET_WEBHOOK_ROUTE = `
+import { readFileSync } from 'node:fs'
+const [index, root, apiUrl, eventsFile] = process.argv.slice(1)
+const started = performance.now()
+const { createAssetWebhookHandler } = await import(index)
+const pending = []
+const handler = createAssetWebhookHandler({
+  provider: 'contentful', root, secret: process.env.BENCH_SECRET, token: 'bench', projectId: 'prj_bench', apiUrl, env: {},
+  waitUntil: (promise) => pending.push(promise),
+})
+const coldStartMs = performance.now() - started
+const answers = []
+const sent = []
+for (const event of JSON.parse(readFileSync(eventsFile, 'utf8'))) {
+  const asked = performance.now()
+  const response = await handler(new Request('http://localhost/api/assets/contentful', { method: 'POST', headers: event.headers, body: event.body }))
+  answers.push(performance.now() - asked)
+  if (response.status !== 202) throw new Error('answered ' + response.status + ': ' + (await response.text()))
+  const outcome = await pending.at(-1)
+  if (outcome.failed.length > 0) throw new Error('not sent: ' + JSON.stringify(outcome.failed))
+  sent.push(performance.now() - asked)
+}
+console.log(JSON.stringify({ ms: coldStartMs, coldStartMs, answers, sent }))
+`
+
+/**
+ * The asset webhook (issue 27) in a route's fresh process, 5 processes of 10 Contentful events each (signed
+ * by Contentful's own toolkit beforehand), the API stand-in answering after 50 ms: what creating the handler
+ * adds to the route's cold start (importing the package root and creating a Contentful handler; the
+ * provider's module and @contentful/node-apps-toolkit load on the first event, and count in its answer);
+ * the first answer after the cold start and the following ones, with waitUntil (target: median 200 ms at
+ * most); and each event's time until the API has its URLs (target: 2 s at most, every event).
+ */
+async function assetWebhookBench() {
+  const secret = 'qlfkupAwYA4ZkNnmBzmNypFqSRWOwhpGRFwQFn5iPNAGHSYdvwed1C77n0Eiaz19'
+  const api = await startVercelApi({ token: 'bench', projectId: 'prj_bench', latencyMs: smoke ? 5 : 50 })
+  const root = path.join(scratch, 'asset-webhook')
+  await mkdir(path.join(root, '.next'), { recursive: true })
+  const images = { remotePatterns: [{ protocol: 'https', hostname: 'images.ctfassets.net' }], domains: [] }
+  await writeFile(path.join(root, '.next/required-server-files.json'), JSON.stringify({ version: 1, config: { images } }))
+  const { signRequest } = await import('@contentful/node-apps-toolkit/requests')
+  const processes = smoke ? 1 : 5
+  /** @type {{ coldStartMs: number, answers: number[], sent: number[] }[]} */
+  const results = []
+  for (let run = 0; run < processes; run++) {
+    const events = Array.from({ length: 10 }, (_, i) => {
+      const headers = { 'content-type': 'application/vnd.contentful.management.v1+json', 'x-contentful-topic': 'ContentManagement.Asset.publish' }
+      const url = `//images.ctfassets.net/space/asset${i}/token/hero-${run}-${i}.jpg`
+      const body = JSON.stringify({ sys: { type: 'Asset', id: `asset${i}` }, fields: { file: { 'en-US': { url, fileName: 'hero.jpg' } } } })
+      return { body, headers: { ...headers, ...signRequest(secret, { method: 'POST', path: '/api/assets/contentful', headers, body }) } }
+    })
+    const eventsFile = path.join(root, `events-${run}.json`)
+    await writeFile(eventsFile, JSON.stringify(events))
+    process.env.BENCH_SECRET = secret
+    results.push(await timeNode(ASSET_WEBHOOK_ROUTE, [pathToFileURL(path.join(repo, 'dist/index.js')).href, root, api.origin, eventsFile]))
+  }
+  await api.close()
+  const coldStart = median(results.map((result) => result.coldStartMs))
+  const first = median(results.map((result) => result.answers[0] ?? NaN))
+  const warm = median(results.flatMap((result) => result.answers.slice(1)))
+  const slowestSent = Math.max(...results.flatMap((result) => result.sent))
+  rows.push(['asset webhook: import the package root, create a contentful handler', coldStart.toFixed(1), '', 'added to the route cold start', '', ''])
+  rows.push([
+    'asset webhook: first answer after a cold start (waitUntil)',
+    first.toFixed(1),
+    '',
+    'loads the provider and its toolkit',
+    '',
+    verdict(true, first <= 200, `asset webhook: first answer ${first.toFixed(0)} ms > 200 ms`),
+  ])
+  rows.push([
+    'asset webhook: answer (waitUntil)',
+    warm.toFixed(1),
+    '',
+    '',
+    '',
+    verdict(true, warm <= 200, `asset webhook: answer ${warm.toFixed(0)} ms > 200 ms`),
+  ])
+  rows.push([
+    'asset webhook: event -> the API has its URLs, slowest',
+    slowestSent.toFixed(0),
+    '',
+    `${smoke ? 5 : 50} ms API latency`,
+    '',
+    verdict(true, slowestSent <= 2000, `asset webhook: sent after ${slowestSent.toFixed(0)} ms > 2 s`),
+  ])
+}
+
 /**
  * `next dev` with withImageInvalidate against the same app without it: the time from spawning `next dev`
  * to Next.js's "Ready" line and to the first `/_next/image` answer, and the CPU time all its processes used
@@ -765,8 +858,8 @@ function printTable() {
 }
 
 console.log(`unplugin-image-invalidate benchmark: ${cores} cores, Node ${process.version}, ${runs} run(s) per case${smoke ? ', smoke mode (no targets)' : ''}`)
-if (only === 'next-dev') {
-  await nextDevBench()
+if (only !== undefined) {
+  await (only === 'next-dev' ? nextDevBench() : assetWebhookBench())
   printTable()
   reportTargets()
   // The exit handlers remove the app copy and the scratch folder.
@@ -805,6 +898,7 @@ await manyFilesBench(many)
 await applyBench(smoke ? 100 : 1000, smoke ? 5 : 50, 4)
 await flipWindowBench(smoke ? [300] : [1_500, 2_300, 3_100, 4_700, 6_900])
 await importBench()
+await assetWebhookBench()
 await nextDevBench()
 printTable()
 reportTargets()

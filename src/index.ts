@@ -4,12 +4,26 @@
 export { unplugin as default, unplugin, unpluginFactory } from './plugin/unplugin.js'
 export { apply, loadManifest, planBuild } from './api.js'
 export { createWebhookHandler, verifySignature } from './apply/webhook.js'
+export { createAssetWebhookHandler } from './remote/asset-webhook.js'
 export { resolveBuildOptions, type BuildContext, type ResolvedBuildOptions } from './plugin/options.js'
 export type { BuildPlanResult, LinkCycle } from './plugin/plan-build.js'
 export { StrictModeError } from './plugin/strict-mode-error.js'
 export type { ImageDiff } from './core/diff.js'
 export type { FileDigest, HashFailure } from './core/hash.js'
 export { MANIFEST_FILE_NAME, parseManifest, serializeManifest, type InvalidationPlan, type Manifest, type ParseLimits } from './core/manifest.js'
-export type { ApplyOptions, ApplyReport, BatchRecord, FailedImage, NextOptions, Options, PreviousVia, WebhookOptions } from './types.js'
+export type {
+  ApplyOptions,
+  ApplyReport,
+  AssetRemotePattern,
+  AssetWebhookAsset,
+  AssetWebhookOptions,
+  AssetWebhookProvider,
+  BatchRecord,
+  FailedImage,
+  NextOptions,
+  Options,
+  PreviousVia,
+  WebhookOptions,
+} from './types.js'
 export type { LoadManifestOptions, ManifestLoad } from './shared/load-manifest.js'
 export type { Logger } from './shared/format.js'

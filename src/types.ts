@@ -215,3 +215,80 @@ export interface FailedImage {
   srcImage: string
   reason: string
 }
+
+/** The services `createAssetWebhookHandler` takes asset events from. */
+export type AssetWebhookProvider = 'contentful' | 'strapi' | 'contentstack' | 'storyblok' | 'cloudinary' | 'generic'
+
+/** One entry of `images.remotePatterns`, in Next.js's shape (`new URL('https://cdn.example.com/**')` is taken too). */
+export interface AssetRemotePattern {
+  protocol?: 'http' | 'https'
+  hostname: string
+  port?: string
+  pathname?: string
+  search?: string
+}
+
+/** An asset an event is about, as `srcImages` sees it. */
+export interface AssetWebhookAsset {
+  provider: AssetWebhookProvider
+  /** The provider's name for what happened: `ContentManagement.Asset.publish`, `media.update`, `asset.replaced`, `upload`… */
+  event: string
+  /** The asset's id at the provider, where the payload gives one (Storyblok's `asset_id`, Contentful's `sys.id`). */
+  id?: string
+  /** Storyblok's `space_id`, for looking the asset up in its Management API. */
+  spaceId?: string
+  /**
+   * The source URLs the payload gives: `https:` for protocol-relative ones, resolved against `baseUrl` for
+   * paths (Strapi's `/uploads/…`; left as paths when `baseUrl` is not set).
+   */
+  urls: string[]
+  /** The parsed body, as the provider sent it. */
+  payload: unknown
+}
+
+/** Options of `createAssetWebhookHandler()`. */
+export interface AssetWebhookOptions extends Pick<
+  ApplyOptions,
+  'token' | 'projectId' | 'teamId' | 'teamSlug' | 'apiUrl' | 'root' | 'concurrency' | 'retries' | 'requestTimeoutMs' | 'env' | 'log'
+> {
+  /** Which service sends the events, and so how they are signed and read. */
+  provider: AssetWebhookProvider
+  /**
+   * The shared secret: Contentful's webhook signing secret, Cloudinary's API secret, Storyblok's webhook
+   * secret, the token Strapi sends as `Authorization: Bearer …`, the Basic Auth password set on the
+   * Contentstack webhook, or the HMAC key of the generic form. Default: `IMAGE_INVALIDATE_ASSET_SECRET`.
+   */
+  secret?: string
+  /**
+   * The remote images Vercel optimizes, in the shape of Next.js's `images.remotePatterns`: only URLs they
+   * allow are sent. Default: the app's own image config, read from Next.js's build output
+   * (`.next/required-server-files.json`, which `next start` and Vercel's functions both have). Needed outside
+   * Next.js, or with a `distDir` other than `.next`.
+   */
+  remotePatterns?: ReadonlyArray<AssetRemotePattern | URL>
+  /**
+   * The source URLs to invalidate for an asset, when pages do not use the URL the provider gives: a query
+   * string added (`?w=…` is not one: `next/image` adds that to the optimizer URL, not to `src`), a proxy
+   * host, or a provider whose events carry only an id (Storyblok). Default: `asset.urls`.
+   */
+  srcImages?: (asset: AssetWebhookAsset) => readonly string[] | Promise<readonly string[]>
+  /**
+   * The origin a relative asset URL is served from: Strapi's local upload provider gives `/uploads/…`, which
+   * pages load from the Strapi server (`https://cms.example.com`).
+   */
+  baseUrl?: string
+  /**
+   * Oldest signature accepted, in seconds, where the provider signs a timestamp (Contentful, Cloudinary).
+   * @default 300 for Contentful, 7200 for Cloudinary (the window of Cloudinary's own SDK, which covers its retries)
+   */
+  maxAgeSeconds?: number
+  /**
+   * Keeps the function alive after the response, as `waitUntil` from `@vercel/functions`. With it the
+   * handler answers 202 at once, with what it is sending and what it skipped, and sends afterwards.
+   */
+  waitUntil?: (promise: Promise<unknown>) => void
+  /** Largest body accepted, in bytes. @default 1048576 */
+  maxBodyBytes?: number
+  /** Without `waitUntil`: answer by then (202), and let the sending go on. @default 25000 */
+  deadlineMs?: number
+}

@@ -11,9 +11,9 @@ import { tempDir } from './helpers/tmp.js'
 
 const CONSUMER = `
 import imageInvalidate, {
-  apply, createWebhookHandler, loadManifest, MANIFEST_FILE_NAME, parseManifest, planBuild, resolveBuildOptions,
+  apply, createAssetWebhookHandler, createWebhookHandler, loadManifest, MANIFEST_FILE_NAME, parseManifest, planBuild, resolveBuildOptions,
   serializeManifest, StrictModeError, unpluginFactory, verifySignature,
-  type ApplyOptions, type ApplyReport, type BuildContext, type Manifest, type ManifestLoad, type Options, type WebhookOptions,
+  type ApplyOptions, type ApplyReport, type AssetWebhookOptions, type BuildContext, type Manifest, type ManifestLoad, type Options, type WebhookOptions,
 } from 'unplugin-image-invalidate'
 import vite from 'unplugin-image-invalidate/vite'
 import webpack from 'unplugin-image-invalidate/webpack'
@@ -36,6 +36,12 @@ export const report: Promise<ApplyReport> = apply(applyOptions)
 const webhookOptions: WebhookOptions = { secret: 'whsec', deadlineMs: 20_000 }
 export const handler: (request: Request) => Promise<Response> = createWebhookHandler(webhookOptions)
 export const verified: boolean = verifySignature(new Uint8Array(), null, 'whsec')
+const assetOptions: AssetWebhookOptions = {
+  provider: 'storyblok',
+  remotePatterns: [{ protocol: 'https', hostname: 'a.storyblok.com' }, new URL('https://cdn.example.com/**')],
+  srcImages: async (asset) => [\`https://a.storyblok.com/f/\${asset.spaceId}/\${asset.id}\`],
+}
+export const assetHandler: (request: Request) => Promise<Response> = createAssetWebhookHandler(assetOptions)
 export const loaded: Promise<ManifestLoad> = loadManifest(MANIFEST_FILE_NAME)
 const manifest: Manifest = parseManifest('{}')
 export const text: string = serializeManifest(manifest)
@@ -60,6 +66,8 @@ astro({ dryRun: 'yes' })
 withImageInvalidate({}, { dev: 'yes' })
 // @ts-expect-error a Nuxt module takes its options and Nuxt
 nuxt({ dryRun: true })
+// @ts-expect-error a provider the asset webhook does not know
+createAssetWebhookHandler({ provider: 'sanity' })
 `
 
 const RETURNS = `

@@ -4,6 +4,7 @@ import { recordOf, textOf } from '../core/json.js'
 import { manifestUrl } from '../core/manifest.js'
 import type { FlipContext } from './apply.js'
 import { resolveConfiguredProject, resolveVercelTarget, teamOf, type ConfiguredProject } from '../vercel/target.js'
+import { readBoundedBody, reply } from '../shared/webhook-request.js'
 import type { ApplyOptions, ApplyReport, WebhookOptions } from '../types.js'
 
 type Handler = (request: Request) => Promise<Response>
@@ -56,10 +57,8 @@ export function createWebhookHandler(options: WebhookOptions = {}): Handler {
  */
 async function readVerifiedEvent(request: Request, secret: string | undefined, maxBodyBytes: number): Promise<WebhookEvent | Response> {
   if (!secret) return reply(503, { ok: false, reason: 'not configured: set IMAGE_INVALIDATE_WEBHOOK_SECRET' })
-  const tooLarge = () => reply(413, { ok: false, reason: `body over ${maxBodyBytes} bytes` })
-  if (Number(request.headers.get('content-length')) > maxBodyBytes) return tooLarge()
-  const body = await readBody(request, maxBodyBytes)
-  if (!body) return tooLarge()
+  const body = await readBoundedBody(request, maxBodyBytes)
+  if (!body) return reply(413, { ok: false, reason: `body over ${maxBodyBytes} bytes` })
   if (!verifySignature(body, request.headers.get('x-vercel-signature'), secret))
     return reply(401, { ok: false, reason: 'invalid or missing x-vercel-signature' })
   return parseEvent(body) ?? reply(400, { ok: false, reason: 'the body is not a Vercel webhook event (JSON with type and payload)' })
@@ -183,24 +182,6 @@ function parseEvent(body: Uint8Array): WebhookEvent | undefined {
   }
 }
 
-async function readBody(request: Request, maxBytes: number): Promise<Uint8Array | undefined> {
-  if (!request.body) return new Uint8Array()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  const reader = request.body.getReader()
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > maxBytes) {
-      await reader.cancel()
-      return undefined
-    }
-    chunks.push(value)
-  }
-  return Buffer.concat(chunks)
-}
-
 /**
  * Compares the configured project, an id or a name, with an event's project id. A name is resolved once
  * through `GET /v9/projects/{name}`; when it cannot be (no token), the event is acted on rather than
@@ -248,8 +229,4 @@ function remember(seen: Map<string, Promise<ApplyReport>>, id: string, work: Pro
     if (!report.ok) seen.delete(id)
   })
   if (seen.size > SEEN_LIMIT) seen.delete(seen.keys().next().value!)
-}
-
-function reply(status: number, body: Record<string, unknown>): Response {
-  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } })
 }
