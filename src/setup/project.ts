@@ -18,7 +18,7 @@ export interface ConnectedProject {
  */
 export async function connectToProject(input: VercelTargetInput, root: string, env: Env): Promise<ConnectedProject> {
   const target = resolveVercelTarget(input, root, env)
-  if ('problem' in target) throw new SetupError('IMAGE_INVALIDATE_SETUP_NO_TARGET', `${target.problem} (or pass --project)`, true)
+  if ('problem' in target) throw new SetupError('IMAGE_INVALIDATE_SETUP_NO_TARGET', target.problem, true)
   const client = new VercelClient(target, { retries: 2, methods: ['GET', 'DELETE'] })
   try {
     return { client, target, project: await client.getProject() }

@@ -1,0 +1,301 @@
+import { readFileSync } from 'node:fs'
+import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { parseModule } from 'magicast'
+import { afterEach, describe, expect, it } from 'vitest'
+import { configHasPlugin } from '../src/setup/config.js'
+import { detectApp } from '../src/setup/frameworks.js'
+import { SECRET_VARIABLE, WEBHOOK_EVENTS } from '../src/setup/webhook-setup.js'
+import { copyFixture, copyFixtureInRepo, nextBuild, repoRoot, run, viteBuild, type Fixture } from './helpers/fixture.js'
+import { tempDir } from './helpers/tmp.js'
+import { startVercelApi, type VercelApiStandIn } from './stand-ins/vercel-api.mjs'
+
+const TOKEN = 'tok_INIT_SECRET_5a4b3c2d1e'
+const cli = path.join(repoRoot, 'dist/cli.js')
+
+let api: VercelApiStandIn | undefined
+let fixture: Fixture | undefined
+afterEach(async () => {
+  await fixture?.remove()
+  await api?.close()
+  api = fixture = undefined
+})
+
+/** The stand-in for a project whose production is live at `site.example.com` (its `alias`). */
+async function startProjectApi(options: { accountWebhooks?: boolean } = {}): Promise<VercelApiStandIn> {
+  const started = await startVercelApi({ token: TOKEN, projectId: 'prj_1', envCount: 5, ...options })
+  started.setDeployment('dpl_live', { readyState: 'READY', aliasAssigned: true })
+  started.setProduction('dpl_live')
+  return started
+}
+
+/** `image-invalidate <args>` in `dir`, with the token and the stand-in; the project from .vercel/project.json. */
+const imageInvalidate = (dir: string, args: string[], env: Record<string, string> = {}) =>
+  run(process.execPath, [cli, ...args], { cwd: dir, env: { VERCEL_TOKEN: TOKEN, IMAGE_INVALIDATE_API_URL: api!.origin, ...env } })
+
+/**
+ * Each fixture's config as the framework's starter has it, without the plugin, which `init` must add; and
+ * the files of it that were there (the fixtures have the plugin and, for Next.js, a route already).
+ */
+const STARTER_CONFIGS: Record<string, { files: Record<string, string>; remove?: string[] }> = {
+  'next-app': {
+    files: { 'next.config.mjs': `/** @type {import('next').NextConfig} */\nconst nextConfig = {\n  reactStrictMode: true,\n}\n\nexport default nextConfig\n` },
+    remove: ['app/api'],
+  },
+  'astro-app': {
+    files: {
+      'astro.config.mjs': `import { defineConfig } from 'astro/config'\nimport vercel from '@astrojs/vercel'\n\nexport default defineConfig({\n  output: 'static',\n  adapter: vercel(),\n})\n`,
+    },
+  },
+  'nuxt-app': { files: { 'nuxt.config.ts': `export default defineNuxtConfig({\n  app: { baseURL: '/docs/' },\n  devtools: { enabled: false },\n})\n` } },
+  'sveltekit-app': {
+    files: { 'vite.config.js': `import { sveltekit } from '@sveltejs/kit/vite';\nimport { defineConfig } from 'vite';\n\nexport default defineConfig({\n\tplugins: [sveltekit()]\n});\n` },
+  },
+  'react-router-app': {
+    files: { 'vite.config.js': `import { reactRouter } from '@react-router/dev/vite'\nimport { defineConfig } from 'vite'\n\nexport default defineConfig({\n  plugins: [reactRouter()],\n})\n` },
+  },
+  'vite-app': { files: { 'vite.config.js': `import { defineConfig } from 'vite'\n\nexport default defineConfig({})\n` } },
+}
+
+/** Turns a copy of a fixture into the app as it was before `init`: the starter config, linked to the project. */
+async function asBeforeInit(dir: string, name: string): Promise<void> {
+  const starter = STARTER_CONFIGS[name]!
+  for (const [file, content] of Object.entries(starter.files)) await writeFile(path.join(dir, file), content)
+  for (const folder of starter.remove ?? []) await rm(path.join(dir, folder), { recursive: true, force: true })
+  await mkdir(path.join(dir, '.vercel'), { recursive: true })
+  await writeFile(path.join(dir, '.vercel/project.json'), JSON.stringify({ projectId: 'prj_1', orgId: 'user_standin' }))
+}
+
+/** A plain copy of a fixture's files (no node_modules): enough for what `init` reads and writes. */
+async function fixtureFiles(name: string): Promise<string> {
+  const dir = await tempDir()
+  await cp(path.join(repoRoot, 'fixtures', name), dir, { recursive: true })
+  await asBeforeInit(dir, name)
+  return dir
+}
+
+/** Every file below `dir` (but node_modules) with its content: what a run must leave as it was. */
+async function snapshot(dir: string): Promise<Record<string, string>> {
+  const files: Record<string, string> = {}
+  const walk = async (folder: string) => {
+    for (const entry of await readdir(folder, { withFileTypes: true })) {
+      const full = path.join(folder, entry.name)
+      if (entry.name === 'node_modules' || entry.name === '.next' || entry.name === 'dist') continue
+      if (entry.isDirectory()) await walk(full)
+      else files[path.relative(dir, full)] = await readFile(full, 'utf8').catch(() => '<unreadable>')
+    }
+  }
+  await walk(dir)
+  return files
+}
+
+/** The calls that change something on Vercel. */
+const changingCalls = (stand: VercelApiStandIn) => stand.calls.filter((call) => call.method !== 'GET')
+
+/** One webhook at `url` for the project with every event, and one Production variable holding its secret. */
+function expectWebhookAndSecret(stand: VercelApiStandIn, url: string): void {
+  expect(stand.webhooks).toHaveLength(1)
+  const [webhook] = stand.webhooks
+  expect(webhook).toMatchObject({ url, projectIds: ['prj_1'] })
+  expect([...webhook!.events].sort()).toEqual([...WEBHOOK_EVENTS].sort())
+  expect(stand.variables).toEqual([expect.objectContaining({ key: SECRET_VARIABLE, value: webhook!.secret, type: 'encrypted', target: ['production'] })])
+}
+
+describe('image-invalidate init --yes in each framework', () => {
+  // Where each framework serves the route, and the base path its config gives the URL.
+  const cases = [
+    ['astro-app', 'src/pages/api/image-invalidate.js', 'https://site.example.com/api/image-invalidate'],
+    ['nuxt-app', 'server/api/image-invalidate.post.js', 'https://site.example.com/docs/api/image-invalidate'],
+    ['sveltekit-app', 'src/routes/api/image-invalidate/+server.js', 'https://site.example.com/docs/api/image-invalidate'],
+    ['react-router-app', 'app/routes/api.image-invalidate.js', 'https://site.example.com/api/image-invalidate'],
+  ] as const
+  it.each(cases)('%s: the config gains the plugin and still parses, the route is written, the webhook and its secret are made once', async (name, route, url) => {
+    api = await startProjectApi()
+    const dir = await fixtureFiles(name)
+    const first = await imageInvalidate(dir, ['init', '--yes'])
+    expect(first.code, first.output).toBe(0)
+    expect(first.output).not.toContain(TOKEN)
+
+    const app = detectApp(dir)
+    // The edited config parses, and the plugin is in it.
+    expect(() => parseModule(readFileSync(app.configFile!, 'utf8'))).not.toThrow()
+    expect(configHasPlugin(app)).toBe(true)
+    const routeText = await readFile(path.join(dir, route), 'utf8')
+    expect(routeText).toContain("import { createWebhookHandler } from 'unplugin-image-invalidate'")
+    expect(() => parseModule(routeText)).not.toThrow()
+    expectWebhookAndSecret(api, url)
+
+    // A second run finds its webhook and variable, and changes nothing.
+    const before = await snapshot(dir)
+    const calls = changingCalls(api).length
+    const second = await imageInvalidate(dir, ['init', '--yes'])
+    expect(second.code, second.output).toBe(0)
+    expect(second.stdout).toContain('nothing to change')
+    expect(await snapshot(dir)).toEqual(before)
+    expect(changingCalls(api)).toHaveLength(calls)
+    expectWebhookAndSecret(api, url)
+  })
+
+  it('next-app: the edited config and the route it writes build with next build, and a second run changes nothing', { tags: ['long-build'] }, async () => {
+    api = await startProjectApi()
+    fixture = await copyFixtureInRepo('next-app')
+    await asBeforeInit(fixture.dir, 'next-app')
+    const first = await imageInvalidate(fixture.dir, ['init', '--yes'])
+    expect(first.code, first.output).toBe(0)
+    expect(await readFile(fixture.path('next.config.mjs'), 'utf8')).toBe(
+      `import { withImageInvalidate } from 'unplugin-image-invalidate/next';\n/** @type {import('next').NextConfig} */\nconst nextConfig = {\n  reactStrictMode: true,\n}\n\nexport default withImageInvalidate(nextConfig);\n`,
+    )
+    expect(await readFile(fixture.path('.gitignore'), 'utf8')).toContain('/public/_image-invalidate.json')
+    expect(await readFile(fixture.path('app/api/image-invalidate/route.js'), 'utf8')).toContain('export const POST = createWebhookHandler(')
+    expectWebhookAndSecret(api, 'https://site.example.com/api/image-invalidate')
+
+    const before = await snapshot(fixture.dir)
+    const second = await imageInvalidate(fixture.dir, ['init', '--yes'])
+    expect(second.code, second.output).toBe(0)
+    expect(second.stdout).toContain('nothing to change')
+    expect(await snapshot(fixture.dir)).toEqual(before)
+    expect(api.webhooks).toHaveLength(1)
+
+    const build = await nextBuild(fixture)
+    expect(build.code, build.output).toBe(0)
+    // The plugin ran in the build (its manifest), and the route is one of the app's.
+    expect(JSON.parse(await readFile(fixture.path('public/_image-invalidate.json'), 'utf8'))).toMatchObject({ version: 1 })
+    expect(build.output).toMatch(/\/api\/image-invalidate/)
+  })
+
+  it('vite-app: the GitHub way (a plain Vite app has no server routes), and the edited config builds', async () => {
+    api = await startProjectApi()
+    fixture = await copyFixture('vite-app')
+    await asBeforeInit(fixture.dir, 'vite-app')
+    const first = await imageInvalidate(fixture.dir, ['init', '--yes'])
+    expect(first.code, first.output).toBe(0)
+    expect(await readFile(fixture.path('.github/workflows/invalidate-images.yml'), 'utf8')).toBe(
+      await readFile(path.join(repoRoot, 'examples/github-workflow.yml'), 'utf8'),
+    )
+    // No webhook for this way, and no call that changes anything on Vercel.
+    expect(changingCalls(api)).toEqual([])
+    const second = await imageInvalidate(fixture.dir, ['init', '--yes'])
+    expect(second.stdout).toContain('nothing to change')
+
+    const build = await viteBuild(fixture)
+    expect(build.code, build.output).toBe(0)
+    expect(build.output).toMatch(/\[image-invalidate\] \d+ images/)
+    await stat(fixture.path('dist/_image-invalidate.json'))
+  })
+})
+
+describe('image-invalidate init, what it refuses', () => {
+  it('--dry-run prints every change (the diff, the files, the API calls) and makes none', { tags: ['floor'] }, async () => {
+    api = await startProjectApi()
+    const dir = await fixtureFiles('astro-app')
+    const before = await snapshot(dir)
+    const result = await imageInvalidate(dir, ['init', '--dry-run'])
+    expect(result.code, result.output).toBe(0)
+    expect(result.stdout).toContain('+   integrations: [imageInvalidate()],')
+    expect(result.stdout).toContain('create src/pages/api/image-invalidate.js')
+    expect(result.stdout).toContain('call POST /v1/webhooks {"url":"https://site.example.com/api/image-invalidate"')
+    expect(result.stdout).toContain(`call POST /v10/projects/prj_1/env?upsert=true {"key":"${SECRET_VARIABLE}"`)
+    expect(result.stdout).toContain('dry run: nothing was changed')
+    expect(await snapshot(dir)).toEqual(before)
+    expect(changingCalls(api)).toEqual([])
+  })
+
+  it('in a shell that is not a terminal, without --yes: exit 2, one sentence, nothing read or changed', { tags: ['floor'] }, async () => {
+    api = await startProjectApi()
+    const dir = await fixtureFiles('astro-app')
+    const before = await snapshot(dir)
+    const result = await imageInvalidate(dir, ['init'])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toBe(
+      'image-invalidate: init asks before it changes anything, and this shell is not a terminal: pass --yes to take the defaults (or --dry-run to see them)\n',
+    )
+    expect(await snapshot(dir)).toEqual(before)
+    expect(api.calls).toEqual([])
+  })
+
+  it.each([
+    ['no token', { VERCEL_TOKEN: '' }, [], 2, /no Vercel token: set VERCEL_TOKEN/, []],
+    ['a token without access', { VERCEL_TOKEN: 'tok_other_0000' }, [], 1, /may not read this project .*\(403\)/, []],
+    ['a project that does not exist', {}, ['--project', 'prj_gone'], 1, /found no such project .*\(project "prj_gone"\)/, []],
+    // A flag the command line cannot parse gets its pointer to --help, as every command's do.
+    ['a --way that is not one', {}, ['--way', 'email'], 2, /--way "email" is not one of webhook, github, ci/, ["Run 'image-invalidate --help' for usage."]],
+  ] as const)('%s: a sentence naming it, exit 2 (usage) or 1, nothing changed', async (_name, env, args, code, message, after) => {
+    api = await startProjectApi()
+    const dir = await fixtureFiles('nuxt-app')
+    const before = await snapshot(dir)
+    const result = await imageInvalidate(dir, ['init', '--yes', ...args], env)
+    expect(result.code, result.output).toBe(code)
+    expect(result.stderr).toMatch(message)
+    const [sentence, ...rest] = result.stderr.trim().split('\n')
+    expect(sentence).toMatch(message)
+    expect(rest).toEqual(after)
+    expect(result.output).not.toContain('tok_other_0000')
+    expect(await snapshot(dir)).toEqual(before)
+    expect(changingCalls(api)).toEqual([])
+  })
+
+  it('a config of a shape it cannot edit safely is left alone, with the lines to add; nothing else is done', async () => {
+    api = await startProjectApi()
+    const dir = await fixtureFiles('next-app')
+    await rm(path.join(dir, 'next.config.mjs'))
+    await writeFile(path.join(dir, 'next.config.js'), `module.exports = { reactStrictMode: true }\n`)
+    const before = await snapshot(dir)
+    const result = await imageInvalidate(dir, ['init', '--yes'])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain('next.config.js has a shape init cannot edit safely')
+    expect(result.stderr).toContain("import { withImageInvalidate } from 'unplugin-image-invalidate/next'")
+    expect(await snapshot(dir)).toEqual(before)
+    expect(api.calls).toEqual([])
+  })
+
+  it('a folder with no framework: exit 1, naming the folder', { tags: ['floor'] }, async () => {
+    api = await startProjectApi()
+    const dir = await tempDir({ 'README.md': 'notes\n' })
+    const result = await imageInvalidate(dir, ['init', '--yes'])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain(`no Next.js, Astro, Nuxt, SvelteKit, React Router or Vite app in ${dir}`)
+  })
+
+  it('a Hobby team (account webhooks refused, 403): says so and offers the GitHub way; nothing changed', async () => {
+    api = await startProjectApi({ accountWebhooks: false })
+    const dir = await fixtureFiles('sveltekit-app')
+    const before = await snapshot(dir)
+    const result = await imageInvalidate(dir, ['init', '--yes'])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toMatch(/account webhooks need a Pro or Enterprise team.*image-invalidate init --way github/)
+    expect(await snapshot(dir)).toEqual(before)
+    expect(api.webhooks).toEqual([])
+    expect(api.variables).toEqual([])
+  })
+
+  it('storing the secret fails after the webhook was created: the webhook is deleted again, no file is changed', async () => {
+    api = await startProjectApi()
+    api.refuseNext('POST /v10/projects/{idOrName}/env', 500)
+    const dir = await fixtureFiles('sveltekit-app')
+    const before = await snapshot(dir)
+    const result = await imageInvalidate(dir, ['init', '--yes'])
+    expect(result.code).toBe(1)
+    expect(result.stdout).toMatch(/deleted the webhook account_hook_\w+ again/)
+    expect(api.calls.filter((call) => call.method === 'POST' && call.path === '/v1/webhooks')).toHaveLength(1)
+    expect(api.webhooks).toEqual([])
+    expect(await snapshot(dir)).toEqual(before)
+  })
+
+  it('a webhook without the rolling-release events is replaced: the new one gets the secret, then the old one goes', async () => {
+    api = await startProjectApi()
+    const dir = await fixtureFiles('astro-app')
+    api.webhooks.push({
+      id: 'account_hook_old',
+      url: 'https://site.example.com/api/image-invalidate',
+      events: ['deployment.promoted'],
+      projectIds: ['prj_1'],
+      secret: 'old-secret',
+      createdAt: Date.now(),
+    })
+    const result = await imageInvalidate(dir, ['init', '--yes'])
+    expect(result.code, result.output).toBe(0)
+    expect(result.stdout).toContain('deleted the webhook account_hook_old it replaces (without deployment.rollback')
+    expectWebhookAndSecret(api, 'https://site.example.com/api/image-invalidate')
+    expect(api.webhooks[0]!.id).not.toBe('account_hook_old')
+  })
+})
