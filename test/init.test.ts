@@ -1,17 +1,15 @@
 import { readFileSync } from 'node:fs'
-import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { readFile, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { parseModule } from 'magicast'
 import { afterEach, describe, expect, it } from 'vitest'
 import { configHasPlugin } from '../src/setup/config.js'
 import { detectApp } from '../src/setup/frameworks.js'
 import { SECRET_VARIABLE, WEBHOOK_EVENTS } from '../src/setup/webhook-setup.js'
-import { copyFixture, copyFixtureInRepo, nextBuild, repoRoot, run, viteBuild, type Fixture } from './helpers/fixture.js'
+import { copyFixture, copyFixtureInRepo, nextBuild, repoRoot, viteBuild, type Fixture } from './helpers/fixture.js'
+import { asBeforeInit, fixtureFiles, imageInvalidate as runCli, snapshot, startProjectApi, TOKEN } from './helpers/setup-app.js'
 import { tempDir } from './helpers/tmp.js'
-import { startVercelApi, type VercelApiStandIn } from './stand-ins/vercel-api.mjs'
-
-const TOKEN = 'tok_INIT_SECRET_5a4b3c2d1e'
-const cli = path.join(repoRoot, 'dist/cli.js')
+import type { VercelApiStandIn } from './stand-ins/vercel-api.mjs'
 
 let api: VercelApiStandIn | undefined
 let fixture: Fixture | undefined
@@ -21,73 +19,7 @@ afterEach(async () => {
   api = fixture = undefined
 })
 
-/** The stand-in for a project whose production is live at `site.example.com` (its `alias`). */
-async function startProjectApi(options: { accountWebhooks?: boolean } = {}): Promise<VercelApiStandIn> {
-  const started = await startVercelApi({ token: TOKEN, projectId: 'prj_1', envCount: 5, ...options })
-  started.setDeployment('dpl_live', { readyState: 'READY', aliasAssigned: true })
-  started.setProduction('dpl_live')
-  return started
-}
-
-/** `image-invalidate <args>` in `dir`, with the token and the stand-in; the project from .vercel/project.json. */
-const imageInvalidate = (dir: string, args: string[], env: Record<string, string> = {}) =>
-  run(process.execPath, [cli, ...args], { cwd: dir, env: { VERCEL_TOKEN: TOKEN, IMAGE_INVALIDATE_API_URL: api!.origin, ...env } })
-
-/**
- * Each fixture's config as the framework's starter has it, without the plugin, which `init` must add; and
- * the files of it that were there (the fixtures have the plugin and, for Next.js, a route already).
- */
-const STARTER_CONFIGS: Record<string, { files: Record<string, string>; remove?: string[] }> = {
-  'next-app': {
-    files: { 'next.config.mjs': `/** @type {import('next').NextConfig} */\nconst nextConfig = {\n  reactStrictMode: true,\n}\n\nexport default nextConfig\n` },
-    remove: ['app/api'],
-  },
-  'astro-app': {
-    files: {
-      'astro.config.mjs': `import { defineConfig } from 'astro/config'\nimport vercel from '@astrojs/vercel'\n\nexport default defineConfig({\n  output: 'static',\n  adapter: vercel(),\n})\n`,
-    },
-  },
-  'nuxt-app': { files: { 'nuxt.config.ts': `export default defineNuxtConfig({\n  app: { baseURL: '/docs/' },\n  devtools: { enabled: false },\n})\n` } },
-  'sveltekit-app': {
-    files: { 'vite.config.js': `import { sveltekit } from '@sveltejs/kit/vite';\nimport { defineConfig } from 'vite';\n\nexport default defineConfig({\n\tplugins: [sveltekit()]\n});\n` },
-  },
-  'react-router-app': {
-    files: { 'vite.config.js': `import { reactRouter } from '@react-router/dev/vite'\nimport { defineConfig } from 'vite'\n\nexport default defineConfig({\n  plugins: [reactRouter()],\n})\n` },
-  },
-  'vite-app': { files: { 'vite.config.js': `import { defineConfig } from 'vite'\n\nexport default defineConfig({})\n` } },
-}
-
-/** Turns a copy of a fixture into the app as it was before `init`: the starter config, linked to the project. */
-async function asBeforeInit(dir: string, name: string): Promise<void> {
-  const starter = STARTER_CONFIGS[name]!
-  for (const [file, content] of Object.entries(starter.files)) await writeFile(path.join(dir, file), content)
-  for (const folder of starter.remove ?? []) await rm(path.join(dir, folder), { recursive: true, force: true })
-  await mkdir(path.join(dir, '.vercel'), { recursive: true })
-  await writeFile(path.join(dir, '.vercel/project.json'), JSON.stringify({ projectId: 'prj_1', orgId: 'user_standin' }))
-}
-
-/** A plain copy of a fixture's files (no node_modules): enough for what `init` reads and writes. */
-async function fixtureFiles(name: string): Promise<string> {
-  const dir = await tempDir()
-  await cp(path.join(repoRoot, 'fixtures', name), dir, { recursive: true })
-  await asBeforeInit(dir, name)
-  return dir
-}
-
-/** Every file below `dir` (but node_modules) with its content: what a run must leave as it was. */
-async function snapshot(dir: string): Promise<Record<string, string>> {
-  const files: Record<string, string> = {}
-  const walk = async (folder: string) => {
-    for (const entry of await readdir(folder, { withFileTypes: true })) {
-      const full = path.join(folder, entry.name)
-      if (entry.name === 'node_modules' || entry.name === '.next' || entry.name === 'dist') continue
-      if (entry.isDirectory()) await walk(full)
-      else files[path.relative(dir, full)] = await readFile(full, 'utf8').catch(() => '<unreadable>')
-    }
-  }
-  await walk(dir)
-  return files
-}
+const imageInvalidate = (dir: string, args: string[], env: Record<string, string> = {}) => runCli(api!, dir, args, env)
 
 /** The calls that change something on Vercel. */
 const changingCalls = (stand: VercelApiStandIn) => stand.calls.filter((call) => call.method !== 'GET')
@@ -109,32 +41,35 @@ describe('image-invalidate init --yes in each framework', () => {
     ['sveltekit-app', 'src/routes/api/image-invalidate/+server.js', 'https://site.example.com/docs/api/image-invalidate'],
     ['react-router-app', 'app/routes/api.image-invalidate.js', 'https://site.example.com/api/image-invalidate'],
   ] as const
-  it.each(cases)('%s: the config gains the plugin and still parses, the route is written, the webhook and its secret are made once', async (name, route, url) => {
-    api = await startProjectApi()
-    const dir = await fixtureFiles(name)
-    const first = await imageInvalidate(dir, ['init', '--yes'])
-    expect(first.code, first.output).toBe(0)
-    expect(first.output).not.toContain(TOKEN)
+  it.each(cases)(
+    '%s: the config gains the plugin and still parses, the route is written, the webhook and its secret are made once',
+    async (name, route, url) => {
+      api = await startProjectApi()
+      const dir = await fixtureFiles(name)
+      const first = await imageInvalidate(dir, ['init', '--yes'])
+      expect(first.code, first.output).toBe(0)
+      expect(first.output).not.toContain(TOKEN)
 
-    const app = detectApp(dir)
-    // The edited config parses, and the plugin is in it.
-    expect(() => parseModule(readFileSync(app.configFile!, 'utf8'))).not.toThrow()
-    expect(configHasPlugin(app)).toBe(true)
-    const routeText = await readFile(path.join(dir, route), 'utf8')
-    expect(routeText).toContain("import { createWebhookHandler } from 'unplugin-image-invalidate'")
-    expect(() => parseModule(routeText)).not.toThrow()
-    expectWebhookAndSecret(api, url)
+      const app = detectApp(dir)
+      // The edited config parses, and the plugin is in it.
+      expect(() => parseModule(readFileSync(app.configFile!, 'utf8'))).not.toThrow()
+      expect(configHasPlugin(app)).toBe(true)
+      const routeText = await readFile(path.join(dir, route), 'utf8')
+      expect(routeText).toContain("import { createWebhookHandler } from 'unplugin-image-invalidate'")
+      expect(() => parseModule(routeText)).not.toThrow()
+      expectWebhookAndSecret(api, url)
 
-    // A second run finds its webhook and variable, and changes nothing.
-    const before = await snapshot(dir)
-    const calls = changingCalls(api).length
-    const second = await imageInvalidate(dir, ['init', '--yes'])
-    expect(second.code, second.output).toBe(0)
-    expect(second.stdout).toContain('nothing to change')
-    expect(await snapshot(dir)).toEqual(before)
-    expect(changingCalls(api)).toHaveLength(calls)
-    expectWebhookAndSecret(api, url)
-  })
+      // A second run finds its webhook and variable, and changes nothing.
+      const before = await snapshot(dir)
+      const calls = changingCalls(api).length
+      const second = await imageInvalidate(dir, ['init', '--yes'])
+      expect(second.code, second.output).toBe(0)
+      expect(second.stdout).toContain('nothing to change')
+      expect(await snapshot(dir)).toEqual(before)
+      expect(changingCalls(api)).toHaveLength(calls)
+      expectWebhookAndSecret(api, url)
+    },
+  )
 
   it('next-app: the edited config and the route it writes build with next build, and a second run changes nothing', { tags: ['long-build'] }, async () => {
     api = await startProjectApi()
