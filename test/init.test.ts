@@ -6,7 +6,9 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { configHasPlugin } from '../src/setup/config.js'
 import { detectApp } from '../src/setup/frameworks.js'
 import { SECRET_VARIABLE, WEBHOOK_EVENTS } from '../src/setup/webhook-setup.js'
+import { cleanEnv } from './helpers/env.js'
 import { copyFixture, copyFixtureInRepo, nextBuild, repoRoot, viteBuild, type Fixture } from './helpers/fixture.js'
+import { killGroup, spawnTracked } from './helpers/processes.js'
 import { asBeforeInit, fixtureFiles, imageInvalidate as runCli, snapshot, startProjectApi, TOKEN } from './helpers/setup-app.js'
 import { tempDir } from './helpers/tmp.js'
 import type { VercelApiStandIn } from './stand-ins/vercel-api.mjs'
@@ -24,13 +26,19 @@ const imageInvalidate = (dir: string, args: string[], env: Record<string, string
 /** The calls that change something on Vercel. */
 const changingCalls = (stand: VercelApiStandIn) => stand.calls.filter((call) => call.method !== 'GET')
 
-/** One webhook at `url` for the project with every event, and one Production variable holding its secret. */
-function expectWebhookAndSecret(stand: VercelApiStandIn, url: string): void {
+/**
+ * One webhook at `url` for the project with every event, and one Production variable holding its secret
+ * (and, when the user said yes, one holding the token).
+ */
+function expectWebhookAndSecret(stand: VercelApiStandIn, url: string, token: string[] = []): void {
   expect(stand.webhooks).toHaveLength(1)
   const [webhook] = stand.webhooks
   expect(webhook).toMatchObject({ url, projectIds: ['prj_1'] })
   expect([...webhook!.events].sort()).toEqual([...WEBHOOK_EVENTS].sort())
-  expect(stand.variables).toEqual([expect.objectContaining({ key: SECRET_VARIABLE, value: webhook!.secret, type: 'encrypted', target: ['production'] })])
+  expect(stand.variables).toEqual([
+    expect.objectContaining({ key: SECRET_VARIABLE, value: webhook!.secret, type: 'encrypted', target: ['production'] }),
+    ...token.map((value) => expect.objectContaining({ key: 'VERCEL_TOKEN', value, type: 'sensitive', target: ['production'] })),
+  ])
 }
 
 describe('image-invalidate init --yes in each framework', () => {
@@ -116,6 +124,59 @@ describe('image-invalidate init --yes in each framework', () => {
     expect(build.code, build.output).toBe(0)
     expect(build.output).toMatch(/\[image-invalidate\] \d+ images/)
     await stat(fixture.path('dist/_image-invalidate.json'))
+  })
+})
+
+/**
+ * `init` in a terminal: a pseudo-terminal of util-linux's `script` (160 columns: a terminal of no width
+ * wraps every character), each answer typed once its question is on the screen.
+ */
+function initInTerminal(dir: string, answers: Array<[question: string, keys: string]>): Promise<{ code: number | null; screen: string }> {
+  const command = `stty cols 160 rows 50; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(path.join(repoRoot, 'dist/cli.js'))} init`
+  const child = spawnTracked('script', ['-qfec', command, '/dev/null'], {
+    cwd: dir,
+    env: cleanEnv({ VERCEL_TOKEN: TOKEN, IMAGE_INVALIDATE_API_URL: api!.origin, TERM: 'xterm' }),
+  })
+  let screen = ''
+  let seenUpTo = 0
+  const onOutput = (chunk: Buffer) => {
+    screen += chunk.toString('utf8')
+    const next = answers[0]
+    const at = next ? screen.indexOf(next[0], seenUpTo) : -1
+    if (!next || at < 0) return
+    answers.shift()
+    seenUpTo = at + next[0].length
+    child.stdin.write(next[1])
+  }
+  child.stdout.on('data', onOutput)
+  child.stderr.on('data', onOutput)
+  // A question that never comes (its wording changed) ends the run rather than the test's whole timeout.
+  const timer = setTimeout(() => killGroup(child.pid!), 60_000)
+  return new Promise((resolve) =>
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({ code, screen })
+    }),
+  )
+}
+
+describe('image-invalidate init in a terminal', () => {
+  it.each([
+    ['Enter (the default, no)', '\r', undefined],
+    ['y', 'y', 'sensitive'],
+  ] as const)('asks the way, whether to store the token (%s), and before changing anything', async (_answer, tokenKeys, stored) => {
+    api = await startProjectApi()
+    const dir = await fixtureFiles('astro-app')
+    const { code, screen } = await initInTerminal(dir, [
+      ['How should image-invalidate apply run at each production flip?', '\r'],
+      ['Store your token on the project as a sensitive variable?', tokenKeys],
+      ['Make these changes?', '\r'],
+    ])
+    expect(code, screen).toBe(0)
+    expect(screen).toContain('init will:')
+    expectWebhookAndSecret(api, 'https://site.example.com/api/image-invalidate', stored === undefined ? [] : [TOKEN])
+    expect(api.variables.find((variable) => variable.key === 'VERCEL_TOKEN')?.type).toBe(stored)
+    expect(screen).not.toContain(TOKEN)
   })
 })
 
