@@ -134,6 +134,23 @@ describe('image-invalidate doctor', () => {
     expect(api!.invalidations()).toEqual([])
   })
 
+  it('apply runs from the GitHub workflow init wrote: the webhook checks are skipped, saying why', async () => {
+    api = await startProjectApi()
+    site = await startProductionSite()
+    const dir = await fixtureFiles('vite-app')
+    expect((await imageInvalidate(api, dir, ['init', '--yes'])).code).toBe(0)
+    const { code, report } = await doctor(dir)
+    expect(report.checks.map((check) => [check.name, check.status])).toEqual([
+      ['plugin-in-config', 'ok'],
+      ['token-reads-project', 'ok'],
+      ['production-manifest', 'ok'],
+      ['webhook-route', 'skip'],
+      ['secret-variable', 'skip'],
+    ])
+    expect(report.checks[3]!.detail).toBe('apply runs from .github/workflows/invalidate-images.yml')
+    expect(code).toBe(0)
+  })
+
   it('prints one line per check, and the fix under the one that failed', async () => {
     const dir = await setUp()
     site!.route = 'accepting'

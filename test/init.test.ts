@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { configHasPlugin } from '../src/setup/config.js'
 import { detectApp } from '../src/setup/frameworks.js'
 import { SECRET_VARIABLE, WEBHOOK_EVENTS } from '../src/setup/webhook-setup.js'
+import { HELP } from '../src/cli-help.js'
 import { cleanEnv } from './helpers/env.js'
 import { copyFixture, copyFixtureInRepo, nextBuild, repoRoot, viteBuild, type Fixture } from './helpers/fixture.js'
 import { killGroup, spawnTracked } from './helpers/processes.js'
@@ -181,6 +182,14 @@ describe('image-invalidate init in a terminal', () => {
 })
 
 describe('image-invalidate init, what it refuses', () => {
+  it.each(['init', 'doctor'] as const)('%s --help prints its help and exits 0', { tags: ['floor'] }, async (command) => {
+    const dir = await tempDir()
+    api = await startProjectApi()
+    const result = await imageInvalidate(dir, [command, '--help'])
+    expect(result.code).toBe(0)
+    expect(result.stdout).toBe(`${HELP[command]}\n`)
+  })
+
   it('--dry-run prints every change (the diff, the files, the API calls) and makes none', { tags: ['floor'] }, async () => {
     api = await startProjectApi()
     const dir = await fixtureFiles('astro-app')

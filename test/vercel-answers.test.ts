@@ -431,7 +431,13 @@ describe("init's requests, as Vercel's own SDK sends them", () => {
     expect(calls).toHaveLength(10)
     expect(calls.every((call) => call.status === 200 || call.status === 201 || call.status === 204)).toBe(true)
     // The webhook's id is the one each side made.
-    const shape = ({ method, path, query, body, authorization }: (typeof calls)[number]) => ({ method, path: path.replace(/account_hook_\w+/, ':id'), query, body, authorization })
+    const shape = ({ method, path, query, body, authorization }: (typeof calls)[number]) => ({
+      method,
+      path: path.replace(/account_hook_\w+/, ':id'),
+      query,
+      body,
+      authorization,
+    })
     for (let index = 0; index < calls.length; index += 2) expect(shape(calls[index + 1]!)).toEqual(shape(calls[index]!))
     expect(api.webhooks).toEqual([])
     expect(api.variables).toHaveLength(1)
