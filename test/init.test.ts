@@ -44,15 +44,23 @@ function expectWebhookAndSecret(stand: VercelApiStandIn, url: string, token: str
 
 describe('image-invalidate init --yes in each framework', () => {
   // Where each framework serves the route, and the base path its config gives the URL.
+  // React Router lists its routes by hand: the route config names the module too.
   const cases = [
-    ['astro-app', 'src/pages/api/image-invalidate.js', 'https://site.example.com/api/image-invalidate'],
-    ['nuxt-app', 'server/api/image-invalidate.post.js', 'https://site.example.com/docs/api/image-invalidate'],
-    ['sveltekit-app', 'src/routes/api/image-invalidate/+server.js', 'https://site.example.com/docs/api/image-invalidate'],
-    ['react-router-app', 'app/routes/api.image-invalidate.js', 'https://site.example.com/api/image-invalidate'],
+    ['astro-app', 'src/pages/api/image-invalidate.js', 'https://site.example.com/api/image-invalidate', {}],
+    ['nuxt-app', 'server/api/image-invalidate.post.js', 'https://site.example.com/docs/api/image-invalidate', {}],
+    ['sveltekit-app', 'src/routes/api/image-invalidate/+server.js', 'https://site.example.com/docs/api/image-invalidate', {}],
+    [
+      'react-router-app',
+      'app/routes/api.image-invalidate.js',
+      'https://site.example.com/api/image-invalidate',
+      {
+        'app/routes.js': `import { index, route } from '@react-router/dev/routes';\nexport default [index('routes/home.jsx'), route(\n  'api/image-invalidate',\n  'routes/api.image-invalidate.js'\n)];\n`,
+      },
+    ],
   ] as const
   it.each(cases)(
     '%s: the config gains the plugin and still parses, the route is written, the webhook and its secret are made once',
-    async (name, route, url) => {
+    async (name, route, url, edited: Record<string, string>) => {
       api = await startProjectApi()
       const dir = await fixtureFiles(name)
       const first = await imageInvalidate(dir, ['init', '--yes'])
@@ -66,6 +74,7 @@ describe('image-invalidate init --yes in each framework', () => {
       const routeText = await readFile(path.join(dir, route), 'utf8')
       expect(routeText).toContain("import { createWebhookHandler } from 'unplugin-image-invalidate'")
       expect(() => parseModule(routeText)).not.toThrow()
+      for (const [file, content] of Object.entries(edited)) expect(await readFile(path.join(dir, file), 'utf8')).toBe(content)
       expectWebhookAndSecret(api, url)
 
       // A second run finds its webhook and variable, and changes nothing.

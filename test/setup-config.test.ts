@@ -1,6 +1,6 @@
 // @module-tag floor
 import { describe, expect, it } from 'vitest'
-import { planConfigEdit, readConfigBasePath } from '../src/setup/config.js'
+import { planConfigEdit, planRouteRegistration, readConfigBasePath } from '../src/setup/config.js'
 import { detectApp } from '../src/setup/frameworks.js'
 import { gitignoreChange } from '../src/setup/files.js'
 import { lineDiff } from '../src/setup/line-diff.js'
@@ -63,6 +63,25 @@ describe('adding the plugin to a config (magicast)', () => {
     expect(nuxt.basePath).toBe('/docs')
     const present = await planFor({ 'nuxt.config.ts': `export default defineNuxtConfig({ modules: ['unplugin-image-invalidate/nuxt'] })\n` })
     expect(present.plan.kind).toBe('present')
+  })
+})
+
+describe("React Router's route config", () => {
+  it('an array (with satisfies) gains the route and the import of route; flatRoutes() needs nothing; a call of another kind is left to the user', async () => {
+    const listed = await tempDir({
+      'app/routes.ts': `import { type RouteConfig, index } from '@react-router/dev/routes'\n\nexport default [index('routes/home.tsx')] satisfies RouteConfig\n`,
+    })
+    const edit = planRouteRegistration(listed, 'routes/api.image-invalidate.ts')
+    expect(edit.kind === 'edit' && edit.change.after).toBe(
+      `import { type RouteConfig, index, route } from '@react-router/dev/routes';\n\nexport default [\n  index('routes/home.tsx'),\n  route('api/image-invalidate', 'routes/api.image-invalidate.ts')\n] satisfies RouteConfig\n`,
+    )
+    const flat = await tempDir({ 'app/routes.ts': `import { flatRoutes } from '@react-router/fs-routes'\nexport default flatRoutes()\n` })
+    expect(planRouteRegistration(flat, 'routes/api.image-invalidate.ts')).toEqual({ kind: 'present' })
+    const other = await tempDir({ 'app/routes.ts': `export default await buildRoutes()\n` })
+    expect(planRouteRegistration(other, 'routes/api.image-invalidate.ts')).toMatchObject({
+      kind: 'manual',
+      line: expect.stringContaining("route('api/image-invalidate'"),
+    })
   })
 })
 

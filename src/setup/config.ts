@@ -3,6 +3,7 @@ import path from 'node:path'
 import { builders, generateCode, parseModule, type ProxifiedModule } from 'magicast'
 import { addNuxtModule, addVitePlugin, getDefaultExportOptions } from 'magicast/helpers'
 import { isRecord } from '../core/json.js'
+import type { FileChange } from './files.js'
 import type { DetectedApp, Framework } from './frameworks.js'
 
 /** What adding the plugin to the app's config comes to. */
@@ -211,4 +212,35 @@ function stringOf(node: AstNode): string | undefined {
   const quasis = node.quasis as Array<{ value: { cooked: string } }> | undefined
   if (node.type === 'TemplateLiteral' && quasis?.length === 1) return quasis[0]!.value.cooked
   return undefined
+}
+
+/** What registering the webhook route in React Router's route config comes to. */
+export type RouteRegistration = { kind: 'present' } | { kind: 'edit'; change: FileChange } | { kind: 'manual'; line: string }
+
+const ROUTE_CONFIGS = ['app/routes.ts', 'app/routes.js', 'app/routes.mts', 'app/routes.mjs', 'app/routes.tsx', 'app/routes.jsx']
+
+/**
+ * React Router lists its routes in `app/routes.ts`: an array gains `route('api/image-invalidate', ...)`
+ * (and the import of `route`); `flatRoutes()` finds the module by its file name, so it needs nothing.
+ * Any other shape is left alone, with the line to add.
+ */
+export function planRouteRegistration(root: string, routeModule: string): RouteRegistration {
+  const line = `route('api/image-invalidate', '${routeModule}') // from '@react-router/dev/routes', in app/routes`
+  const file = ROUTE_CONFIGS.map((name) => path.join(root, name)).find((candidate) => existsSync(candidate))
+  if (!file) return { kind: 'manual', line }
+  const before = readFileSync(file, 'utf8')
+  try {
+    const module = parseModule(before)
+    const routes = module.exports.default as { $type?: string; $callee?: string; push?: (item: unknown) => void }
+    if (routes?.$type === 'function-call' && routes.$callee === 'flatRoutes') return { kind: 'present' }
+    if (routes?.$type !== 'array' || !routes.push) return { kind: 'manual', line }
+    if (someNode(module.$ast, (node) => node.type === 'StringLiteral' && node.value === 'api/image-invalidate')) return { kind: 'present' }
+    routes.push(builders.functionCall('route', 'api/image-invalidate', routeModule))
+    if (!importedNames((module.$ast as unknown as { body: unknown[] }).body, '@react-router/dev/routes').has('route'))
+      module.imports.$append({ from: '@react-router/dev/routes', imported: 'route' })
+    const after = keepFinalNewline(before, generateCode(module, { format: indentationOf(before) }).code)
+    return { kind: 'edit', change: { file, before, after } }
+  } catch {
+    return { kind: 'manual', line }
+  }
 }

@@ -89,9 +89,6 @@ export function webhookRoute(app: DetectedApp, root: string): FileChange | undef
   return { file: path.join(root, file), before: undefined, after: `${content}\n` }
 }
 
-/** The line React Router's route config needs for the route module (its routes are listed by hand). */
-export const REACT_ROUTER_ROUTE_LINE = `route('api/image-invalidate', 'routes/api.image-invalidate.ts') // in app/routes.ts, from '@react-router/dev/routes'`
-
 /** `.gitignore` with the manifest the framework writes into a source folder, when it does and the line is missing. */
 export function gitignoreChange(app: DetectedApp, root: string): FileChange | undefined {
   const line = app.framework.gitignore

@@ -1,19 +1,9 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Env } from '../shared/environment.js'
-import { planConfigEdit, readConfigBasePath, type ConfigPlan } from './config.js'
+import { planConfigEdit, planRouteRegistration, readConfigBasePath, type ConfigPlan } from './config.js'
 import { SetupError } from './errors.js'
-import {
-  CI_STEP,
-  existingRouteFile,
-  githubWorkflow,
-  gitignoreChange,
-  hasServerRoutes,
-  REACT_ROUTER_ROUTE_LINE,
-  webhookRoute,
-  WORKFLOW_FILE,
-  type FileChange,
-} from './files.js'
+import { CI_STEP, existingRouteFile, githubWorkflow, gitignoreChange, hasServerRoutes, webhookRoute, WORKFLOW_FILE, type FileChange } from './files.js'
 import { detectApp, type DetectedApp } from './frameworks.js'
 import { lineDiff } from './line-diff.js'
 import { connectToProject, routeUrl, type ConnectedProject } from './project.js'
@@ -60,6 +50,8 @@ interface InitPlan {
   config: ConfigPlan
   files: FileChange[]
   kept: string[]
+  /** What the user still has to do by hand, said after the changes. */
+  todo: string[]
   webhook?: { connected: ConnectedProject; plan: WebhookPlan }
 }
 
@@ -106,12 +98,19 @@ async function planInit(options: InitOptions): Promise<InitPlan> {
     if (workflow) files.push(workflow)
     else kept.push(`${WORKFLOW_FILE} is there already: kept as it is`)
   }
-  if (way !== 'webhook') return { app, way, config, files, kept }
+  const todo: string[] = []
+  if (way !== 'webhook') return { app, way, config, files, kept, todo }
 
   const existing = existingRouteFile(app, root)
   const route = existing ? undefined : webhookRoute(app, root)
   if (route) files.push(route)
   if (existing) kept.push(`${path.relative(root, existing)} is there already: kept as it is`)
+  if (app.framework.name === 'react-router') {
+    // React Router's route config names each module, relative to app/.
+    const registration = planRouteRegistration(root, path.relative(path.join(root, 'app'), existing ?? route!.file))
+    if (registration.kind === 'edit') files.push(registration.change)
+    if (registration.kind === 'manual') todo.push(`add the route to your route config: ${registration.line}`)
+  }
   const connected = await connectToProject({ projectId: options.projectId, teamId: options.teamId }, root, options.env)
   try {
     const url = routeUrl(options.url, connected.project, readConfigBasePath(app, root), path.basename(app.configFile ?? 'the config'))
@@ -123,7 +122,7 @@ async function planInit(options: InitOptions): Promise<InitPlan> {
       )
       if (store) webhook.storeToken = connected.target.token
     }
-    return { app, way, config, files, kept, webhook: { connected, plan: webhook } }
+    return { app, way, config, files, kept, todo, webhook: { connected, plan: webhook } }
   } catch (error) {
     await connected.client.close()
     throw error
@@ -226,8 +225,8 @@ async function writeAll(changes: FileChange[], root: string, print: (text: strin
 }
 
 function printNextSteps(plan: InitPlan, print: (text: string) => void): void {
+  for (const line of plan.todo) print(line)
   if (plan.way === 'webhook') {
-    if (plan.app.framework.name === 'react-router') print(`add the route to your route config: ${REACT_ROUTER_ROUTE_LINE}`)
     const state = plan.webhook?.plan.state
     if (!state?.token && plan.webhook?.plan.storeToken === undefined)
       print('the route needs VERCEL_TOKEN for Production: vercel env add VERCEL_TOKEN production --sensitive (and VERCEL_TEAM_ID for a team)')
