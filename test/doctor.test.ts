@@ -134,6 +134,21 @@ describe('image-invalidate doctor', () => {
     expect(api!.invalidations()).toEqual([])
   })
 
+  it('without a token: that check fails with its fix, the manifest is still checked at --url, the rest skipped', async () => {
+    const dir = await setUp()
+    const result = await imageInvalidate(api!, dir, ['doctor', '--json', '--url', site!.origin], { VERCEL_TOKEN: '' })
+    const report = JSON.parse(result.stdout) as DoctorReport
+    expect(report.checks.map((check) => [check.name, check.status])).toEqual([
+      ['plugin-in-config', 'ok'],
+      ['token-reads-project', 'fail'],
+      ['production-manifest', 'ok'],
+      ['webhook-route', 'skip'],
+      ['secret-variable', 'skip'],
+    ])
+    expect(report.checks[1]).toMatchObject({ detail: expect.stringContaining('no Vercel token'), fix: expect.stringContaining('set VERCEL_TOKEN') })
+    expect(result.code).toBe(1)
+  })
+
   it('apply runs from the GitHub workflow init wrote: the webhook checks are skipped, saying why', async () => {
     api = await startProjectApi()
     site = await startProductionSite()

@@ -50,19 +50,26 @@ const skip = (name: DoctorCheck['name'], detail: string): DoctorCheck => ({ name
  */
 export async function doctor(options: DoctorOptions): Promise<DoctorReport> {
   const app = detectApp(options.root)
+  // A bad --url is a usage error before anything is asked.
+  const given = options.url === undefined ? undefined : parseSiteUrl(options.url)
+  const basePath = readConfigBasePath(app, options.root)
   const checks = [checkPluginInConfig(app)]
   const connection = await checkTokenReadsProject(options)
   checks.push(connection.check)
   const connected = connection.connected
+  // The production origin: --url, else the project's domain, which only a token that reads it gives.
+  const site = given ? given.origin : connected && productionOrigin(connected.project)
+  const needsToken = 'needs a token that reads the project (above)'
+  checks.push(
+    site || connected
+      ? await checkProductionManifest(site, manifestBasePath(app, basePath), options.env)
+      : skip('production-manifest', `${needsToken}, or --url`),
+  )
   if (!connected) {
-    const needs = 'needs a token that reads the project (above)'
-    checks.push(skip('production-manifest', needs), skip('webhook-route', needs), skip('secret-variable', needs))
+    checks.push(skip('webhook-route', needsToken), skip('secret-variable', needsToken))
     return { ok: false, checks }
   }
   try {
-    const site = siteOf(options.url, connected.project)
-    const basePath = readConfigBasePath(app, options.root)
-    checks.push(await checkProductionManifest(site, manifestBasePath(app, basePath), options.env))
     const webhook = await findProjectWebhook(connected, routeUrlFor(options.url, site, basePath))
     const way = wayOf(app, options.root, webhook)
     if (way !== 'webhook') {
@@ -180,10 +187,6 @@ async function findProjectWebhook(connected: ConnectedProject, url: string | und
   const matches = webhooks.filter((webhook) => (url ? webhook.url === url : new URL(webhook.url).pathname.endsWith(ROUTE_PATH)))
   const complete = matches.find((webhook) => missingEvents(webhook).length === 0)
   return complete ?? matches[0] ?? { missing: `no webhook of the project points at ${url ?? `a ${ROUTE_PATH} route`}` }
-}
-
-function siteOf(given: string | undefined, project: Project): string | undefined {
-  return given ? parseSiteUrl(given).origin : productionOrigin(project)
 }
 
 function routeUrlFor(given: string | undefined, site: string | undefined, basePath: string | undefined): string | undefined {
