@@ -24,6 +24,8 @@ interface ProductionSite {
   posts: number
   /** The secret the deployed route has: the variable's value when it was deployed. */
   secret: string
+  /** Deployment protection: the manifest is served only with this bypass secret. */
+  bypass?: string
   close(): Promise<void>
 }
 
@@ -37,11 +39,12 @@ async function startProductionSite(): Promise<ProductionSite> {
       plan: { baseline: null, srcImages: [] },
     }),
   )
-  const state = { route: 'verifying' as ProductionSite['route'], posts: 0, secret: '' }
+  const state: Omit<ProductionSite, 'origin' | 'close'> = { route: 'verifying', posts: 0, secret: '' }
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = []
     req.on('data', (chunk: Buffer) => chunks.push(chunk))
     req.on('end', async () => {
+      if (state.bypass && req.headers['x-vercel-protection-bypass'] !== state.bypass) return void res.writeHead(401).end('Authentication Required')
       if (req.method === 'GET' && req.url?.startsWith('/_image-invalidate.json'))
         return void res.writeHead(200, { 'content-type': 'application/json' }).end(manifest)
       if (req.method !== 'POST' || req.url !== '/api/image-invalidate') return void res.writeHead(404).end('not found')
@@ -164,6 +167,19 @@ describe('image-invalidate doctor', () => {
     ])
     expect(report.checks[3]!.detail).toBe('apply runs from .github/workflows/invalidate-images.yml')
     expect(code).toBe(0)
+  })
+
+  it('protected deployments: the manifest is read with VERCEL_AUTOMATION_BYPASS_SECRET, and without it the fix says so', async () => {
+    const dir = await setUp()
+    site!.bypass = 'bypass_DOCTOR_0123456789'
+    const without = await imageInvalidate(api!, dir, ['doctor', '--json', '--url', site!.origin])
+    const refused = (JSON.parse(without.stdout) as DoctorReport).checks.find((check) => check.name === 'production-manifest')!
+    expect(refused).toMatchObject({ status: 'fail', fix: expect.stringContaining('Protection Bypass for Automation') })
+    const withSecret = await imageInvalidate(api!, dir, ['doctor', '--json', '--url', site!.origin], { VERCEL_AUTOMATION_BYPASS_SECRET: site!.bypass })
+    const report = JSON.parse(withSecret.stdout) as DoctorReport
+    expect(failed(report)).toEqual([])
+    expect(withSecret.output).not.toContain(site!.bypass)
+    expect(withSecret.code).toBe(0)
   })
 
   it('prints one line per check, and the fix under the one that failed', async () => {
