@@ -15,6 +15,8 @@ export default defineConfig({
     // The hashing thread's script, next to the chunk that starts it (src/core/hash.ts).
     'hash-thread': 'src/core/hash-thread-main.ts',
   },
+  // The GitHub workflow `image-invalidate init --way github` writes, beside the chunks that read it.
+  copy: [{ from: 'examples/github-workflow.yml', to: 'dist' }],
   format: 'esm',
   platform: 'node',
   target: 'node20.19',

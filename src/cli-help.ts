@@ -8,6 +8,9 @@ Usage:
   image-invalidate prune-next-cache [options]
                                      remove a release's changed images from a self-hosted Next.js's
                                      own image cache (.next/cache/images) before next start
+  image-invalidate init  [options]   set the app up: the plugin in its config, and how apply runs
+                                     (a webhook route and the Vercel webhook, a GitHub workflow, or CI)
+  image-invalidate doctor [options]  check a set-up end to end, one line per check
   image-invalidate demo              both phases against loopback stand-ins: no account, no network
 
 Run 'image-invalidate <command> --help' for a command's options.
@@ -85,4 +88,49 @@ invalidation call was sent and what it held. Writes nothing outside its temporar
 Exit codes: 0 every image of the flip was invalidated, 1 otherwise.
 
   -h, --help             this text`,
+  init: `Usage: image-invalidate init [--way webhook|github|ci] [--url URL] [--yes] [--dry-run] [--project ID] [--team ID|SLUG]
+
+Run in the app's folder (Next.js, Astro, Nuxt, SvelteKit, React Router or Vite). Adds the plugin to the
+framework's config (edited with magicast; a config of another shape is left alone, with the lines to add),
+lists the manifest in .gitignore where the framework writes it into a source folder, and sets up how apply
+runs at each production flip:
+  webhook  writes the webhook route (createWebhookHandler), creates the project's Vercel webhook for
+           deployment.promoted, deployment.rollback and the end of rolling releases at
+           <production URL><base path>/api/image-invalidate, and stores the secret it returns as
+           IMAGE_INVALIDATE_WEBHOOK_SECRET (encrypted) for Production. Needs VERCEL_TOKEN and the
+           project (.vercel/project.json, VERCEL_PROJECT_ID or --project). Account webhooks need a Pro
+           or Enterprise team. Your token is stored on the project only if you say yes when asked.
+  github   writes .github/workflows/invalidate-images.yml
+  ci       prints the step for a CI that deploys itself
+In a terminal it asks, shows every change, and asks before making them. A second run changes nothing.
+
+  --way WAY              webhook, github or ci (default: webhook where the framework has server routes,
+                         else github; asked in a terminal)
+  --url URL              the production origin (default: the project's production domain), or the
+                         route's full URL
+  -y, --yes              ask nothing: take the defaults (never stores your token)
+  --dry-run              print every change (the config's diff, the files, the API calls), make none
+  --project ID           the project id or name (default: VERCEL_PROJECT_ID, else .vercel/project.json)
+  --team ID|SLUG         the team: its id (team_...) or its slug (default: VERCEL_TEAM_ID)
+  -h, --help             this text
+
+Exit codes: 0 set up (or nothing to change), 1 stopped with nothing changed (a refusal from Vercel, a
+config of another shape), 2 usage error (no token or project, no terminal and no --yes).`,
+  doctor: `Usage: image-invalidate doctor [--url URL] [--json] [--project ID] [--team ID|SLUG]
+
+Checks a set-up end to end and prints one line per check, with the fix for each that fails: the plugin
+is in the config; the token reads the project; the production deployment serves its manifest (with
+VERCEL_AUTOMATION_BYPASS_SECRET when deployments are protected); a webhook of the project points at the
+route with every event it needs, and the route answers an unsigned POST with 401 (deployed, with its
+secret); IMAGE_INVALIDATE_WEBHOOK_SECRET exists for Production. The webhook checks are skipped when
+apply runs from a GitHub workflow or your CI. No check invalidates or changes anything.
+
+  --url URL              the production origin (default: the project's production domain), or the
+                         route's full URL
+  --json                 print one JSON document
+  --project ID           the project id or name (default: VERCEL_PROJECT_ID, else .vercel/project.json)
+  --team ID|SLUG         the team (default: VERCEL_TEAM_ID)
+  -h, --help             this text
+
+Exit codes: 0 every check passed, 1 some check failed, 2 usage error.`,
 }

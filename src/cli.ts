@@ -27,6 +27,8 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'apply') return runApply(rest)
   if (command === 'prune-next-cache') return runPruneNextCache(rest)
   if (command === 'demo') return runDemo(rest)
+  if (command === 'init') return runInit(rest)
+  if (command === 'doctor') return runDoctor(rest)
   throw new UsageError(`unknown command ${JSON.stringify(command)}`)
 }
 
@@ -180,6 +182,66 @@ async function runDemo(args: string[]): Promise<number> {
   if (parse(args, {}).help) return help('demo')
   const { runDemo } = await import('./demo/demo.js')
   return runDemo()
+}
+
+async function runInit(args: string[]): Promise<number> {
+  const values = parse(args, {
+    way: { type: 'string' },
+    url: { type: 'string' },
+    yes: { type: 'boolean', short: 'y' },
+    'dry-run': { type: 'boolean' },
+    project: { type: 'string' },
+    team: { type: 'string' },
+  })
+  if (values.help) return help('init')
+  const { WAYS, init } = await import('./setup/init.js')
+  const way = values.way as (typeof WAYS)[number] | undefined
+  if (way !== undefined && !WAYS.includes(way)) throw new UsageError(`--way ${JSON.stringify(values.way)} is not one of ${WAYS.join(', ')}`)
+  const interactive = process.stdin.isTTY && process.stdout.isTTY
+  const prompts = interactive ? (await import('./setup/prompts.js')).terminalPrompts : undefined
+  return reportSetupErrors(async () => {
+    await init({
+      root: process.cwd(),
+      way,
+      url: values.url,
+      yes: values.yes,
+      dryRun: values['dry-run'],
+      projectId: values.project,
+      teamId: values.team,
+      env: process.env,
+      prompts,
+      print: (text) => process.stdout.write(`${text}\n`),
+    })
+    return 0
+  })
+}
+
+async function runDoctor(args: string[]): Promise<number> {
+  const values = parse(args, { url: { type: 'string' }, json: { type: 'boolean' }, project: { type: 'string' }, team: { type: 'string' } })
+  if (values.help) return help('doctor')
+  const { doctor, describeDoctorReport } = await import('./setup/doctor.js')
+  return reportSetupErrors(async () => {
+    const report = await doctor({ root: process.cwd(), url: values.url, projectId: values.project, teamId: values.team, env: process.env })
+    process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : describeDoctorReport(report))
+    return report.ok ? 0 : 1
+  })
+}
+
+/**
+ * A set-up error, or an answer of the API that stopped it, as one line (exit 2 for usage, else 1);
+ * anything else goes on to the last handler.
+ */
+async function reportSetupErrors(run: () => Promise<number>): Promise<number> {
+  const { SetupError } = await import('./setup/errors.js')
+  try {
+    return await run()
+  } catch (error) {
+    const expected = error instanceof SetupError || (error instanceof Error && /^Vercel\w*Error$/.test(error.name))
+    if (!expected) throw error
+    const scrub = redactor([process.env.VERCEL_TOKEN, process.env.VERCEL_AUTOMATION_BYPASS_SECRET])
+    process.stderr.write(`image-invalidate: ${scrub(error.message)}\n`)
+    return error instanceof SetupError && error.usage ? 2 : 1
+  }
 }
 
 /**

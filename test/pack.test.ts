@@ -96,6 +96,11 @@ it('npm pack of a fresh checkout installs into a new project, where the command 
   expect(help.code, help.output).toBe(0)
   expect(help.stdout).toContain('image-invalidate apply [options]')
 
+  // init loads its dependencies (magicast to read the config) from the install: the app has the plugin.
+  const setUp = await npm(['exec', '--offline', '--', 'image-invalidate', 'init', '--dry-run', '--way', 'ci'], project)
+  expect(setUp.code, setUp.output).toBe(0)
+  expect(setUp.stdout).toContain('nothing to change: the app is set up already')
+
   // Every entry of the exports map loads in a project that has only vite: the others import their
   // framework's types only, or nothing of it.
   const { name } = JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as PackageJson

@@ -405,6 +405,45 @@ describe("the same requests as Vercel's own SDK", () => {
   })
 })
 
+describe("init's requests, as Vercel's own SDK sends them", () => {
+  it('webhooks and project variables: method, path, query and body match @vercel/sdk, which reads the answers', async () => {
+    const api = await startVercelApi({ token: TOKEN, projectId: 'prj_1', teamId: 'team_1', envCount: 3 })
+    onTestFinished(() => api.close())
+    const sdk = new Vercel({ bearerToken: TOKEN, serverURL: api.origin, retryConfig: { strategy: 'none' } })
+    const client = new VercelClient({ token: TOKEN, projectId: 'prj_1', teamId: 'team_1', apiUrl: api.origin }, { methods: ['GET', 'DELETE'] })
+    onTestFinished(() => client.close())
+    const input = { url: 'https://example.com/api/image-invalidate', events: ['deployment.promoted', 'deployment.rollback'] as const, projectIds: ['prj_1'] }
+    const variable = { key: 'IMAGE_INVALIDATE_WEBHOOK_SECRET', value: 'secret', type: 'encrypted', target: ['production'] } as const
+
+    // Each pair: the SDK's call, then ours; the SDK parses every answer with its own schemas.
+    await sdk.webhooks.getWebhooks({ projectId: 'prj_1', teamId: 'team_1' })
+    await client.listWebhooks('prj_1')
+    const made = await sdk.webhooks.createWebhook({ teamId: 'team_1', requestBody: { ...input, events: [...input.events] } })
+    const ours = await client.createWebhook(input)
+    await sdk.webhooks.deleteWebhook({ id: made.id, teamId: 'team_1' })
+    await client.deleteWebhook(ours.id)
+    await sdk.projects.filterProjectEnvs({ idOrName: 'prj_1', teamId: 'team_1' })
+    await client.listProjectVariables('prj_1')
+    await sdk.projects.createProjectEnv({ idOrName: 'prj_1', upsert: 'true', teamId: 'team_1', requestBody: { ...variable, target: [...variable.target] } })
+    await client.upsertProjectVariable({ ...variable, target: [...variable.target] }, 'prj_1')
+
+    const calls = api.calls
+    expect(calls).toHaveLength(10)
+    expect(calls.every((call) => call.status === 200 || call.status === 201 || call.status === 204)).toBe(true)
+    // The webhook's id is the one each side made.
+    const shape = ({ method, path, query, body, authorization }: (typeof calls)[number]) => ({
+      method,
+      path: path.replace(/account_hook_\w+/, ':id'),
+      query,
+      body,
+      authorization,
+    })
+    for (let index = 0; index < calls.length; index += 2) expect(shape(calls[index + 1]!)).toEqual(shape(calls[index]!))
+    expect(api.webhooks).toEqual([])
+    expect(api.variables).toHaveLength(1)
+  })
+})
+
 function signed(event: unknown) {
   const body = JSON.stringify(event)
   return new Request('http://localhost/api/image-invalidate', {

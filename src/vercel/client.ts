@@ -23,8 +23,8 @@ export class VercelApiError extends Error {
     readonly status: number,
     readonly code: string | undefined,
     readonly vercelMessage: string | undefined,
-    /** What was asked: purging source images, or reading the project or a deployment. */
-    readonly action: 'purge' | 'read' = 'purge',
+    /** What was asked: purging source images, reading the project or a deployment, or changing its webhooks or variables. */
+    readonly action: VercelAction = 'purge',
   ) {
     super(explainStatus(status, vercelMessage, action))
   }
@@ -34,6 +34,9 @@ export class VercelApiError extends Error {
     return this.status === 401 || this.status === 402 || this.status === 403 || this.status === 404 || this.status === 410
   }
 }
+
+/** What a request to the API was for, which the explanation of a refusal names. */
+export type VercelAction = 'purge' | 'read' | 'configure'
 
 /** A success status whose body is not the JSON object the endpoint documents (empty, HTML from a proxy, cut short). */
 export class VercelResponseError extends Error {
@@ -46,7 +49,7 @@ class VercelTransportError extends Error {
 }
 
 /** One sentence a user can act on, for each status that means "check your set-up". */
-function explainStatus(status: number, vercelMessage?: string, action: 'purge' | 'read' = 'purge'): string {
+function explainStatus(status: number, vercelMessage?: string, action: VercelAction = 'purge'): string {
   const said = vercelMessage ? ` Vercel said: ${vercelMessage}` : ''
   const team = 'the team (VERCEL_TEAM_ID, --team or .vercel/project.json)'
   switch (status) {
@@ -62,7 +65,7 @@ function explainStatus(status: number, vercelMessage?: string, action: 'purge' |
         `otherwise check the team's plan and billing.${said}`
       )
     case 403:
-      return `The token may not ${action === 'purge' ? "purge this project's cache" : 'read this project or deployment'} (403): check that its scope includes the team that owns the project and that ${team} names that team.${said}`
+      return `The token may not ${FORBIDDEN_ACTION[action]} (403): check that its scope includes the team that owns the project and that ${team} names that team.${said}`
     case 404:
       return `Vercel found no such project or deployment (404): check VERCEL_PROJECT_ID and ${team} (or the deployment id) and that the token's scope includes them.${said}`
     case 410:
@@ -70,6 +73,13 @@ function explainStatus(status: number, vercelMessage?: string, action: 'purge' |
     default:
       return `Vercel answered HTTP ${status}.${said}`
   }
+}
+
+/** What a 403 says the token may not do. */
+const FORBIDDEN_ACTION: Record<VercelAction, string> = {
+  purge: "purge this project's cache",
+  read: 'read this project or deployment',
+  configure: "change this project's webhooks or environment variables",
 }
 
 export interface Deployment {
@@ -107,6 +117,40 @@ export interface Project {
   production: { id: string; readySubstate: string | undefined } | undefined
   /** The last promotion or rollback; Vercel does not set it for every deploy. */
   lastAliasRequest: AliasRequest | undefined
+  /** The domains production is served at (`alias` entries of the production environment that do not redirect). */
+  productionDomains: string[]
+}
+
+/** An account webhook, as `GET /v1/webhooks` lists it (its secret is shown only when it is created). */
+export interface Webhook {
+  id: string
+  url: string
+  events: string[]
+  /** The projects it is limited to; empty for every project of the team. */
+  projectIds: string[]
+}
+
+/** What `POST /v1/webhooks` answers: the webhook and the secret that signs its deliveries, shown this once. */
+export interface CreatedWebhook extends Webhook {
+  secret: string
+}
+
+/** A project's environment variable, without its value. */
+export interface ProjectVariable {
+  id: string
+  key: string
+  /** `production`, `preview`, `development`. */
+  target: string[]
+  /** `encrypted`, `sensitive`, `plain`, `system`, `secret`. */
+  type: string
+}
+
+/** A variable to create, or to update when one of the same key and target exists (`upsert`). */
+export interface ProjectVariableInput {
+  key: string
+  value: string
+  type: 'encrypted' | 'sensitive' | 'plain'
+  target: Array<'production' | 'preview' | 'development'>
 }
 
 /**
@@ -126,8 +170,9 @@ export class VercelClient {
 
   constructor(target: VercelTarget, http: HttpOptions & { dispatcher?: Dispatcher } = {}) {
     this.#target = target
-    // The invalidation POST is idempotent, so it is retried like a GET.
-    this.#dispatcher = http.dispatcher ?? createHttpClient({ ...http, methods: ['GET', 'POST'] })
+    // The invalidation POST is idempotent, so it is retried like a GET by default. A caller that creates
+    // things (a webhook) names the methods it may retry instead.
+    this.#dispatcher = http.dispatcher ?? createHttpClient({ ...http, methods: http.methods ?? ['GET', 'POST'] })
   }
 
   /**
@@ -163,7 +208,60 @@ export class VercelClient {
       name: textOf(data.name) ?? '',
       production: productionId ? { id: productionId, readySubstate: textOf(production?.readySubstate) } : undefined,
       lastAliasRequest: readAliasRequest(recordOf(data.lastAliasRequest)),
+      productionDomains: readProductionDomains(data.alias),
     }
+  }
+
+  /** `GET /v1/webhooks?projectId=`: the team's webhooks for the project (and those for every project). */
+  async listWebhooks(projectId: string): Promise<Webhook[]> {
+    const { data, text } = await this.#call('GET', '/v1/webhooks', { projectId }, undefined, 'read')
+    if (!Array.isArray(data)) throw unexpectedBody('GET /v1/webhooks', text, data, 'a JSON array')
+    return data.flatMap((item) => {
+      const webhook = readWebhook(recordOf(item))
+      return webhook ? [webhook] : []
+    })
+  }
+
+  /** `POST /v1/webhooks`: a webhook for `events` at `url`, limited to `projectIds`; the answer carries its secret. */
+  async createWebhook(input: { url: string; events: readonly string[]; projectIds: readonly string[] }): Promise<CreatedWebhook> {
+    const body = { url: input.url, events: [...input.events], projectIds: [...input.projectIds] }
+    const { data, text } = await this.#call('POST', '/v1/webhooks', {}, body, 'configure')
+    const object = recordOf(data)
+    const webhook = readWebhook(object)
+    const secret = textOf(object?.secret)
+    if (!webhook || !secret) throw unexpectedBody('POST /v1/webhooks', text, data, 'a webhook with its id and secret')
+    return { ...webhook, secret }
+  }
+
+  /** `DELETE /v1/webhooks/{id}`. */
+  async deleteWebhook(id: string): Promise<void> {
+    await this.#call('DELETE', `/v1/webhooks/${encodeURIComponent(id)}`, {}, undefined, 'configure')
+  }
+
+  /** `GET /v10/projects/{idOrName}/env`: the project's variables, without their values. */
+  async listProjectVariables(idOrName: string = this.#target.projectId): Promise<ProjectVariable[]> {
+    const path = `/v10/projects/${encodeURIComponent(idOrName)}/env`
+    const data = await this.#getObject(path)
+    // One variable alone is answered as the variable itself; a list as `envs`.
+    const items = Array.isArray(data.envs) ? data.envs : [data]
+    return items.flatMap((item) => {
+      const variable = readVariable(recordOf(item))
+      return variable ? [variable] : []
+    })
+  }
+
+  /** `POST /v10/projects/{idOrName}/env?upsert=true`: creates the variable, or updates the one of that key and target. */
+  async upsertProjectVariable(input: ProjectVariableInput, idOrName: string = this.#target.projectId): Promise<ProjectVariable> {
+    const path = `/v10/projects/${encodeURIComponent(idOrName)}/env`
+    const { data, text } = await this.#call('POST', path, { upsert: 'true' }, { ...input, target: [...input.target] }, 'configure')
+    const answer = recordOf(data)
+    const failed = Array.isArray(answer?.failed) ? answer.failed : []
+    const refusal = recordOf(recordOf(failed[0])?.error)
+    if (refusal) throw new VercelApiError(400, textOf(refusal.code), textOf(refusal.message)?.slice(0, 500), 'configure')
+    const created = Array.isArray(answer?.created) ? answer.created[0] : answer?.created
+    const variable = readVariable(recordOf(created))
+    if (!variable) throw unexpectedBody(`POST ${path}`, text, data, 'the variable created')
+    return variable
   }
 
   close(): Promise<void> {
@@ -175,16 +273,18 @@ export class VercelClient {
     const { data, text } = await this.#call('GET', path, {})
     const object = recordOf(data)
     if (object) return object
-    throw new VercelResponseError(
-      `Vercel answered GET ${path} with ${describeBody(text, data)} where a JSON object was expected; try again, and if it persists, check IMAGE_INVALIDATE_API_URL`,
-    )
+    throw unexpectedBody(`GET ${path}`, text, data, 'a JSON object')
   }
 
-  async #call(method: 'GET' | 'POST', path: string, query: Record<string, string>, body?: unknown): Promise<{ data: unknown; text: string }> {
+  /**
+   * One request. The answer of a GET, and of a call made to `configure`, is read; a purge or a DELETE that
+   * succeeded has said all it needs to, and whatever body comes with it is not read.
+   */
+  async #call(method: Method, path: string, query: Record<string, string>, body?: unknown, action?: VercelAction): Promise<{ data: unknown; text: string }> {
     const response = await this.#request(method, path, query, body)
     const succeeded = response.statusCode >= 200 && response.statusCode < 300
-    // A purge that succeeded has said all it needs to; whatever body comes with it is not read.
-    if (succeeded && method === 'POST') {
+    const said = action ?? (method === 'GET' ? 'read' : 'purge')
+    if (succeeded && (said === 'purge' || method === 'DELETE')) {
       await response.body.dump()
       return { data: undefined, text: '' }
     }
@@ -192,10 +292,10 @@ export class VercelClient {
     const data = parseJson(text)
     if (succeeded) return { data, text }
     const error = recordOf(recordOf(data)?.error)
-    throw new VercelApiError(response.statusCode, textOf(error?.code), textOf(error?.message)?.slice(0, 500), method === 'POST' ? 'purge' : 'read')
+    throw new VercelApiError(response.statusCode, textOf(error?.code), textOf(error?.message)?.slice(0, 500), said)
   }
 
-  async #request(method: 'GET' | 'POST', path: string, query: Record<string, string>, body: unknown): Promise<Dispatcher.ResponseData> {
+  async #request(method: Method, path: string, query: Record<string, string>, body: unknown): Promise<Dispatcher.ResponseData> {
     const url = new URL(path, this.#target.apiUrl)
     for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value)
     if (this.#target.teamId) url.searchParams.set('teamId', this.#target.teamId)
@@ -219,11 +319,20 @@ export class VercelClient {
   }
 }
 
+type Method = 'GET' | 'POST' | 'DELETE'
+
+/** A success whose body is not what the endpoint documents, named with what was expected. */
+function unexpectedBody(asked: string, text: string, data: unknown, expected: string): VercelResponseError {
+  return new VercelResponseError(
+    `Vercel answered ${asked} with ${describeBody(text, data)} where ${expected} was expected; try again, and if it persists, check IMAGE_INVALIDATE_API_URL`,
+  )
+}
+
 /** What a body that is not a JSON object is, in a few words. */
 function describeBody(text: string, data: unknown): string {
   if (text === '') return 'an empty body'
   if (data === undefined) return 'a body that is not JSON'
-  return 'JSON that is not an object'
+  return recordOf(data) ? 'a JSON object without those fields' : 'JSON that is not an object'
 }
 
 /** The body as text, up to `MAX_API_BODY_BYTES`. */
@@ -249,6 +358,36 @@ function readAliasRequest(aliasRequest: Record<string, unknown> | undefined): Al
     jobStatus: textOf(aliasRequest?.jobStatus),
     type: textOf(aliasRequest?.type),
   }
+}
+
+/** The production domains of a project's `alias` list, where production serves without redirecting. */
+function readProductionDomains(alias: unknown): string[] {
+  if (!Array.isArray(alias)) return []
+  return alias.flatMap((item) => {
+    const entry = recordOf(item)
+    const domain = textOf(entry?.domain)
+    return domain && entry?.environment === 'production' && !textOf(entry.redirect) ? [domain] : []
+  })
+}
+
+function readWebhook(data: Record<string, unknown> | undefined): Webhook | undefined {
+  const id = textOf(data?.id)
+  const url = textOf(data?.url)
+  if (!id || !url) return undefined
+  return { id, url, events: textsOf(data?.events), projectIds: textsOf(data?.projectIds) }
+}
+
+function readVariable(data: Record<string, unknown> | undefined): ProjectVariable | undefined {
+  const id = textOf(data?.id)
+  const key = textOf(data?.key)
+  if (!id || !key) return undefined
+  // `target` is a list, or one environment alone.
+  const target = typeof data?.target === 'string' ? [data.target] : textsOf(data?.target)
+  return { id, key, target, type: textOf(data?.type) ?? '' }
+}
+
+function textsOf(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : []
 }
 
 function describeAliasError(value: unknown): string | undefined {

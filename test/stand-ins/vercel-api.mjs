@@ -10,13 +10,20 @@
  *   POST /v1/edge-cache/dangerously-delete-by-src-images                            (same)
  *   GET  /v13/deployments/:idOrUrl?teamId=|slug=     the owner's full view
  *   GET  /v9/projects/:idOrName?teamId=|slug=        env, latestDeployments, targets.production, lastAliasRequest
+ *   GET  /v1/webhooks?projectId=                     the team's webhooks for the project
+ *   POST /v1/webhooks                                {"url", "events", "projectIds"}: the answer carries the secret
+ *   DELETE /v1/webhooks/:id
+ *   GET  /v10/projects/:idOrName/env                 the project's variables, values encrypted
+ *   POST /v10/projects/:idOrName/env?upsert=true     {"key", "value", "type", "target"}
  *
+ * The requests to the webhook and variable endpoints are held to the SDK's outbound schemas too: a
+ * parameter or field the SDK could not send fails the test, as an answer the API could not send does.
  * A project is named by its id or its name, and a team by its id or its slug, as the real API takes either.
  */
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { createServer } from 'node:http'
-import { deploymentBody, listedDeployment, projectBody } from './vercel-bodies.mjs'
-import { sdkSchemaProblems } from './vercel-schemas.mjs'
+import { deploymentBody, environmentVariable, listedDeployment, projectBody, storedVariable, webhookBody } from './vercel-bodies.mjs'
+import { sdkRequestProblems, sdkSchemaProblems } from './vercel-schemas.mjs'
 
 /**
  * @typedef {{ status: number, retryAfter?: string, body?: unknown } | 'stall' | 'reset'} Fault
@@ -45,8 +52,13 @@ import { sdkSchemaProblems } from './vercel-schemas.mjs'
  *   setDeployment(idOrUrl: string, states: DeploymentState | DeploymentState[]): void,
  *   setSubstate(id: string, readySubstate: 'STAGED' | 'ROLLING' | 'PROMOTED'): void,
  *   setProduction(deploymentId: string | null, lastAliasRequest?: AliasRequest | null, production?: { readySubstate?: 'ROLLING' | 'PROMOTED' | 'STAGED' }): void,
+ *   webhooks: StoredWebhook[],
+ *   variables: StoredVariable[],
+ *   refuseNext(endpoint: string, status: number): void,
  *   close(): Promise<void>,
  * }} VercelApiStandIn
+ * @typedef {{ id: string, url: string, events: string[], projectIds: string[], secret: string, createdAt: number }} StoredWebhook
+ * @typedef {{ id: string, key: string, value: string, type: string, target: string[], createdAt: number, updatedAt: number }} StoredVariable
  */
 
 /** Sends `body` as JSON (nothing for undefined, as the invalidation endpoints answer) and returns its size. */
@@ -61,8 +73,9 @@ const error = (/** @type {string} */ code, /** @type {string} */ message) => ({ 
 /**
  * @param {{
  *   token: string, projectId: string, projectName?: string, teamId?: string, teamSlug?: string, latencyMs?: number,
- *   envCount?: number,
+ *   envCount?: number, accountWebhooks?: boolean,
  * }} options `envCount`: environment variables the project lists (default 300, as a project in use has).
+ *   `accountWebhooks: false`: the team is on the Hobby plan, whose webhook creation is refused (403).
  * @returns {Promise<VercelApiStandIn>}
  */
 export async function startVercelApi(options) {
@@ -91,6 +104,15 @@ export async function startVercelApi(options) {
     query.get('teamId') === options.teamId || (options.teamSlug !== undefined && query.get('slug') === options.teamSlug)
   let inFlight = 0
   let maxInFlight = 0
+  /** @type {StoredWebhook[]} */
+  const webhooks = []
+  /** @type {StoredVariable[]} */
+  const variables = []
+  /** One-shot refusals, by endpoint (`POST /v1/webhooks`), for failures in the middle of a set-up. */
+  const refusals = new Map()
+  /** A request checked against the SDK's outbound schema for its endpoint. */
+  const checkRequest = (/** @type {Parameters<typeof sdkRequestProblems>[0]} */ endpoint, /** @type {Parameters<typeof sdkRequestProblems>[1]} */ request) =>
+    violations.push(...sdkRequestProblems(endpoint, request))
 
   /** A deployment's id, by its id or its URL's host, as the API takes either. */
   const idOf = (/** @type {string} */ idOrUrl) =>
@@ -217,9 +239,99 @@ export async function startVercelApi(options) {
         })
         return respond(200, checked('GET /v9/projects/{idOrName}', body))
       }
+      const setUp = answerSetUp(req.method ?? 'GET', url, call.body)
+      if (setUp) return respond(setUp.status, setUp.body)
       respond(404, error('not_found', `No route for ${req.method} ${url.pathname}`))
     })
   })
+  /**
+   * The webhook and variable endpoints (`image-invalidate init` and `doctor`), or undefined for another path.
+   * @param {string} method @param {URL} url @param {unknown} body
+   * @returns {{ status: number, body?: unknown } | undefined}
+   */
+  function answerSetUp(method, url, body) {
+    const query = Object.fromEntries(url.searchParams)
+    const webhookPath = /^\/v1\/webhooks(?:\/([^/]+))?$/.exec(url.pathname)
+    const envPath = /^\/v10\/projects\/([^/]+)\/env$/.exec(url.pathname)
+    const endpoint = webhookPath ? `${method} /v1/webhooks${webhookPath[1] ? '/{id}' : ''}` : envPath && `${method} /v10/projects/{idOrName}/env`
+    if (!endpoint) return undefined
+    const refusal = refusals.get(endpoint)
+    if (refusal) {
+      refusals.delete(endpoint)
+      return { status: refusal, body: error('internal', 'injected refusal') }
+    }
+    const idOrName = envPath ? decodeURIComponent(envPath[1] ?? '') : undefined
+    switch (endpoint) {
+      case 'GET /v1/webhooks': {
+        checkRequest(endpoint, { params: {}, query })
+        if (query.projectId !== undefined && !/^[a-zA-z0-9_]+$/.test(query.projectId)) return { status: 400, body: error('bad_request', 'Invalid projectId') }
+        const listed = webhooks.filter((webhook) => query.projectId === undefined || webhook.projectIds.includes(query.projectId))
+        return {
+          status: 200,
+          body: checked(
+            endpoint,
+            listed.map((webhook) => webhookBody(webhook, { id: options.projectId, name })),
+          ),
+        }
+      }
+      case 'POST /v1/webhooks': {
+        checkRequest(endpoint, { params: {}, query, body })
+        if (options.accountWebhooks === false) return { status: 403, body: error('forbidden', 'Webhooks are only available on Pro and Enterprise plans') }
+        const { url: target, events, projectIds = [] } = /** @type {{ url: string, events: string[], projectIds?: string[] }} */ (body)
+        if (!projectIds.every((id) => id === options.projectId)) return { status: 404, body: error('not_found', 'Project not found') }
+        const webhook = {
+          id: `account_hook_${randomBytes(8).toString('hex')}`,
+          url: target,
+          events,
+          projectIds,
+          secret: randomBytes(12).toString('hex'),
+          createdAt: Date.now(),
+        }
+        webhooks.push(webhook)
+        return { status: 200, body: checked(endpoint, { ...webhookBody(webhook), secret: webhook.secret }) }
+      }
+      case 'DELETE /v1/webhooks/{id}': {
+        const id = decodeURIComponent(webhookPath?.[1] ?? '')
+        checkRequest(endpoint, { params: { id }, query })
+        const index = webhooks.findIndex((webhook) => webhook.id === id)
+        if (index < 0) return { status: 404, body: error('not_found', 'Webhook not found') }
+        webhooks.splice(index, 1)
+        return { status: 204 }
+      }
+      case 'GET /v10/projects/{idOrName}/env': {
+        checkRequest(endpoint, { params: { idOrName: idOrName ?? '' }, query })
+        if (!isProject(idOrName ?? null)) return { status: 404, body: error('not_found', 'Project not found') }
+        const fillers = Array.from({ length: Math.min(options.envCount ?? 300, 20) }, (_, index) => environmentVariable(index))
+        // The list says, for each variable, what Vercel's checks found wrong with it: nothing here.
+        const envs = [...fillers, ...variables.map(storedVariable)].map((variable) => ({ ...variable, securityIssues: [] }))
+        return { status: 200, body: checked(endpoint, { envs, pagination: { count: envs.length, next: null, prev: null } }) }
+      }
+      case 'POST /v10/projects/{idOrName}/env': {
+        checkRequest(endpoint, { params: { idOrName: idOrName ?? '' }, query, body })
+        if (!isProject(idOrName ?? null)) return { status: 404, body: error('not_found', 'Project not found') }
+        const input = /** @type {{ key: string, value: string, type: string, target: string[] }} */ (body)
+        const existing = variables.find((variable) => variable.key === input.key && variable.target.some((target) => input.target.includes(target)))
+        if (existing && query.upsert !== 'true')
+          return { status: 400, body: error('ENV_ALREADY_EXISTS', `A variable with the name "${input.key}" already exists for the target`) }
+        const now = Date.now()
+        const variable = existing ?? {
+          id: `env_${randomBytes(8).toString('hex')}`,
+          key: input.key,
+          value: '',
+          type: '',
+          target: [],
+          createdAt: now,
+          updatedAt: now,
+        }
+        Object.assign(variable, { value: input.value, type: input.type, target: input.target, updatedAt: now })
+        if (!existing) variables.push(variable)
+        return { status: 201, body: checked(endpoint, { created: storedVariable(variable), failed: [] }) }
+      }
+      default:
+        return { status: 405, body: error('method_not_allowed', `${method} is not allowed here`) }
+    }
+  }
+
   await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)))
   const address = /** @type {import('node:net').AddressInfo} */ (server.address())
 
@@ -248,6 +360,11 @@ export async function startVercelApi(options) {
       project.production = deploymentId
       project.readySubstate = production.readySubstate
       if (lastAliasRequest !== undefined) [project.lastAliasRequest, project.requestedAt] = [lastAliasRequest, Date.now()]
+    },
+    webhooks,
+    variables,
+    refuseNext(endpoint, status) {
+      refusals.set(endpoint, status)
     },
     close: () =>
       new Promise((resolve, reject) => {

@@ -5,6 +5,7 @@
  * owner's full view. The API stand-in answers with these, and checks every one against the SDK's schemas
  * (./vercel-schemas.mjs), so that nothing here can drift from what the real API could send.
  */
+import { createHash } from 'node:crypto'
 
 const CREATED = 1_767_225_600_000 // 2026-01-01
 const OWNER = 'team_standin0000000000000000'
@@ -53,7 +54,7 @@ export function listedDeployment({ id, url, readyState, readySubstate, name }) {
  * One environment variable as `GET /v9/projects` lists it: encrypted values are long.
  * @param {number} index
  */
-function environmentVariable(index) {
+export function environmentVariable(index) {
   return {
     comment: '',
     configurationId: null,
@@ -67,6 +68,48 @@ function environmentVariable(index) {
     updatedAt: CREATED + index,
     updatedBy: creator.uid,
     value: `eyJ2IjoidjIiLCJlbmMiOiJ${'Q'.repeat(420)}${index}`,
+  }
+}
+
+/**
+ * A variable the stand-in stores, as the API lists and answers it: the value encrypted (a sensitive one
+ * cannot be read back at all).
+ * @param {{ id: string, key: string, value: string, type: string, target: string[], createdAt: number, updatedAt: number }} variable
+ */
+export function storedVariable({ id, key, value, type, target, createdAt, updatedAt }) {
+  const encrypted = Buffer.from(JSON.stringify({ v: 'v2', enc: createHash('sha256').update(value).digest('base64') })).toString('base64')
+  return {
+    comment: '',
+    configurationId: null,
+    createdAt,
+    createdBy: creator.uid,
+    decrypted: false,
+    id,
+    key,
+    target,
+    type,
+    updatedAt,
+    updatedBy: creator.uid,
+    value: type === 'sensitive' ? '' : encrypted,
+  }
+}
+
+/**
+ * An account webhook as `GET /v1/webhooks` lists it, with the projects' metadata when `project` is given
+ * (the list), without when not (what `POST /v1/webhooks` answers, with the secret added).
+ * @param {{ id: string, url: string, events: string[], projectIds: string[], createdAt: number }} webhook
+ * @param {{ id: string, name: string }} [project]
+ */
+export function webhookBody({ id, url, events, projectIds, createdAt }, project) {
+  return {
+    createdAt,
+    events,
+    id,
+    ownerId: OWNER,
+    projectIds,
+    ...(project ? { projectsMetadata: projectIds.map((projectId) => ({ id: projectId, name: project.name })) } : {}),
+    updatedAt: createdAt,
+    url,
   }
 }
 
