@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import type { ApplyReport } from './types.js'
+import { ImageInvalidateError } from './core/errors.js'
 import { basePathProblem } from './core/keys.js'
 import { resolveBuildOptions } from './plugin/options.js'
 import type { BuildPlanResult } from './plugin/plan-build.js'
@@ -10,7 +11,11 @@ import type { ManifestLoad } from './shared/load-manifest.js'
 import { countOf, LOG_PREFIX, redactor, type Logger } from './shared/format.js'
 import { HELP } from './cli-help.js'
 
-class UsageError extends Error {}
+class UsageError extends ImageInvalidateError {
+  constructor(message: string) {
+    super('IMAGE_INVALIDATE_USAGE', message)
+  }
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv

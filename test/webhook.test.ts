@@ -201,7 +201,7 @@ describe('createWebhookHandler: against the stand-ins', () => {
     const handler = createWebhookHandler({ ...options, concurrency: 1 })
     const failed = await json(await handler(signed(event('deployment.promoted', { url }))))
     expect(failed.status).toBe(500)
-    expect(failed.body.report.error).toMatch(/\(403\)/)
+    expect(failed.body.report).toMatchObject({ errorCode: 'IMAGE_INVALIDATE_VERCEL_API', error: expect.stringMatching(/\(403\)/) })
     // The redelivery works this time: a failed run is not remembered.
     expect((await handler(signed(event('deployment.promoted', { url })))).status).toBe(200)
     expect(api!.invalidated.sort()).toEqual(images(21).sort())

@@ -1,9 +1,10 @@
 import path from 'node:path'
+import { failureOf, type Failure } from '../core/errors.js'
 import type { Manifest } from '../core/manifest.js'
 import { DEFAULT_PLAN_FILE } from '../shared/environment.js'
 import { isUrl } from '../core/url.js'
 import { loadManifest } from '../shared/load-manifest.js'
-import { loadDeploymentManifest, type ManifestAccess } from '../vercel/deployment-manifests.js'
+import { loadDeploymentManifest, manifestLoadCode, type ManifestAccess } from '../vercel/deployment-manifests.js'
 import type { VercelClient } from '../vercel/client.js'
 import type { WaitOptions } from './poll.js'
 import { waitForReady } from './production-wait.js'
@@ -28,7 +29,7 @@ export async function findIncoming(
   input: { deployment?: string; plan?: string; root: string },
   access: ManifestAccess,
   wait: WaitOptions,
-): Promise<Incoming | { problem: string }> {
+): Promise<Incoming | { problem: Failure }> {
   const named = input.deployment?.replace(/^https?:\/\//, '').replace(/\/.*$/, '')
   const deploymentId = named && (await deploymentIdOf(named, access.client))
   if (deploymentId && typeof deploymentId !== 'string') return deploymentId
@@ -40,9 +41,10 @@ export async function findIncoming(
 }
 
 /** A deployment id as it is, or the id of the deployment at a URL, looked up through the API. */
-async function deploymentIdOf(named: string, client: VercelClient | undefined): Promise<string | { problem: string }> {
+async function deploymentIdOf(named: string, client: VercelClient | undefined): Promise<string | { problem: Failure }> {
   if (/^dpl_/.test(named)) return named
-  if (!client) return { problem: `--deployment ${named} is a URL: looking up its id needs VERCEL_TOKEN and the project` }
+  if (!client)
+    return { problem: { code: 'IMAGE_INVALIDATE_NO_TOKEN', message: `--deployment ${named} is a URL: looking up its id needs VERCEL_TOKEN and the project` } }
   return (await client.getDeployment(named)).id
 }
 
@@ -52,7 +54,7 @@ async function loadIncomingManifest(
   deploymentId: string | undefined,
   access: ManifestAccess,
   wait: WaitOptions,
-): Promise<{ manifest: Manifest; source: string } | { problem: string }> {
+): Promise<{ manifest: Manifest; source: string } | { problem: Failure }> {
   const source = planSource(plan, root)
   const loaded = await loadManifest(source, { headers: access.headers, fresh: isUrl(source) })
   // The local plan is another build's (or there is none): the named deployment serves its own.
@@ -62,11 +64,15 @@ async function loadIncomingManifest(
     try {
       return { manifest: await loadDeploymentManifest(deploymentId, access), source: `deployment ${deploymentId}` }
     } catch (error) {
-      return { problem: `the manifest of deployment ${deploymentId} could not be read: ${(error as Error).message}` }
+      const { code, message } = failureOf(error)
+      return { problem: { code, message: `the manifest of deployment ${deploymentId} could not be read: ${message}` } }
     }
   }
-  if (loaded.kind === 'missing') return { problem: `no plan at ${source} (${loaded.reason}): run a production build first, or pass --plan or --deployment` }
-  if (loaded.kind !== 'found') return { problem: `the plan ${source} ${loaded.reason}` }
+  if (loaded.kind === 'missing') {
+    const message = `no plan at ${source} (${loaded.reason}): run a production build first, or pass --plan or --deployment`
+    return { problem: { code: 'IMAGE_INVALIDATE_NO_PLAN', message } }
+  }
+  if (loaded.kind !== 'found') return { problem: { code: manifestLoadCode(loaded.kind), message: `the plan ${source} ${loaded.reason}` } }
   return { manifest: loaded.manifest, source }
 }
 

@@ -1,8 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
+import type { GivenPrevious, GivenVia } from '../core/choose-previous.js'
 import { recordOf, textOf } from '../core/json.js'
 import { manifestUrl } from '../core/manifest.js'
-import type { FlipContext } from './apply.js'
+import type { FlipTrigger } from './apply.js'
 import { resolveConfiguredProject, resolveVercelTarget, teamOf, type ConfiguredProject } from '../vercel/target.js'
 import type { ApplyOptions, ApplyReport, WebhookOptions } from '../types.js'
 
@@ -43,7 +44,7 @@ export function createWebhookHandler(options: WebhookOptions = {}): Handler {
     const { applyFlip } = await import('./apply.js')
     let work = seen.get(event.id)
     if (!work) {
-      work = applyFlip(applyOptionsFor(event, flip, options, configured), flip.context)
+      work = applyFlip(applyOptionsFor(event, flip, options, configured), flip.trigger)
       remember(seen, event.id, work)
     }
     return answer(event, work, options)
@@ -76,7 +77,6 @@ function applyOptionsFor(event: WebhookEvent, flip: Flip, options: WebhookOption
     teamId: options.teamId ?? (teamConfigured ? undefined : teamOf(event.teamId)),
     plan: event.deploymentUrl && event.type === 'deployment.promoted' ? manifestUrl(event.deploymentUrl, options.basePath ?? '') : undefined,
     deployment: flip.to,
-    from: flip.from,
   }
 }
 
@@ -99,27 +99,28 @@ async function answer(event: WebhookEvent, work: Promise<ApplyReport>, options: 
   return reply(report.ok ? 200 : 500, { ok: report.ok, action: 'applied', event: event.id, report })
 }
 
-/** The deployment production goes to, where it comes from when the event says, and what else the event tells `apply`. */
-type Flip = { to: string | undefined; from?: string; context: FlipContext }
+/** The deployment production goes to, and what else the event tells `apply` (where it comes from, a rolling release). */
+type Flip = { to: string | undefined; trigger: FlipTrigger }
 
 /** The flip an event is about, or why it is ignored. */
 function flipOf(event: WebhookEvent): Flip | { ignore: string } {
   switch (event.type) {
     // A rollback names both ends; `payload.deployment` is taken for the one it goes to when the second is missing.
     case 'deployment.rollback':
-      return { to: event.toDeploymentId ?? event.deploymentId, from: event.fromDeploymentId, context: { fromVia: 'the rollback event' } }
+      return { to: event.toDeploymentId ?? event.deploymentId, trigger: { given: givenBy(event.fromDeploymentId, 'rollback-event') } }
     // A promotion that starts a rolling release is finished by project.rolling-release.completed: waiting
     // for it here would outlast the function and make Vercel redeliver.
     case 'deployment.promoted':
       if (event.target && event.target !== 'production') return { ignore: `target ${event.target} is not production` }
-      return { to: event.deploymentId, context: { deferRollout: true } }
+      return { to: event.deploymentId, trigger: { deferRollout: true } }
     // A rolling release ends the flip from its base to its target, or sends production back to a deployment
     // other than the target, which served some visitors meanwhile.
     case 'project.rolling-release.completed':
     case 'project.rolling-release.aborted':
       if (event.target && event.target !== 'production') return { ignore: `target ${event.target} is not production` }
-      if (event.type === 'project.rolling-release.aborted') return { to: event.rolloutTargetId, context: { rolloutAborted: true } }
-      return { to: event.rolloutTargetId, from: event.rolloutBaseId, context: { fromVia: 'the rolling release event' } }
+      // An aborted rollout is one that was seen: production going to another deployment then ends it.
+      if (event.type === 'project.rolling-release.aborted') return { to: event.rolloutTargetId, trigger: { rolloutSeen: true } }
+      return { to: event.rolloutTargetId, trigger: { given: givenBy(event.rolloutBaseId, 'rolling-release-event') } }
     case 'project.rolling-release.started':
     case 'project.rolling-release.approved':
       return { ignore: `event ${event.type}: the rolling release is still moving traffic; project.rolling-release.completed ends it` }
@@ -127,6 +128,11 @@ function flipOf(event: WebhookEvent): Flip | { ignore: string } {
     default:
       return { ignore: `event ${event.type} is not handled` }
   }
+}
+
+/** P as an event names it, when it does. */
+function givenBy(deploymentId: string | undefined, via: GivenVia): GivenPrevious | undefined {
+  return deploymentId ? { name: deploymentId, via } : undefined
 }
 
 /** HMAC-SHA1 of the raw body with the secret, hex, compared in constant time. */

@@ -1,4 +1,5 @@
 import { Agent, RetryAgent, type Dispatcher } from 'undici'
+import { ImageInvalidateError } from '../core/errors.js'
 import { formatBytes } from './format.js'
 
 /**
@@ -103,10 +104,10 @@ export async function readTextLimited(body: AsyncIterable<Uint8Array>, maxBytes:
   return Buffer.concat(chunks).toString('utf8')
 }
 
-export class BodyTooLargeError extends Error {
+export class BodyTooLargeError extends ImageInvalidateError {
   override name = 'BodyTooLargeError'
   constructor(readonly maxBytes: number) {
-    super(`is larger than ${formatBytes(maxBytes)}`)
+    super('IMAGE_INVALIDATE_BODY_TOO_LARGE', `is larger than ${formatBytes(maxBytes)}`)
   }
 }
 

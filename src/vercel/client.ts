@@ -1,4 +1,5 @@
 import { request, type Dispatcher } from 'undici'
+import { ImageInvalidateError } from '../core/errors.js'
 import { recordOf, textOf } from '../core/json.js'
 import { formatBytes } from '../shared/format.js'
 import { BodyTooLargeError, createHttpClient, describeHttpError, readTextLimited, type HttpOptions } from '../shared/http.js'
@@ -16,17 +17,20 @@ export interface VercelTarget {
   apiUrl: string
 }
 
-/** A Vercel answer that is not a success, with Vercel's own `error.code` and `error.message` when it sent them. */
-export class VercelApiError extends Error {
+/**
+ * A Vercel answer that is not a success (`IMAGE_INVALIDATE_VERCEL_API`), with its status and Vercel's own
+ * `error.code` (`vercelCode`) and `error.message` when it sent them.
+ */
+export class VercelApiError extends ImageInvalidateError {
   override name = 'VercelApiError'
   constructor(
     readonly status: number,
-    readonly code: string | undefined,
+    readonly vercelCode: string | undefined,
     readonly vercelMessage: string | undefined,
     /** What was asked: purging source images, or reading the project or a deployment. */
     readonly action: 'purge' | 'read' = 'purge',
   ) {
-    super(explainStatus(status, vercelMessage, action))
+    super('IMAGE_INVALIDATE_VERCEL_API', explainStatus(status, vercelMessage, action))
   }
 
   /** 401, 402, 403, 404 and 410 will fail the same way for every batch: stop instead of trying the rest. */
@@ -35,14 +39,20 @@ export class VercelApiError extends Error {
   }
 }
 
-/** A success status whose body is not the JSON object the endpoint documents (empty, HTML from a proxy, cut short). */
-export class VercelResponseError extends Error {
+/** A success status whose body is not the JSON object the endpoint documents (empty, HTML from a proxy, cut short, too large). */
+export class VercelResponseError extends ImageInvalidateError {
   override name = 'VercelResponseError'
+  constructor(message: string) {
+    super('IMAGE_INVALIDATE_VERCEL_RESPONSE', message)
+  }
 }
 
 /** A request that got no usable answer: network errors, timeouts, or 429/5xx after every retry. */
-class VercelTransportError extends Error {
+export class VercelTransportError extends ImageInvalidateError {
   override name = 'VercelTransportError'
+  constructor(message: string) {
+    super('IMAGE_INVALIDATE_VERCEL_TRANSPORT', message)
+  }
 }
 
 /** One sentence a user can act on, for each status that means "check your set-up". */

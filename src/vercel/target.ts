@@ -40,19 +40,27 @@ export function resolveConfiguredProject(input: VercelTargetInput, root: string,
 
 /**
  * The project, token and API origin for phase 2: options > environment > `.vercel/project.json`.
- * Returns the problem, in one sentence that never contains the token, when something is missing.
+ * Returns the problem, with its code and one sentence that never contains the token, when something is missing.
  */
-export function resolveVercelTarget(input: VercelTargetInput, root: string, env: Env = process.env): VercelTarget | { problem: string } {
+export function resolveVercelTarget(input: VercelTargetInput, root: string, env: Env = process.env): VercelTarget | TargetProblem {
   const token = nonEmpty(input.token) ?? nonEmpty(env.VERCEL_TOKEN)
-  if (!token) return { problem: 'no Vercel token: set VERCEL_TOKEN (an access token with access to the project)' }
+  if (!token) return { code: 'IMAGE_INVALIDATE_NO_TOKEN', problem: 'no Vercel token: set VERCEL_TOKEN (an access token with access to the project)' }
   // A token with a line break or space (a bad copy-paste) cannot go in a header; say so without echoing it.
-  if (!/^[\x21-\x7e]+$/.test(token)) return { problem: 'the Vercel token contains spaces or characters that cannot be sent in a header' }
+  if (!/^[\x21-\x7e]+$/.test(token))
+    return { code: 'IMAGE_INVALIDATE_TOKEN_UNUSABLE', problem: 'the Vercel token contains spaces or characters that cannot be sent in a header' }
   const { projectId, ...team } = resolveConfiguredProject(input, root, env)
-  if (!projectId) return { problem: 'no Vercel project: set VERCEL_PROJECT_ID, or run `vercel link` to write .vercel/project.json' }
+  if (!projectId)
+    return { code: 'IMAGE_INVALIDATE_NO_PROJECT', problem: 'no Vercel project: set VERCEL_PROJECT_ID, or run `vercel link` to write .vercel/project.json' }
   const apiUrl = nonEmpty(input.apiUrl) ?? nonEmpty(env.IMAGE_INVALIDATE_API_URL) ?? DEFAULT_API_URL
   const problem = apiUrlProblem(apiUrl)
-  if (problem) return { problem }
+  if (problem) return { code: 'IMAGE_INVALIDATE_API_URL_REFUSED', problem }
   return { token, projectId, ...team, apiUrl: new URL(apiUrl).origin }
+}
+
+/** Why phase 2 cannot reach the API as configured: a stable code and one sentence, never with the token. */
+export interface TargetProblem {
+  code: 'IMAGE_INVALIDATE_NO_TOKEN' | 'IMAGE_INVALIDATE_TOKEN_UNUSABLE' | 'IMAGE_INVALIDATE_NO_PROJECT' | 'IMAGE_INVALIDATE_API_URL_REFUSED'
+  problem: string
 }
 
 /**
