@@ -11,6 +11,6 @@ export { ImageInvalidateError, type ImageInvalidateErrorCode } from './core/erro
 export type { ImageDiff } from './core/diff.js'
 export type { FileDigest, HashFailure } from './core/hash.js'
 export { MANIFEST_FILE_NAME, ManifestError, parseManifest, serializeManifest, type InvalidationPlan, type Manifest, type ParseLimits } from './core/manifest.js'
-export type { ApplyOptions, ApplyReport, BatchRecord, FailedImage, NextOptions, Options, PreviousVia, WebhookOptions } from './types.js'
+export type { ApplyOptions, ApplyReport, BatchRecord, FailedImage, NextOptions, Options, PreflightCheck, PreviousVia, WebhookOptions } from './types.js'
 export type { LoadManifestOptions, ManifestLoad } from './shared/load-manifest.js'
 export type { Logger } from './shared/format.js'

@@ -192,10 +192,31 @@ export interface ApplyReport {
   /** Set when the caller must say more (the CLI exits 2): nothing tells when the deployment is live. */
   usage?: true
   /**
+   * A dry run only: what a real run needs, each found or not, and every source of D and P used or ignored.
+   * `ok` is then true when a real run would start; `error` and `errorCode` are the first problem's.
+   */
+  checks?: PreflightCheck[]
+  /**
    * Set when nothing was sent because a rolling release toward the deployment is still moving traffic and
    * the trigger said its end would come as an event of its own (the webhook, on `deployment.promoted`).
    */
   deferred?: string
+}
+
+/** One thing a real run of `apply` needs, or one source of D or P, as a dry run (and `doctor`) finds it. */
+export interface PreflightCheck {
+  /** What was checked: the token, project, team, API origin, the named deployment, D, what tells that D is live, P. */
+  subject: 'token' | 'project' | 'team' | 'api' | 'deployment' | 'plan' | 'watch' | 'previous'
+  /**
+   * `ok`: a real run has it. `problem`: a real run would stop on it, and `fix` says what to do. `note`: a
+   * source used or ignored, or what a real run does that a dry run cannot (wait for the flip).
+   */
+  status: 'ok' | 'problem' | 'note'
+  /** One line for people, without secrets. */
+  message: string
+  fix?: string
+  /** For a problem: the code a real run would stop with. */
+  code?: ImageInvalidateErrorCode
 }
 
 /**

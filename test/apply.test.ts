@@ -107,11 +107,36 @@ describe('apply: batches', () => {
     expect(api.invalidations().map((call) => call.path)).toEqual(['/v1/edge-cache/dangerously-delete-by-src-images'])
   })
 
-  it('sends nothing in a dry run, and needs no token for it', async () => {
+  it('sends nothing in a dry run, and needs no token for it: it plans, and says that a real run would stop for the token', async () => {
     const { report, lines } = await run(images(9), { dryRun: true }, { VERCEL_TOKEN: '' })
-    expect(report).toMatchObject({ ok: true, dryRun: true, invalidated: [], planned: images(9).sort() })
+    expect(report).toMatchObject({ ok: false, dryRun: true, errorCode: 'IMAGE_INVALIDATE_NO_TOKEN', invalidated: [], planned: images(9).sort() })
+    expect(report.checks).toContainEqual({
+      subject: 'token',
+      status: 'problem',
+      message: 'token: no Vercel token',
+      fix: expect.stringContaining('set VERCEL_TOKEN'),
+      code: 'IMAGE_INVALIDATE_NO_TOKEN',
+    })
     expect(api.calls).toHaveLength(0)
     expect(lines).toContain('  would invalidate /img/0.png')
+  })
+
+  it('a dry run with all a real run needs is ok, each check said and nothing sent', async () => {
+    const { report } = await run(images(3), { dryRun: true })
+    expect(report).toMatchObject({ ok: true, dryRun: true, planned: images(3).sort(), invalidated: [] })
+    expect(report.error).toBeUndefined()
+    expect(report.checks?.map((check) => [check.subject, check.status])).toEqual([
+      ['token', 'ok'],
+      ['project', 'ok'],
+      ['team', 'ok'],
+      ['api', 'ok'],
+      ['plan', 'ok'],
+      ['watch', 'ok'],
+      ['previous', 'note'],
+      ['previous', 'note'],
+    ])
+    expect(report.checks?.find((check) => check.subject === 'team')?.message).toBe('team: team_1, sent as teamId, from VERCEL_TEAM_ID')
+    expect(api.calls).toHaveLength(0)
   })
 })
 

@@ -48,7 +48,7 @@ describe('apply at a flip', () => {
             .map((call) => call.at),
         ),
       ).toBeGreaterThanOrEqual(flippedToB)
-      expect(lines).toContain('flip dpl_A -> dpl_B (previous deployment from the production site before the flip): 1 source image in 1 call')
+      expect(lines).toContain('flip dpl_A -> dpl_B, previous deployment from the production site before the flip: 1 source image in 1 call')
     },
   )
 
@@ -148,9 +148,21 @@ describe('apply at a flip', () => {
     expect(report).toMatchObject({ ok: true, previous: { via: 'build-plan', buildId: 'dpl_X' }, planned: ['/hero.png', '/old.png'] })
     expect(lines).toContainEqual(
       expect.stringMatching(
-        /^the previous deployment could not be determined \(--from dpl_old: http:.*\/_image-invalidate\.json has no manifest \(HTTP 404; a deployment built before this plugin, or deleted\)\): using the build-time plan$/,
+        /^the previous deployment could not be determined: --from dpl_old: http:.*\/_image-invalidate\.json has no manifest \(HTTP 404; a deployment built before this plugin, or deleted\); using the build-time plan$/,
       ),
     )
+  })
+
+  // The README's table: a single deploy sends what the build planned plus the names that appear, when P is
+  // known; without P, the build-time plan alone, which cannot know which names appear to visitors.
+  it('a single deploy X -> B: with P known, what changed, went or appeared; with P unknown, the build-time plan: what changed or went', async () => {
+    const { x, b, env, world } = await setUp()
+    world.goLive(b)
+    const known = await applyWithLog({ plan: b.file, from: x.file, wait: false, env })
+    expect(known.report).toMatchObject({ ok: true, previous: { via: 'from', buildId: 'dpl_X' }, planned: ['/hero.png', '/new.png', '/old.png'] })
+    const unknown = await applyWithLog({ plan: b.file, wait: false, env })
+    expect(unknown.report).toMatchObject({ ok: true, previous: { via: 'build-plan', buildId: 'dpl_X' }, planned: ['/hero.png', '/old.png'] })
+    expect(unknown.lines).toContain('plan dpl_B against dpl_X, the build-time plan: what changed or went, 2 source images in 1 call')
   })
 
   it('sends nothing for the plan of a dry-run build, and says why', async () => {

@@ -111,7 +111,7 @@ export default withImageInvalidate(async () => ({
       expect(pruned.code, pruned.output).toBe(0)
       expect(pruned.stdout).toBe(
         '/docs/images/my photo.png: 2 cached variants removed\n/docs/images/team/avatar.png: 2 cached variants removed\n' +
-          'removed 4 cached variants from .next/cache/images, looking for the 2 source images of the flip\n',
+          'removed 4 cached variants from .next/cache/images, looking for the 2 source images this release changed\n',
       )
       expect(await cacheEntries(cache)).toEqual(entriesOf['/images/hero.png'])
       expect(await fixture.readJson<Manifest>('.next/cache', SERVED_MANIFEST_FILE)).toEqual(manifest)

@@ -170,7 +170,7 @@ describe('rolling releases', () => {
     const result = await cli(['--plan', b.file, '--deployment', 'dpl_B', '--timeout', '1s'], env)
     expect(result.code, result.output).toBe(1)
     expect(result.stdout).toMatch(
-      /^error: deployment dpl_B was not live after 1 s \(last seen: READY, a rolling release toward dpl_B is moving traffic: both deployments serve visitors\); nothing was invalidated\. The rolling release toward dpl_B was still moving traffic: run apply again with a --timeout longer than the rollout, or let the webhook act on project\.rolling-release\.completed\n$/,
+      /^error: deployment dpl_B was not live after 1 s; last seen: READY, a rolling release toward dpl_B is moving traffic: both deployments serve visitors; nothing was invalidated\. The rolling release toward dpl_B was still moving traffic: run apply again with a --timeout longer than the rollout, or let the webhook act on project\.rolling-release\.completed\n$/,
     )
     expect(scene.api().invalidations()).toHaveLength(0)
   })
@@ -286,7 +286,7 @@ describe('what production served before the flip, and deployments still building
     }
     const report = await apply({ deployment: 'dpl_B', env, pollIntervalMs: 50, log })
     expect(report).toMatchObject({ ok: true, previous: { via: 'production-before', buildId: 'dpl_A' }, planned: ['/logo.png'] })
-    expect(lines).toContain('flip dpl_A -> dpl_B (previous deployment from production before the flip): 1 source image in 1 call')
+    expect(lines).toContain('flip dpl_A -> dpl_B, previous deployment from production before the flip: 1 source image in 1 call')
   })
 
   it('apply --deployment D while D is still building waits for it to be ready, then for the flip', async () => {
@@ -350,7 +350,7 @@ describe('the project and team', () => {
     const { report, lines } = await applyWithLog({ plan: b.file, deployment: 'dpl_B', env })
     expect(report).toMatchObject({ ok: true, previous: { via: 'build-plan', buildId: 'dpl_X' }, planned: ['/hero.png', '/old.png'] })
     expect(lines).toContain(
-      "the previous deployment could not be determined (no --from, the site was not seen before the flip, and the project's last promotion or rollback toward dpl_B has jobStatus failed, not succeeded or in-progress): using the build-time plan",
+      "the previous deployment could not be determined: no --from; no site was watched: --site or IMAGE_INVALIDATE_SITE_URL; the project's last promotion or rollback toward dpl_B has jobStatus failed, not succeeded or in-progress; using the build-time plan",
     )
   })
 

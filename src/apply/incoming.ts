@@ -30,14 +30,23 @@ export async function findIncoming(
   access: ManifestAccess,
   wait: WaitOptions,
 ): Promise<Incoming | { problem: Failure }> {
-  const named = input.deployment?.replace(/^https?:\/\//, '').replace(/\/.*$/, '')
+  const named = deploymentNamed(input.deployment)
   const deploymentId = named && (await deploymentIdOf(named, access.client))
   if (deploymentId && typeof deploymentId !== 'string') return deploymentId
   const loaded = await loadIncomingManifest(input.plan, input.root, deploymentId, access, wait)
   if ('problem' in loaded) return loaded
-  // On Vercel a build's id is its deployment's id (VERCEL_DEPLOYMENT_ID).
-  const ownId = access.client && /^dpl_/.test(loaded.manifest.buildId) ? loaded.manifest.buildId : undefined
+  const ownId = access.client ? ownDeploymentId(loaded.manifest.buildId) : undefined
   return { deploymentId: deploymentId || ownId, named: Boolean(named), ...loaded }
+}
+
+/** The deployment `--deployment` names: an id, or the host of a deployment URL. */
+export function deploymentNamed(deployment: string | undefined): string | undefined {
+  return deployment?.replace(/^https?:\/\//, '').replace(/\/.*$/, '') || undefined
+}
+
+/** On Vercel a build's id is its deployment's id (VERCEL_DEPLOYMENT_ID); elsewhere it is none. */
+export function ownDeploymentId(buildId: string): string | undefined {
+  return /^dpl_/.test(buildId) ? buildId : undefined
 }
 
 /** A deployment id as it is, or the id of the deployment at a URL, looked up through the API. */
@@ -57,8 +66,16 @@ async function loadIncomingManifest(
 ): Promise<{ manifest: Manifest; source: string } | { problem: Failure }> {
   const source = planSource(plan, root)
   const loaded = await loadManifest(source, { headers: access.headers, fresh: isUrl(source) })
+  const otherBuild = loaded.kind !== 'found' || loaded.manifest.buildId !== deploymentId
+  // The local plan is another build's (or there is none) and the API is not asked (a dry run without a token,
+  // or whose API did not answer): D's manifest cannot be had, and the local plan is not D's.
+  if (plan === undefined && deploymentId && !access.client && otherBuild) {
+    const local = loaded.kind === 'found' ? `is ${loaded.manifest.buildId}'s` : 'is missing'
+    const message = `the manifest of deployment ${deploymentId} is not known: the API was not asked for its URL, and the local plan ${source} ${local}; pass --plan FILE|URL, or make the deployment readable`
+    return { problem: { code: 'IMAGE_INVALIDATE_MANIFEST_UNAVAILABLE', message } }
+  }
   // The local plan is another build's (or there is none): the named deployment serves its own.
-  if (plan === undefined && deploymentId && access.client && (loaded.kind !== 'found' || loaded.manifest.buildId !== deploymentId)) {
+  if (plan === undefined && deploymentId && access.client && otherBuild) {
     // A deployment still being built serves no manifest yet; one that will never be ready says why.
     await waitForReady(access.client, deploymentId, wait)
     try {

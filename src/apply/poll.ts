@@ -69,6 +69,7 @@ export async function pollUntilLive(what: string, check: () => Promise<PollResul
   const advice = last.timeoutAdvice ? `. ${last.timeoutAdvice}` : ''
   throw new NotLiveError(
     'IMAGE_INVALIDATE_WAIT_TIMEOUT',
-    `${what} was not live after ${formatDuration(timeout)} (last seen: ${last.state}); nothing was invalidated${advice}`,
+    // The state may carry parentheses of its own: it follows a colon, not inside another pair.
+    `${what} was not live after ${formatDuration(timeout)}; last seen: ${last.state}; nothing was invalidated${advice}`,
   )
 }

@@ -34,7 +34,7 @@ export async function readOtherManifest(site: SiteWatch): Promise<Manifest | und
 export async function waitForSite(site: SiteWatch, options: WaitOptions = {}): Promise<FlipObservation> {
   const seen: FlipObservation = { rolloutSeen: false }
   await pollUntilLive(
-    `the site (${site.manifestUrl})`,
+    `the site ${site.manifestUrl}`,
     async () => {
       const load = await readSite(site)
       if (load.kind !== 'found') return { live: false, state: `${load.kind}: ${load.reason}` }

@@ -16,10 +16,18 @@ export type Watch =
   | { by: 'none'; site: SiteWatch | undefined }
 
 /**
- * Through the API whenever D's deployment is known (only the API tells a rolling release, during which the
- * site already serves D to some visitors; the site, when known, is still read for P), else through the site.
- * Undefined when nothing tells when D is live: nothing may be sent then.
+ * Through the API whenever D's deployment is known and the API can be asked (only the API tells a rolling
+ * release, during which the site already serves D to some visitors; the site, when known, is still read for
+ * P), else through the site. Undefined when nothing tells when D is live: nothing may be sent then.
  */
+export function watchKind(input: { wait: boolean | undefined; deploymentId: boolean; site: boolean; api: boolean }): Watch['by'] | undefined {
+  if (input.wait === false) return 'none'
+  if (input.deploymentId && input.api) return 'api'
+  if (input.site) return 'site'
+  return undefined
+}
+
+/** The watch `watchKind` picks, with what it needs; a dry run watches nothing. */
 export function chooseWatch(input: {
   wait: boolean | undefined
   dryRun: boolean
@@ -28,9 +36,11 @@ export function chooseWatch(input: {
   client: VercelClient | undefined
 }): Watch | undefined {
   const { site, client, deploymentId } = input
-  if (input.wait === false || input.dryRun) return { by: 'none', site }
-  if (deploymentId && client) return { by: 'api', client, deploymentId, site }
-  if (site) return { by: 'site', site }
+  if (input.dryRun) return { by: 'none', site }
+  const kind = watchKind({ wait: input.wait, deploymentId: Boolean(deploymentId), site: Boolean(site), api: Boolean(client) })
+  if (kind === 'api' && deploymentId && client) return { by: 'api', client, deploymentId, site }
+  if (kind === 'site' && site) return { by: 'site', site }
+  if (kind === 'none') return { by: 'none', site }
   return undefined
 }
 

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { GivenPrevious, GivenVia } from '../core/choose-previous.js'
 import { recordOf, textOf } from '../core/json.js'
 import { manifestUrl } from '../core/manifest.js'
+import { countOf, LOG_PREFIX, redactor } from '../shared/format.js'
 import type { FlipTrigger } from './apply.js'
 import { resolveConfiguredProject, resolveVercelTarget, teamOf, type ConfiguredProject } from '../vercel/target.js'
 import type { ApplyOptions, ApplyReport, WebhookOptions } from '../types.js'
@@ -23,19 +24,27 @@ const SEEN_LIMIT = 500
 export function createWebhookHandler(options: WebhookOptions = {}): Handler {
   const env = options.env ?? process.env
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024
+  const secret = options.secret ?? env.IMAGE_INVALIDATE_WEBHOOK_SECRET
   const configured = resolveConfiguredProject(options, options.root ?? process.cwd(), env)
   const projects = createProjectMatcher(options, env)
+  const say = createWebhookLog([secret, options.token, env.VERCEL_TOKEN, env.VERCEL_AUTOMATION_BYPASS_SECRET])
   // Event id -> its work, so a redelivery while it runs (or soon after) does not start it again.
   const seen = new Map<string, Promise<ApplyReport>>()
 
   return async (request) => {
-    if (request.method !== 'POST') return reply(405, { ok: false, reason: 'only POST' })
-    const event = await readVerifiedEvent(request, options.secret ?? env.IMAGE_INVALIDATE_WEBHOOK_SECRET, maxBodyBytes)
-    if (event instanceof Response) return event
-    const ignore = (reason: string) => reply(200, { ok: true, action: 'ignored', reason })
+    if (request.method !== 'POST') return say.refused(reply(405, { ok: false, reason: 'only POST' }), 'only POST')
+    const event = await readVerifiedEvent(request, secret, maxBodyBytes)
+    if ('refused' in event) return say.refused(event.refused, event.reason)
+    const ignore = (reason: string) => {
+      say.outcome(`${event.type} ${event.id}: ignored: ${reason}`)
+      return reply(200, { ok: true, action: 'ignored', reason })
+    }
     const flip = flipOf(event)
     if ('ignore' in flip) return ignore(flip.ignore)
-    if (!flip.to) return reply(400, { ok: false, reason: `the ${event.type} event names no deployment id` })
+    if (!flip.to) {
+      const reason = `the ${event.type} event names no deployment id`
+      return say.refused(reply(400, { ok: false, reason }), `${event.type} ${event.id}: ${reason}`)
+    }
     const project = configured.projectId
     if (project && event.projectId && !(await projects.isSame(project, event.projectId))) return ignore(`project ${event.projectId} is not ${project}`)
 
@@ -46,24 +55,61 @@ export function createWebhookHandler(options: WebhookOptions = {}): Handler {
     if (!work) {
       work = applyFlip(applyOptionsFor(event, flip, options, configured), flip.trigger)
       remember(seen, event.id, work)
+      void work.then((report) => say.run(event, flip.to, report))
     }
     return answer(event, work, options)
   }
 }
 
 /**
- * The event in the request's body, once its signature is verified; otherwise the answer to give. Fails
- * closed: without a secret nothing can be verified, so nothing is done.
+ * The handler's own lines, where a function's logs show them (Vercel's function logs read stdout and
+ * stderr): each run's outcome in one line, every failure and refusal with its reason on stderr. Secrets and
+ * the token never appear.
  */
-async function readVerifiedEvent(request: Request, secret: string | undefined, maxBodyBytes: number): Promise<WebhookEvent | Response> {
-  if (!secret) return reply(503, { ok: false, reason: 'not configured: set IMAGE_INVALIDATE_WEBHOOK_SECRET' })
-  const tooLarge = () => reply(413, { ok: false, reason: `body over ${maxBodyBytes} bytes` })
-  if (Number(request.headers.get('content-length')) > maxBodyBytes) return tooLarge()
+function createWebhookLog(secrets: ReadonlyArray<string | undefined>) {
+  const scrub = redactor(secrets)
+  const line = (text: string) => scrub(`${LOG_PREFIX} webhook ${text}`)
+  return {
+    outcome: (text: string) => console.log(line(text)),
+    refused(response: Response, reason: string): Response {
+      console.error(line(`refused, ${response.status}: ${reason}`))
+      return response
+    },
+    /** One run: the event, the flip P -> D, and what was sent or why not. */
+    run(event: WebhookEvent, to: string | undefined, report: ApplyReport): void {
+      const flip = `${report.previous?.buildId ?? 'P unknown'} -> ${report.plan?.buildId ?? to ?? 'D unknown'}`
+      const head = `${event.type} ${event.id}, ${flip}`
+      if (report.deferred) return console.log(line(`${head}: deferred: ${report.deferred}`))
+      if (report.ok) return console.log(line(`${head}: ${describeSent(report)}`))
+      const failed = report.failed.length > 0 ? `; ${countOf(report.failed.length, 'source image')} not invalidated: ${report.failed[0]?.reason}` : ''
+      const error = report.error ? `: ${report.errorCode ?? 'IMAGE_INVALIDATE_UNEXPECTED'}: ${report.error}` : ''
+      const sent = report.planned.length > 0 ? `, ${describeSent(report)}` : ''
+      console.error(line(`${head}: failed${sent}${error}${failed}`))
+    },
+  }
+}
+
+function describeSent(report: ApplyReport): string {
+  if (report.planned.length === 0) return 'nothing to invalidate'
+  return `invalidated ${report.invalidated.length} of ${countOf(report.planned.length, 'source image')}`
+}
+
+/**
+ * The event in the request's body, once its signature is verified; otherwise the answer to give and why.
+ * Fails closed: without a secret nothing can be verified, so nothing is done.
+ */
+async function readVerifiedEvent(
+  request: Request,
+  secret: string | undefined,
+  maxBodyBytes: number,
+): Promise<WebhookEvent | { refused: Response; reason: string }> {
+  const refuse = (status: number, reason: string) => ({ refused: reply(status, { ok: false, reason }), reason })
+  if (!secret) return refuse(503, 'not configured: set IMAGE_INVALIDATE_WEBHOOK_SECRET')
+  if (Number(request.headers.get('content-length')) > maxBodyBytes) return refuse(413, `body over ${maxBodyBytes} bytes`)
   const body = await readBody(request, maxBodyBytes)
-  if (!body) return tooLarge()
-  if (!verifySignature(body, request.headers.get('x-vercel-signature'), secret))
-    return reply(401, { ok: false, reason: 'invalid or missing x-vercel-signature' })
-  return parseEvent(body) ?? reply(400, { ok: false, reason: 'the body is not a Vercel webhook event (JSON with type and payload)' })
+  if (!body) return refuse(413, `body over ${maxBodyBytes} bytes`)
+  if (!verifySignature(body, request.headers.get('x-vercel-signature'), secret)) return refuse(401, 'invalid or missing x-vercel-signature')
+  return parseEvent(body) ?? refuse(400, 'the body is not a Vercel webhook event (JSON with type and payload)')
 }
 
 /** `apply`'s options for an event's flip: the configured project, else the event's, and its team when none is configured. */

@@ -34,6 +34,8 @@ export interface PreviousClues {
   buildId: string
   given: GivenPrevious | undefined
   seen: FlipObservation
+  /** A production site was watched or read: when it showed no other deployment, it was seen serving D. */
+  siteKnown: boolean
   /** The API can be asked (a token and a project). */
   apiKnown: boolean
 }
@@ -109,7 +111,7 @@ export function choosePrevious(clues: PreviousClues, lookups: PreviousLookups): 
     const base = lookups.manifests['rollout-base']
     if (!base) return { need: 'manifest', source: 'rollout-base', name: endedOn }
     if ('value' in base) return decided('rollout-base', base.value)
-    notes.push(`the manifest of ${endedOn} could not be read (${base.failed})`)
+    notes.push(`the manifest of ${endedOn} could not be read: ${base.failed}`)
   }
 
   if (given) {
@@ -125,19 +127,22 @@ export function choosePrevious(clues: PreviousClues, lookups: PreviousLookups): 
     const before = lookups.manifests['production-before']
     if (!before) return { need: 'manifest', source: 'production-before', name: seen.productionBefore }
     if ('value' in before) return decided('production-before', before.value)
-    return fallBack(`production served ${seen.productionBefore} before the flip: ${before.failed}`)
+    return fallBack(`production served ${seen.productionBefore} before the flip, and its manifest could not be read: ${before.failed}`)
   }
 
-  if (!clues.deploymentId || !clues.apiKnown) return fallBack('no --from, and the site was not seen serving another deployment')
+  // Said as what was missing, not as what was not seen: a site never configured was not "not seen".
+  const unseen = `no --from; ${clues.siteKnown ? 'the site was not seen serving another deployment' : 'no site was watched: --site or IMAGE_INVALIDATE_SITE_URL'}`
+  if (!clues.apiKnown) return fallBack(`${unseen}; no Vercel token and project to read the project's last promotion`)
+  if (!clues.deploymentId) return fallBack(`${unseen}; ${d} is no deployment id, so the project's last promotion cannot be matched with it`)
   const read = lookups.lastAliasRequest
   if (!read) return { need: 'last-alias-request' }
-  if ('failed' in read) return fallBack(read.failed)
+  if ('failed' in read) return fallBack(`${unseen}; ${read.failed}`)
   const from = previousOfAliasRequest(read.value, clues.deploymentId)
-  if ('why' in from) return fallBack(`no --from, the site was not seen before the flip, and the project's last promotion or rollback ${from.why}`)
+  if ('why' in from) return fallBack(`${unseen}; the project's last promotion or rollback ${from.why}`)
   const last = lookups.manifests['last-alias-request']
   if (!last) return { need: 'manifest', source: 'last-alias-request', name: from.deploymentId }
   if ('value' in last) return decided('last-alias-request', last.value)
-  return fallBack(last.failed)
+  return fallBack(`${unseen}; the project's last promotion came from ${from.deploymentId}, whose manifest could not be read: ${last.failed}`)
 }
 
 /** How a trigger's P is named in a line. */

@@ -137,7 +137,7 @@ export function describePrune(report: PruneNextCacheReport, cwd: string): string
     for (const [src, count] of Object.entries(report.removed))
       lines.push(`${src}: ${report.dryRun ? `${count} cached variant${count === 1 ? '' : 's'} would be removed` : describeRemoved(count)}`)
     lines.push(
-      `${would} ${countOf(report.total, 'cached variant')} from ${where}, looking for the ${countOf(report.srcImages.length, 'source image')} of the flip`,
+      `${would} ${countOf(report.total, 'cached variant')} from ${where}, looking for the ${countOf(report.srcImages.length, 'source image')} this release changed`,
     )
   }
   return `${lines.join('\n')}\n`

@@ -153,7 +153,7 @@ export class VercelClient {
 
   /** `GET /v13/deployments/{idOrUrl}`: the deployment's state. */
   async getDeployment(idOrUrl: string): Promise<Deployment> {
-    const data = await this.#getObject(`/v13/deployments/${encodeURIComponent(idOrUrl)}`)
+    const data = await this.#getObject(`/v13/deployments/${encodeURIComponent(idOrUrl)}`, `reading deployment ${idOrUrl} from the API`)
     return {
       id: textOf(data.id) ?? textOf(data.uid) ?? '',
       url: textOf(data.url) ?? '',
@@ -165,7 +165,7 @@ export class VercelClient {
 
   /** `GET /v9/projects/{idOrName}`: the project's id and name, its production deployment and its last flip. */
   async getProject(idOrName: string = this.#target.projectId): Promise<Project> {
-    const data = await this.#getObject(`/v9/projects/${encodeURIComponent(idOrName)}`)
+    const data = await this.#getObject(`/v9/projects/${encodeURIComponent(idOrName)}`, `reading project ${idOrName} from the API`)
     const production = recordOf(recordOf(data.targets)?.production)
     const productionId = textOf(production?.id)
     return {
@@ -180,9 +180,12 @@ export class VercelClient {
     return this.#dispatcher.close()
   }
 
-  /** A GET whose success must be a JSON object: anything else is a `VercelResponseError` naming the endpoint. */
-  async #getObject(path: string): Promise<Record<string, unknown>> {
-    const { data, text } = await this.#call('GET', path, {})
+  /**
+   * A GET whose success must be a JSON object: anything else is a `VercelResponseError` naming the endpoint.
+   * `doing` says what was being read, should no answer come.
+   */
+  async #getObject(path: string, doing: string): Promise<Record<string, unknown>> {
+    const { data, text } = await this.#call('GET', path, {}, undefined, doing)
     const object = recordOf(data)
     if (object) return object
     throw new VercelResponseError(
@@ -190,8 +193,8 @@ export class VercelClient {
     )
   }
 
-  async #call(method: 'GET' | 'POST', path: string, query: Record<string, string>, body?: unknown): Promise<{ data: unknown; text: string }> {
-    const response = await this.#request(method, path, query, body)
+  async #call(method: 'GET' | 'POST', path: string, query: Record<string, string>, body?: unknown, doing?: string): Promise<{ data: unknown; text: string }> {
+    const response = await this.#request(method, path, query, body, doing)
     const succeeded = response.statusCode >= 200 && response.statusCode < 300
     // A purge that succeeded has said all it needs to; whatever body comes with it is not read.
     if (succeeded && method === 'POST') {
@@ -205,7 +208,7 @@ export class VercelClient {
     throw new VercelApiError(response.statusCode, textOf(error?.code), textOf(error?.message)?.slice(0, 500), method === 'POST' ? 'purge' : 'read')
   }
 
-  async #request(method: 'GET' | 'POST', path: string, query: Record<string, string>, body: unknown): Promise<Dispatcher.ResponseData> {
+  async #request(method: 'GET' | 'POST', path: string, query: Record<string, string>, body: unknown, doing?: string): Promise<Dispatcher.ResponseData> {
     const url = new URL(path, this.#target.apiUrl)
     for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value)
     if (this.#target.teamId) url.searchParams.set('teamId', this.#target.teamId)
@@ -224,7 +227,7 @@ export class VercelClient {
       })
     } catch (error) {
       // Built from the status or error code only: undici errors can carry request headers.
-      throw new VercelTransportError(describeHttpError(error))
+      throw new VercelTransportError(`${doing ? `${doing}: ` : ''}${describeHttpError(error)}`)
     }
   }
 }

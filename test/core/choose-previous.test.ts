@@ -25,7 +25,15 @@ interface World {
 
 /** Runs `choosePrevious` as the apply phase does, fetching from `world` what it asks for, and records what it asked. */
 function decide(clues: Partial<PreviousClues>, world: World): { decision: PreviousDecision; asked: string[] } {
-  const full: PreviousClues = { deploymentId: 'dpl_D', buildId: 'dpl_D', given: undefined, seen: { rolloutSeen: false }, apiKnown: true, ...clues }
+  const full: PreviousClues = {
+    deploymentId: 'dpl_D',
+    buildId: 'dpl_D',
+    given: undefined,
+    seen: { rolloutSeen: false },
+    siteKnown: false,
+    apiKnown: true,
+    ...clues,
+  }
   const lookups: PreviousLookups = { manifests: {} }
   const asked: string[] = []
   for (let steps = 0; steps < 10; steps++) {
@@ -70,7 +78,7 @@ const rows: Record<string, Row> = {
     clues: { apiKnown: false },
     world: {},
     via: 'build-plan',
-    why: /^no --from, and the site was not seen serving another deployment$/,
+    why: /^no --from; no site was watched: --site or IMAGE_INVALIDATE_SITE_URL; no Vercel token and project to read the project's last promotion$/,
     asked: [],
   },
   '--from readable: P, nothing else fetched': {
@@ -126,7 +134,7 @@ const rows: Record<string, Row> = {
     clues: { seen: { productionBefore: 'dpl_C', rolloutSeen: false } },
     world: { unreadable: { dpl_C: 'HTTP 401' }, lastAliasRequest: promoted('dpl_A') },
     via: 'build-plan',
-    why: /^production served dpl_C before the flip: HTTP 401$/,
+    why: /^production served dpl_C before the flip, and its manifest could not be read: HTTP 401$/,
     asked: ['production-before:dpl_C'],
   },
   'lastAliasRequest toward D, succeeded': {
@@ -175,21 +183,29 @@ const rows: Record<string, Row> = {
     clues: {},
     world: { lastAliasRequest: { failed: 'Vercel answered HTTP 500.' } },
     via: 'build-plan',
-    why: /^Vercel answered HTTP 500\.$/,
+    why: /^no --from; no site was watched: --site or IMAGE_INVALIDATE_SITE_URL; Vercel answered HTTP 500\.$/,
     asked: ['project'],
   },
   "lastAliasRequest's deployment has no manifest": {
     clues: {},
     world: { unreadable: { dpl_A: 'has no manifest' }, lastAliasRequest: promoted('dpl_A') },
     via: 'build-plan',
-    why: /^has no manifest$/,
+    why: /; the project's last promotion came from dpl_A, whose manifest could not be read: has no manifest$/,
     asked: ['project', 'last-alias-request:dpl_A'],
   },
   "D's deployment id unknown: the project is not asked": {
     clues: { deploymentId: undefined, buildId: 'build_local' },
     world: { lastAliasRequest: promoted('dpl_A') },
     via: 'build-plan',
+    why: /; build_local is no deployment id, so the project's last promotion cannot be matched with it$/,
     asked: [],
+  },
+  'a site was watched and showed only D: said so, not "no site"': {
+    clues: { siteKnown: true },
+    world: { lastAliasRequest: promoted('dpl_A', 'dpl_other') },
+    via: 'build-plan',
+    why: /^no --from; the site was not seen serving another deployment; the project's last promotion or rollback did not lead to dpl_D$/,
+    asked: ['project'],
   },
   'an aborted rollout: the deployment production went back to, over --from and the site': {
     clues: { given: { name: 'prev.json', via: 'from' }, seen: { ...site('dpl_S'), rolloutSeen: true, rolloutEndedOn: 'dpl_A' } },
@@ -205,7 +221,7 @@ const rows: Record<string, Row> = {
     via: 'site-before',
     p: 'dpl_S',
     asked: ['rollout-base:dpl_A'],
-    notes: [/^the rolling release toward dpl_D ended without it/, /^the manifest of dpl_A could not be read \(HTTP 404\)$/],
+    notes: [/^the rolling release toward dpl_D ended without it/, /^the manifest of dpl_A could not be read: HTTP 404$/],
   },
 }
 
