@@ -52,7 +52,10 @@ Credentials come from VERCEL_TOKEN, VERCEL_PROJECT_ID and VERCEL_TEAM_ID (or .ve
   --wait                 wait until production serves D (the default whenever there is something to watch)
   --timeout DURATION     how long to wait, e.g. 90s, 10m (default: 10m)
   --concurrency N        calls in flight at once, 1 to 16 (default: 4)
-  --dry-run              print what would be sent, send nothing (also IMAGE_INVALIDATE_DRY_RUN=1)
+  --dry-run              send nothing; check what a real run needs (token, project, team, the API,
+                         the deployment, what tells that D is live), one line each with its fix, and
+                         print what would be sent; exit 0 when a real run would start, 1 when it would
+                         stop (also IMAGE_INVALIDATE_DRY_RUN=1)
   --dangerously-delete   use dangerously-delete-by-src-images: the next request regenerates in the
                          foreground, which can stampede the origin
   --project ID           the project id or name (default: VERCEL_PROJECT_ID)

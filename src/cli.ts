@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
-import type { ApplyReport } from './types.js'
+import type { ApplyReport, PreflightCheck } from './types.js'
+import { ImageInvalidateError } from './core/errors.js'
 import { basePathProblem } from './core/keys.js'
 import { resolveBuildOptions } from './plugin/options.js'
 import type { BuildPlanResult } from './plugin/plan-build.js'
@@ -10,7 +11,11 @@ import type { ManifestLoad } from './shared/load-manifest.js'
 import { countOf, LOG_PREFIX, redactor, type Logger } from './shared/format.js'
 import { HELP } from './cli-help.js'
 
-class UsageError extends Error {}
+class UsageError extends ImageInvalidateError {
+  constructor(message: string) {
+    super('IMAGE_INVALIDATE_USAGE', message)
+  }
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
@@ -66,10 +71,11 @@ async function runPlan(args: string[]): Promise<number> {
   )
   const { computePlan, summarize } = await planning
   const result = await computePlan(options, logger, { basePathFromBaseline: given === undefined })
-  const prefix = { value: result.manifest.basePath, source: prefixSource(given, result.baseline, project) }
+  const source = prefixSource(given, result.baseline, project)
+  const prefix = { value: result.manifest.basePath, source: source ?? 'none found: no --base-path, baseline or Next.js or Vite config' }
   if (values.json) process.stdout.write(`${JSON.stringify(planDocument(result, prefix), null, 2)}\n`)
   else {
-    process.stdout.write(`basePath ${JSON.stringify(prefix.value)} (${prefix.source})\n`)
+    process.stdout.write(`basePath ${JSON.stringify(prefix.value)}, ${source ? `from ${source}` : prefix.source}\n`)
     process.stdout.write(`${summarize(result, options).replace(`${LOG_PREFIX} `, '')}\n`)
     for (const src of result.manifest.plan.srcImages) process.stdout.write(`  ${src}\n`)
   }
@@ -89,11 +95,11 @@ async function readProjectPrefix(root: string, logger: Logger): Promise<ProjectB
   return project
 }
 
-/** Where the plan's prefix came from, as the first line says it. */
-function prefixSource(given: string | undefined, baseline: ManifestLoad | null, project: ProjectBasePath | undefined): string {
+/** Where the plan's prefix came from, as the first line says it; undefined when nothing gave one. */
+function prefixSource(given: string | undefined, baseline: ManifestLoad | null, project: ProjectBasePath | undefined): string | undefined {
   if (given !== undefined) return '--base-path'
   if (baseline?.kind === 'found') return 'the baseline manifest'
-  return project?.source ?? 'none found: no --base-path, baseline or Next.js or Vite config'
+  return project?.source
 }
 
 /** What `plan --json` prints. */
@@ -249,10 +255,10 @@ async function reportSetupErrors(run: () => Promise<number>): Promise<number> {
  * already told as progress lines, so they are not repeated.
  */
 function describeReport(report: ApplyReport): string {
+  if (report.checks) return describeDryRun(report, report.checks)
   const lines: string[] = []
   const planned = report.planned.length
-  if (report.dryRun && planned > 0) lines.push(`dry run: nothing sent`)
-  else if (report.plan && planned > 0) {
+  if (report.plan && planned > 0) {
     const ok = report.calls.filter((call) => call.outcome === 'ok').length
     lines.push(
       `invalidated ${report.invalidated.length} of ${planned} in ${countOf(ok, 'successful call')} (${report.calls.length} made, ${report.retried} retried)`,
@@ -261,6 +267,23 @@ function describeReport(report: ApplyReport): string {
   else if (report.plan && !report.error) lines.push('nothing to invalidate')
   lines.push(...describeFailures(report.failed))
   if (report.error) lines.push(`error: ${report.error}`)
+  return `${lines.join('\n')}\n`
+}
+
+/**
+ * A dry run: each check on its own line (what a real run has, lacks with the fix, and the sources of D and
+ * P), then whether a real run would start. The source images it would send were progress lines.
+ */
+function describeDryRun(report: ApplyReport, checks: readonly PreflightCheck[]): string {
+  const lines = checks.map((check) => `${check.status.padEnd(7)} ${check.message}${check.fix ? `; fix: ${check.fix}` : ''}`)
+  const problems = checks.filter((check) => check.status === 'problem').length
+  if (report.error && problems === 0) lines.push(`error: ${report.error}`)
+  const planned = countOf(report.planned.length, 'source image')
+  lines.push(
+    report.ok
+      ? `dry run: nothing sent; a real run would start, and send ${planned} as planned now`
+      : `dry run: nothing sent; a real run would stop on the ${countOf(Math.max(problems, 1), 'problem')} above`,
+  )
   return `${lines.join('\n')}\n`
 }
 
@@ -275,7 +298,7 @@ function describeFailures(failed: ApplyReport['failed']): string[] {
   return [...byReason].map(([reason, failures]) =>
     failures.length === 1
       ? `not invalidated: ${failures[0]!.srcImage}: ${reason}`
-      : `not invalidated, ${failures.length} source images (${reason}):\n${failures.map((failure) => `  ${failure.srcImage}`).join('\n')}`,
+      : `not invalidated, ${countOf(failures.length, 'source image')}: ${reason}\n${failures.map((failure) => `  ${failure.srcImage}`).join('\n')}`,
   )
 }
 

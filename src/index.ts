@@ -8,9 +8,10 @@ export { createAssetWebhookHandler } from './remote/asset-webhook.js'
 export { resolveBuildOptions, type BuildContext, type ResolvedBuildOptions } from './plugin/options.js'
 export type { BuildPlanResult, LinkCycle } from './plugin/plan-build.js'
 export { StrictModeError } from './plugin/strict-mode-error.js'
+export { ImageInvalidateError, type ImageInvalidateErrorCode } from './core/errors.js'
 export type { ImageDiff } from './core/diff.js'
 export type { FileDigest, HashFailure } from './core/hash.js'
-export { MANIFEST_FILE_NAME, parseManifest, serializeManifest, type InvalidationPlan, type Manifest, type ParseLimits } from './core/manifest.js'
+export { MANIFEST_FILE_NAME, ManifestError, parseManifest, serializeManifest, type InvalidationPlan, type Manifest, type ParseLimits } from './core/manifest.js'
 export type {
   ApplyOptions,
   ApplyReport,
@@ -22,6 +23,7 @@ export type {
   FailedImage,
   NextOptions,
   Options,
+  PreflightCheck,
   PreviousVia,
   WebhookOptions,
 } from './types.js'

@@ -1,3 +1,5 @@
+import type { ImageInvalidateErrorCode } from './core/errors.js'
+
 /** Options of the plugin, `withImageInvalidate` and `apply()`. Every one has a default; most users set none. */
 export interface Options {
   /**
@@ -168,10 +170,11 @@ export interface ApplyReport {
   /** The deployment now live (D): where its manifest came from, its build, and its build-time baseline. */
   plan: { source: string; buildId: string; baseline: string | null } | null
   /**
-   * The deployment live before the flip (P), how it was found, and its build; `buildId` is the build-time
-   * baseline when P could not be determined and the build-time plan was used instead.
+   * The deployment live before the flip (P): how it was found (`via`, a stable code; `viaText`, the same for
+   * people, which may be reworded), and its build; `buildId` is the build-time baseline when P could not be
+   * determined and the build-time plan was used instead (`via: 'build-plan'`).
    */
-  previous: { via: PreviousVia; buildId: string | null } | null
+  previous: { via: PreviousVia; viaText: string; buildId: string | null } | null
   /** The source images of the flip: changed, removed or added between P and D. */
   planned: string[]
   invalidated: string[]
@@ -182,10 +185,17 @@ export interface ApplyReport {
   retried: number
   /** How the flip was seen, and how long the wait took. */
   waited: { on: string; ms: number } | null
-  /** What stopped the run before or during the calls, in one sentence. */
+  /** What stopped the run before or during the calls, in one sentence for people. */
   error?: string
+  /** The stable code of `error` (`IMAGE_INVALIDATE_…`, see `ImageInvalidateError`): match on this, not on the sentence. */
+  errorCode?: ImageInvalidateErrorCode
   /** Set when the caller must say more (the CLI exits 2): nothing tells when the deployment is live. */
   usage?: true
+  /**
+   * A dry run only: what a real run needs, each found or not, and every source of D and P used or ignored.
+   * `ok` is then true when a real run would start; `error` and `errorCode` are the first problem's.
+   */
+  checks?: PreflightCheck[]
   /**
    * Set when nothing was sent because a rolling release toward the deployment is still moving traffic and
    * the trigger said its end would come as an event of its own (the webhook, on `deployment.promoted`).
@@ -193,16 +203,36 @@ export interface ApplyReport {
   deferred?: string
 }
 
-/** How the deployment that was live before the flip (P) was found. */
+/** One thing a real run of `apply` needs, or one source of D or P, as a dry run (and `doctor`) finds it. */
+export interface PreflightCheck {
+  /** What was checked: the token, project, team, API origin, the named deployment, D, what tells that D is live, P. */
+  subject: 'token' | 'project' | 'team' | 'api' | 'deployment' | 'plan' | 'watch' | 'previous'
+  /**
+   * `ok`: a real run has it. `problem`: a real run would stop on it, and `fix` says what to do. `note`: a
+   * source used or ignored, or what a real run does that a dry run cannot (wait for the flip).
+   */
+  status: 'ok' | 'problem' | 'note'
+  /** One line for people, without secrets. */
+  message: string
+  fix?: string
+  /** For a problem: the code a real run would stop with. */
+  code?: ImageInvalidateErrorCode
+}
+
+/**
+ * How the deployment that was live before the flip (P) was found, as a stable code, in the order they are
+ * tried (the first that gives a manifest is P):
+ * - `rollout-base`: a rolling release toward D ended without it; P is the deployment production serves now.
+ * - `from`: named by the caller (`--from`, the `from` option).
+ * - `rollback-event`: the `deployment.rollback` event's `fromDeploymentId`.
+ * - `rolling-release-event`: the `project.rolling-release.completed` event's base deployment.
+ * - `site-before`: what the production site served before the flip, seen while waiting.
+ * - `production-before`: what the API showed production serving before the flip, seen while waiting.
+ * - `last-alias-request`: the project's last promotion or rollback (`lastAliasRequest`), when it led to D.
+ * - `build-plan`: none of them: the build-time plan (D against what was live when D's build started).
+ */
 export type PreviousVia =
-  | '--from'
-  | 'the rollback event'
-  | 'the rolling release event'
-  | 'the production site before the flip'
-  | 'production before the flip'
-  | 'lastAliasRequest'
-  | 'production after the rolling release ended'
-  | 'the build-time plan'
+  'rollout-base' | 'from' | 'rollback-event' | 'rolling-release-event' | 'site-before' | 'production-before' | 'last-alias-request' | 'build-plan'
 
 export interface BatchRecord {
   srcImages: string[]

@@ -74,7 +74,9 @@ describe('image-invalidate', () => {
     const { dir, plan, env } = await setUp(images(21))
     const result = await imageInvalidate(dir, ['apply', '--plan', plan, '--no-wait'], env)
     expect(result.code, result.output).toBe(0)
-    expect(result.stderr).toContain('[image-invalidate] plan build_new against build_old (the build-time plan): 21 source images in 3 calls\n')
+    expect(result.stderr).toContain(
+      '[image-invalidate] plan build_new against build_old, the build-time plan: what changed or went, 21 source images in 3 calls\n',
+    )
     expect(result.stdout).toBe('invalidated 21 of 21 in 3 successful calls (3 made, 0 retried)\n')
     expect(api!.invalidated.sort()).toEqual(images(21).sort())
   })
@@ -122,7 +124,9 @@ describe('image-invalidate', () => {
     site = await startSite({ dir: null })
     const result = await imageInvalidate(dir, ['apply', '--plan', plan, '--wait', '--timeout', '2s'], { ...env, IMAGE_INVALIDATE_SITE_URL: site.origin })
     expect(result.code).toBe(1)
-    expect(result.stdout).toMatch(/error: the site \(.*\) was not live after 2 s \(last seen: missing: HTTP 404\); nothing was invalidated/)
+    expect(result.stdout).toMatch(
+      /error: the site http:.*\/_image-invalidate\.json was not live after 2 s; last seen: missing: HTTP 404; nothing was invalidated/,
+    )
     expect(api!.invalidations()).toHaveLength(0)
   })
 
@@ -158,6 +162,65 @@ describe('image-invalidate', () => {
     expect(outputs.join('\n')).toContain('[redacted]')
   })
 
+  it('apply --dry-run is a pre-flight: without a token it names VERCEL_TOKEN, and what would tell that D is live; exit 1', async () => {
+    const { dir, plan, env } = await setUp(images(3))
+    const result = await imageInvalidate(dir, ['apply', '--plan', plan, '--dry-run'], { ...env, VERCEL_TOKEN: '' })
+    expect(result.code, result.output).toBe(1)
+    const lines = result.stdout.trim().split('\n')
+    expect(lines).toContainEqual(expect.stringMatching(/^problem token: no Vercel token; fix: set VERCEL_TOKEN /))
+    expect(lines).toContainEqual(expect.stringMatching(/^problem watch: nothing tells when build_new is live.*; fix: pass --site URL/))
+    expect(lines).toContainEqual(expect.stringMatching(/^note {4}P: unknown now, no --from; no site was watched/))
+    expect(lines.at(-1)).toBe('dry run: nothing sent; a real run would stop on the 2 problems above')
+    // Each line is one line, and none nests parentheses.
+    for (const line of lines) expect(line, line).not.toMatch(/\([^)]*\(/)
+    expect(api!.calls).toHaveLength(0)
+  })
+
+  it('apply --deployment X --dry-run names X and what it could not do: no token, then an API that does not answer', async () => {
+    const dir = await tempDir()
+    const noToken = await imageInvalidate(dir, ['apply', '--deployment', 'dpl_123', '--dry-run', '--json'])
+    expect(noToken.code, noToken.output).toBe(1)
+    const report = JSON.parse(noToken.stdout)
+    expect(report).toMatchObject({ ok: false, dryRun: true, errorCode: 'IMAGE_INVALIDATE_NO_TOKEN', plan: null })
+    expect(report.checks).toContainEqual(
+      expect.objectContaining({
+        subject: 'deployment',
+        status: 'problem',
+        message: 'deployment dpl_123, named by --deployment: not read, the API cannot be asked',
+      }),
+    )
+    expect(report.checks).toContainEqual(
+      expect.objectContaining({ subject: 'plan', status: 'problem', message: expect.stringContaining('deployment dpl_123') }),
+    )
+
+    const unreachable = await imageInvalidate(dir, ['apply', '--deployment', 'dpl_123', '--dry-run'], {
+      VERCEL_TOKEN: TOKEN,
+      VERCEL_PROJECT_ID: 'prj_1',
+      IMAGE_INVALIDATE_API_URL: 'http://127.0.0.1:9',
+    })
+    expect(unreachable.code, unreachable.output).toBe(1)
+    expect(unreachable.stdout).toContain(
+      'problem deployment dpl_123, named by --deployment: reading deployment dpl_123 from the API: ECONNREFUSED (127.0.0.1:9)\n',
+    )
+    expect(unreachable.output).not.toContain(TOKEN)
+  })
+
+  it('apply --dry-run with all a real run needs exits 0: D, what it would watch and P named, the set it would send listed', async () => {
+    const { dir, plan, env } = await setUp(images(9))
+    const { live } = await twoDeployments(images(9), tempDir)
+    site = await startSite({ dir: live })
+    const result = await imageInvalidate(dir, ['apply', '--plan', plan, '--site', site.origin, '--dry-run'], env)
+    expect(result.code, result.output).toBe(0)
+    expect(result.stdout).toContain(`ok      watch: the site ${site.origin}/_image-invalidate.json, until it serves build_new\n`)
+    expect(result.stdout).toContain('note    P: build_old, from the production site before the flip\n')
+    expect(result.stdout).toMatch(/dry run: nothing sent; a real run would start, and send 9 source images as planned now\n$/)
+    expect(result.stderr).toContain(
+      'would send for build_old -> build_new, previous deployment from the production site before the flip: 9 source images in 2 calls',
+    )
+    expect(result.stderr).toContain('  would invalidate /img/0.png\n')
+    expect(api!.calls).toHaveLength(0)
+  })
+
   it('plan prints what a build would invalidate now, writing nothing', { tags: ['floor'] }, async () => {
     const dir = await tempDir({ 'public/a.png': 'a', 'public/b.png': 'b', 'public/c.png': 'c' })
     const first = await imageInvalidate(dir, ['plan', '--json'])
@@ -185,10 +248,10 @@ describe('image-invalidate', () => {
     await writeFile(path.join(dir, 'public/b.png'), 'B')
 
     const fromProject = await imageInvalidate(dir, ['plan'])
-    expect(fromProject.stdout).toMatch(/^basePath "\/docs" \(basePath in next\.config\.mjs\)\n/)
+    expect(fromProject.stdout).toMatch(/^basePath "\/docs", from basePath in next\.config\.mjs\n/)
     const fromBaseline = await imageInvalidate(dir, ['plan', '--baseline', 'live.json'])
     expect(fromBaseline.code, fromBaseline.output).toBe(0)
-    expect(fromBaseline.stdout).toMatch(/^basePath "\/site" \(the baseline manifest\)\n.*\n {2}\/site\/b\.png\n$/)
+    expect(fromBaseline.stdout).toMatch(/^basePath "\/site", from the baseline manifest\n.*\n {2}\/site\/b\.png\n$/)
     const fromFlag = await imageInvalidate(dir, ['plan', '--baseline', 'live.json', '--base-path', '/x', '--json'])
     expect(JSON.parse(fromFlag.stdout)).toMatchObject({ basePath: { value: '/x', source: '--base-path' }, srcImages: ['/x/b.png'] })
   })

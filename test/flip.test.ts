@@ -36,7 +36,7 @@ describe('apply at a flip', () => {
       })()
       const { report, lines } = await applyWithLog({ plan: b.file, siteUrl: world.production.origin, env, ...extra })
       await flips
-      expect(report).toMatchObject({ ok: true, previous: { via: 'the production site before the flip', buildId: 'dpl_A' } })
+      expect(report).toMatchObject({ ok: true, previous: { via: 'site-before', buildId: 'dpl_A' } })
       // logo was reverted: in; hero changed X -> A and kept: out, although B's build-time plan has it.
       expect(b.manifest.plan.srcImages).toEqual(['/hero.png', '/old.png'])
       expect(sent()).toEqual(['/logo.png'])
@@ -48,7 +48,7 @@ describe('apply at a flip', () => {
             .map((call) => call.at),
         ),
       ).toBeGreaterThanOrEqual(flippedToB)
-      expect(lines).toContain('flip dpl_A -> dpl_B (previous deployment from the production site before the flip): 1 source image in 1 call')
+      expect(lines).toContain('flip dpl_A -> dpl_B, previous deployment from the production site before the flip: 1 source image in 1 call')
     },
   )
 
@@ -62,7 +62,7 @@ describe('apply at a flip', () => {
     expect(report).toMatchObject({
       ok: true,
       plan: { source: 'deployment dpl_B', buildId: 'dpl_B' },
-      previous: { via: 'lastAliasRequest', buildId: 'dpl_A' },
+      previous: { via: 'last-alias-request', buildId: 'dpl_A' },
       planned: ['/logo.png'],
     })
     expect(sent()).toEqual(['/logo.png'])
@@ -85,7 +85,7 @@ describe('apply at a flip', () => {
     expect(report).toMatchObject({
       ok: true,
       waited: { on: 'production serves deployment dpl_B' },
-      previous: { via: 'production before the flip', buildId: 'dpl_A' },
+      previous: { via: 'production-before', buildId: 'dpl_A' },
     })
     expect(
       Math.min(
@@ -112,7 +112,8 @@ describe('apply at a flip', () => {
     expect(Date.now() - started).toBeLessThan(5_000)
     expect(report).toMatchObject({
       ok: false,
-      error: 'deployment dpl_B could not be given the production domains (cert_missing: No certificate for example.com); nothing was invalidated',
+      errorCode: 'IMAGE_INVALIDATE_ALIAS_ERROR',
+      error: expect.stringContaining('cert_missing: No certificate for example.com'),
     })
     expect(api.invalidations()).toHaveLength(0)
   })
@@ -138,18 +139,30 @@ describe('apply at a flip', () => {
     world.goLive(b)
     for (const from of [a.file, a.site.origin, `${a.site.origin}/_image-invalidate.json`, 'dpl_A']) {
       const { report } = await applyWithLog({ plan: b.file, from, wait: false, env })
-      expect(report, from).toMatchObject({ ok: true, previous: { via: '--from', buildId: 'dpl_A' }, planned: ['/logo.png'] })
+      expect(report, from).toMatchObject({ ok: true, previous: { via: 'from', buildId: 'dpl_A' }, planned: ['/logo.png'] })
     }
     // A deployment built before this plugin: its URL has no manifest.
     const old = await world.deploy('dpl_old', {})
     await rm(path.join(old.dir, '_image-invalidate.json'))
     const { report, lines } = await applyWithLog({ plan: b.file, from: 'dpl_old', wait: false, env })
-    expect(report).toMatchObject({ ok: true, previous: { via: 'the build-time plan', buildId: 'dpl_X' }, planned: ['/hero.png', '/old.png'] })
+    expect(report).toMatchObject({ ok: true, previous: { via: 'build-plan', buildId: 'dpl_X' }, planned: ['/hero.png', '/old.png'] })
     expect(lines).toContainEqual(
       expect.stringMatching(
-        /^the previous deployment could not be determined \(--from dpl_old: http:.*\/_image-invalidate\.json has no manifest \(HTTP 404; a deployment built before this plugin, or deleted\)\): using the build-time plan$/,
+        /^the previous deployment could not be determined: --from dpl_old: http:.*\/_image-invalidate\.json has no manifest \(HTTP 404; a deployment built before this plugin, or deleted\); using the build-time plan$/,
       ),
     )
+  })
+
+  // The README's table: a single deploy sends what the build planned plus the names that appear, when P is
+  // known; without P, the build-time plan alone, which cannot know which names appear to visitors.
+  it('a single deploy X -> B: with P known, what changed, went or appeared; with P unknown, the build-time plan: what changed or went', async () => {
+    const { x, b, env, world } = await setUp()
+    world.goLive(b)
+    const known = await applyWithLog({ plan: b.file, from: x.file, wait: false, env })
+    expect(known.report).toMatchObject({ ok: true, previous: { via: 'from', buildId: 'dpl_X' }, planned: ['/hero.png', '/new.png', '/old.png'] })
+    const unknown = await applyWithLog({ plan: b.file, wait: false, env })
+    expect(unknown.report).toMatchObject({ ok: true, previous: { via: 'build-plan', buildId: 'dpl_X' }, planned: ['/hero.png', '/old.png'] })
+    expect(unknown.lines).toContain('plan dpl_B against dpl_X, the build-time plan: what changed or went, 2 source images in 1 call')
   })
 
   it('sends nothing for the plan of a dry-run build, and says why', async () => {
@@ -202,7 +215,7 @@ describe('the webhook at a flip', () => {
     await flip
     const body = (await response.json()) as { report: Record<string, unknown> }
     expect(response.status, JSON.stringify(body)).toBe(200)
-    expect(body.report).toMatchObject({ ok: true, previous: { via: 'the rollback event', buildId: 'dpl_B' }, planned: ['/logo.png'] })
+    expect(body.report).toMatchObject({ ok: true, previous: { via: 'rollback-event', buildId: 'dpl_B' }, planned: ['/logo.png'] })
     expect(sent()).toEqual(['/logo.png'])
     expect(
       Math.min(
@@ -221,11 +234,11 @@ describe('the webhook at a flip', () => {
     const lines: string[] = []
     const handler = createWebhookHandler({ secret: SECRET, env, pollIntervalMs: 50, log: (line) => lines.push(line) })
     const known = (await (await handler(signed(promoted(b)))).json()) as { report: Record<string, unknown> }
-    expect(known.report).toMatchObject({ ok: true, previous: { via: 'lastAliasRequest', buildId: 'dpl_A' }, planned: ['/logo.png'] })
+    expect(known.report).toMatchObject({ ok: true, previous: { via: 'last-alias-request', buildId: 'dpl_A' }, planned: ['/logo.png'] })
 
     scene.api().setProduction('dpl_B', null)
     const unknown = (await (await handler(signed({ ...promoted(b), id: 'evt_2' }))).json()) as { report: Record<string, unknown> }
-    expect(unknown.report).toMatchObject({ ok: true, previous: { via: 'the build-time plan', buildId: 'dpl_X' }, planned: ['/hero.png', '/old.png'] })
+    expect(unknown.report).toMatchObject({ ok: true, previous: { via: 'build-plan', buildId: 'dpl_X' }, planned: ['/hero.png', '/old.png'] })
     expect(lines.some((line) => line.startsWith('the previous deployment could not be determined'))).toBe(true)
   })
 

@@ -8,7 +8,7 @@ import type { Manifest } from '../src/core/manifest.js'
 import { repoRoot, run } from './helpers/fixture.js'
 import { writeOfflineLock } from './helpers/offline-install.js'
 
-const npm = (args: string[], cwd: string) => run('npm', args, { cwd, timeoutMs: 230_000 })
+const npm = (args: string[], cwd: string, env: Record<string, string> = {}) => run('npm', args, { cwd, env, timeoutMs: 230_000 })
 
 interface PackageJson {
   name: string
@@ -166,4 +166,26 @@ it('image-invalidate demo runs from the installed package and sends the flip aft
   ).toHaveLength(2)
   expect(demo.stdout).not.toContain('BEFORE the promotion')
   expect(demo.stdout).toContain('15 source images invalidated in 2 calls')
+})
+
+// Phase 2 as a new user first meets it, without an account: the dry run says what a real run lacks.
+it('the installed command: apply --dry-run without a token names VERCEL_TOKEN; --deployment X --dry-run names X, with no token and with an unreachable API', async () => {
+  const { project } = await installedPackage()
+  const apply = (args: string[], env: Record<string, string> = {}) => npm(['exec', '--offline', '--', 'image-invalidate', 'apply', ...args], project, env)
+  const plain = await apply(['--dry-run'])
+  expect(plain.code, plain.output).toBe(1)
+  expect(plain.stdout).toMatch(/^problem token: no Vercel token; fix: set VERCEL_TOKEN /m)
+
+  const named = await apply(['--deployment', 'dpl_123', '--dry-run'])
+  expect(named.code, named.output).toBe(1)
+  expect(named.stdout).toContain('problem deployment dpl_123, named by --deployment: not read, the API cannot be asked')
+
+  const unreachable = await apply(['--deployment', 'dpl_123', '--dry-run'], {
+    VERCEL_TOKEN: 'tok_PACK_SECRET_1a2b3c',
+    VERCEL_PROJECT_ID: 'prj_1',
+    IMAGE_INVALIDATE_API_URL: 'http://127.0.0.1:9',
+  })
+  expect(unreachable.code, unreachable.output).toBe(1)
+  expect(unreachable.stdout).toContain('deployment dpl_123, named by --deployment: reading deployment dpl_123 from the API: ECONNREFUSED (127.0.0.1:9)')
+  expect(unreachable.output).not.toContain('tok_PACK_SECRET_1a2b3c')
 })

@@ -50,7 +50,7 @@ describe('recipe: a CI that deploys itself', () => {
       ok: true,
       invalidated: ['/icons/LOGO.PNG', '/images/hero.png'],
       plan: { buildId: plan.buildId },
-      previous: { via: 'the production site before the flip', buildId: first.buildId },
+      previous: { via: 'site-before', buildId: first.buildId },
     })
     expect(api.invalidations()).toHaveLength(1)
     expect(api.invalidations()[0]!.at).toBeGreaterThanOrEqual(promotion.at)

@@ -73,18 +73,16 @@ describe('full-size answers', () => {
 
 describe('every state of a deployment', () => {
   it.each([
-    ['BLOCKED', { readyState: 'BLOCKED', aliasAssigned: false }, 'deployment dpl_B ended in state BLOCKED; nothing was invalidated'],
-    [
-      'gone (410)',
-      { readyState: 'READY', aliasAssigned: false, gone: 410 as const },
-      'deployment dpl_B is gone (410): it was deleted; nothing was invalidated',
-    ],
+    ['BLOCKED', { readyState: 'BLOCKED', aliasAssigned: false }, 'IMAGE_INVALIDATE_DEPLOYMENT_FAILED', 'deployment dpl_B ended in state BLOCKED'],
+    ['gone (410)', { readyState: 'READY', aliasAssigned: false, gone: 410 as const }, 'IMAGE_INVALIDATE_DEPLOYMENT_GONE', 'deployment dpl_B is gone (410)'],
     [
       'unknown (404)',
       { readyState: 'READY', aliasAssigned: false, gone: 404 as const },
-      'Vercel knows no deployment dpl_B (404): it was deleted, or it belongs to a team other than the one configured (VERCEL_TEAM_ID, --team); nothing was invalidated',
+      'IMAGE_INVALIDATE_DEPLOYMENT_GONE',
+      // A 404 for a deployment is also a wrong team: that is what the sentence must say.
+      'it belongs to a team other than the one configured (VERCEL_TEAM_ID, --team)',
     ],
-  ])('%s ends the wait at once: exit 1, the state named, nothing sent', async (_name, state, sentence) => {
+  ])('%s ends the wait at once: exit 1, the state named, nothing sent', async (_name, state, code, words) => {
     const { a, b, env, world, api } = await setUp()
     world.goLive(a)
     api.setDeployment('dpl_B', [
@@ -94,10 +92,10 @@ describe('every state of a deployment', () => {
     // Far sooner than the timeout: 1.5 to 2 s in CI, 12 s once with three runs of the suite at once on two
     // cores; the bound is under the helper's 30 s kill, a fifth of --timeout.
     const started = Date.now()
-    const result = await cli(['--plan', b.file, '--deployment', 'dpl_B', '--timeout', '120s'], env)
+    const result = await cli(['--plan', b.file, '--deployment', 'dpl_B', '--timeout', '120s', '--json'], env)
     expect(Date.now() - started).toBeLessThan(24_000)
     expect(result.code, result.output).toBe(1)
-    expect(result.stdout).toBe(`error: ${sentence}\n`)
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, errorCode: code, error: expect.stringContaining(words) })
     expect(api.invalidations()).toHaveLength(0)
   })
 
@@ -154,7 +152,7 @@ describe('rolling releases', () => {
     expect(aborted).toBeLessThan(Infinity)
     expect(report).toMatchObject({
       ok: true,
-      previous: { via: 'production after the rolling release ended', buildId: 'dpl_A' },
+      previous: { via: 'rollout-base', buildId: 'dpl_A' },
       waited: { on: 'production serves deployment dpl_A, the rolling release toward dpl_B having ended without it' },
       planned: ['/logo.png'],
     })
@@ -172,7 +170,7 @@ describe('rolling releases', () => {
     const result = await cli(['--plan', b.file, '--deployment', 'dpl_B', '--timeout', '1s'], env)
     expect(result.code, result.output).toBe(1)
     expect(result.stdout).toMatch(
-      /^error: deployment dpl_B was not live after 1 s \(last seen: READY, a rolling release toward dpl_B is moving traffic: both deployments serve visitors\); nothing was invalidated\. The rolling release toward dpl_B was still moving traffic: run apply again with a --timeout longer than the rollout, or let the webhook act on project\.rolling-release\.completed\n$/,
+      /^error: deployment dpl_B was not live after 1 s; last seen: READY, a rolling release toward dpl_B is moving traffic: both deployments serve visitors; nothing was invalidated\. The rolling release toward dpl_B was still moving traffic: run apply again with a --timeout longer than the rollout, or let the webhook act on project\.rolling-release\.completed\n$/,
     )
     expect(scene.api().invalidations()).toHaveLength(0)
   })
@@ -208,7 +206,7 @@ describe('rolling releases', () => {
     const completed = (await (await handler(signed(rollout('evt_c', 'project.rolling-release.completed', 'COMPLETE')))).json()) as Record<string, any>
     expect(completed.report).toMatchObject({
       ok: true,
-      previous: { via: 'the rolling release event', buildId: 'dpl_A' },
+      previous: { via: 'rolling-release-event', buildId: 'dpl_A' },
       plan: { buildId: 'dpl_B' },
       planned: ['/logo.png'],
     })
@@ -219,7 +217,7 @@ describe('rolling releases', () => {
     const aborted = (await (await handler(signed(rollout('evt_a', 'project.rolling-release.aborted', 'ABORTED')))).json()) as Record<string, any>
     expect(aborted.report).toMatchObject({
       ok: true,
-      previous: { via: 'production after the rolling release ended', buildId: 'dpl_A' },
+      previous: { via: 'rollout-base', buildId: 'dpl_A' },
       planned: ['/logo.png'],
     })
     expect(sent()).toEqual(['/logo.png', '/logo.png'])
@@ -287,8 +285,8 @@ describe('what production served before the flip, and deployments still building
       if (line === 'waiting: READY, production serves dpl_A') api.setProduction('dpl_B', null)
     }
     const report = await apply({ deployment: 'dpl_B', env, pollIntervalMs: 50, log })
-    expect(report).toMatchObject({ ok: true, previous: { via: 'production before the flip', buildId: 'dpl_A' }, planned: ['/logo.png'] })
-    expect(lines).toContain('flip dpl_A -> dpl_B (previous deployment from production before the flip): 1 source image in 1 call')
+    expect(report).toMatchObject({ ok: true, previous: { via: 'production-before', buildId: 'dpl_A' }, planned: ['/logo.png'] })
+    expect(lines).toContain('flip dpl_A -> dpl_B, previous deployment from production before the flip: 1 source image in 1 call')
   })
 
   it('apply --deployment D while D is still building waits for it to be ready, then for the flip', async () => {
@@ -350,9 +348,9 @@ describe('the project and team', () => {
     const { a, b, env, world } = await setUp()
     world.goLive(b, { from: a, type: 'promote', jobStatus: 'failed' })
     const { report, lines } = await applyWithLog({ plan: b.file, deployment: 'dpl_B', env })
-    expect(report).toMatchObject({ ok: true, previous: { via: 'the build-time plan', buildId: 'dpl_X' }, planned: ['/hero.png', '/old.png'] })
+    expect(report).toMatchObject({ ok: true, previous: { via: 'build-plan', buildId: 'dpl_X' }, planned: ['/hero.png', '/old.png'] })
     expect(lines).toContain(
-      "the previous deployment could not be determined (no --from, the site was not seen before the flip, and the project's last promotion or rollback toward dpl_B has jobStatus failed, not succeeded or in-progress): using the build-time plan",
+      "the previous deployment could not be determined: no --from; no site was watched: --site or IMAGE_INVALIDATE_SITE_URL; the project's last promotion or rollback toward dpl_B has jobStatus failed, not succeeded or in-progress; using the build-time plan",
     )
   })
 

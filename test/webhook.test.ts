@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest'
 import { createWebhookHandler, verifySignature } from '../src/apply/webhook.js'
 import type { WebhookOptions } from '../src/types.js'
 import { images, writePlan } from './helpers/plan.js'
@@ -44,6 +44,18 @@ afterEach(async () => {
   await site?.close()
   api = site = undefined
 })
+
+/** What the handler prints through console.log and console.error (Vercel's function logs), restored after the test. */
+function captureConsole() {
+  const output = { logs: [] as string[], errors: [] as string[] }
+  const log = vi.spyOn(console, 'log').mockImplementation((line: string) => void output.logs.push(line))
+  const error = vi.spyOn(console, 'error').mockImplementation((line: string) => void output.errors.push(line))
+  onTestFinished(() => {
+    log.mockRestore()
+    error.mockRestore()
+  })
+  return output
+}
 
 const json = async (response: Response) => ({ status: response.status, body: (await response.json()) as Record<string, any> })
 
@@ -195,13 +207,42 @@ describe('createWebhookHandler: against the stand-ins', () => {
     await expect.poll(() => api!.invalidated.length, { timeout: 5_000 }).toBe(21)
   })
 
+  it("logs each run's outcome in one line, and a failed run with its reason on stderr, never a secret or the token", async () => {
+    const { options, url } = await setUp()
+    const output = captureConsole()
+    // No token: the run fails before any call.
+    const noToken = createWebhookHandler({ ...options, env: { ...options.env, VERCEL_TOKEN: '' } })
+    expect((await noToken(signed(event('deployment.promoted', { url, id: 'evt_no_token' })))).status).toBe(500)
+    // A token the API refuses, with a message that echoes the token and the secret.
+    api!.injectFaults([{ status: 403, body: { error: { code: 'forbidden', message: `no access for ${TOKEN} ${SECRET}` } } }])
+    const handler = createWebhookHandler({ ...options, concurrency: 1 })
+    expect((await handler(signed(event('deployment.promoted', { url, id: 'evt_refused' })))).status).toBe(500)
+    expect((await handler(signed(event('deployment.promoted', { url, id: 'evt_ok' })))).status).toBe(200)
+    await handler(post('{}', { 'x-vercel-signature': sign('{}', 'wrong') }))
+
+    expect(output.errors).toEqual([
+      expect.stringMatching(
+        /^\[image-invalidate\] webhook deployment\.promoted evt_no_token, P unknown -> dpl_new: failed: IMAGE_INVALIDATE_NO_TOKEN: no Vercel token: set VERCEL_TOKEN/,
+      ),
+      expect.stringMatching(
+        /^\[image-invalidate\] webhook deployment\.promoted evt_refused, build_old -> dpl_new: failed, invalidated 0 of 21 source images: IMAGE_INVALIDATE_VERCEL_API: .*\(403\).*Vercel said: no access for \[redacted\] \[redacted\]; 21 source images not invalidated: /,
+      ),
+      '[image-invalidate] webhook refused, 401: invalid or missing x-vercel-signature',
+    ])
+    expect(output.logs).toEqual(['[image-invalidate] webhook deployment.promoted evt_ok, build_old -> dpl_new: invalidated 21 of 21 source images'])
+    const all = [...output.errors, ...output.logs].join('\n')
+    expect(all).not.toContain(TOKEN)
+    expect(all).not.toContain(SECRET)
+    expect(all).not.toContain('bypass-123')
+  })
+
   it('answers 500 when the plan could not be applied, so that Vercel redelivers', async () => {
     const { options, url } = await setUp()
     api!.injectFaults([{ status: 403, body: { error: { code: 'forbidden', message: 'no' } } }])
     const handler = createWebhookHandler({ ...options, concurrency: 1 })
     const failed = await json(await handler(signed(event('deployment.promoted', { url }))))
     expect(failed.status).toBe(500)
-    expect(failed.body.report.error).toMatch(/\(403\)/)
+    expect(failed.body.report).toMatchObject({ errorCode: 'IMAGE_INVALIDATE_VERCEL_API', error: expect.stringMatching(/\(403\)/) })
     // The redelivery works this time: a failed run is not remembered.
     expect((await handler(signed(event('deployment.promoted', { url })))).status).toBe(200)
     expect(api!.invalidated.sort()).toEqual(images(21).sort())

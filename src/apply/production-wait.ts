@@ -1,4 +1,4 @@
-import type { Manifest } from '../core/manifest.js'
+import type { FlipObservation } from '../core/choose-previous.js'
 import { NotLiveError, pollUntilLive, type PollResult, type WaitOptions } from './poll.js'
 import { readOtherManifest, type SiteWatch } from './site.js'
 import { VercelApiError, VercelResponseError, type Deployment, type Project, type VercelClient } from '../vercel/client.js'
@@ -10,30 +10,18 @@ const KNOWN_STATES = new Set([...FINAL_STATES, 'QUEUED', 'INITIALIZING', 'BUILDI
 /** Consecutive answers that are not the JSON the endpoint documents after which the wait ends: one can be a proxy's hiccup. */
 const BROKEN_ANSWERS_TOLERATED = 3
 
-/** A rolling release toward the deployment is moving traffic, and the caller asked not to wait for its end. */
-export class RolloutUnderWayError extends Error {
-  override name = 'RolloutUnderWayError'
-}
-
-/** How a wait for production ended. */
-export interface ProductionWait {
-  /** The last manifest of another deployment the site served during the wait: the deployment live before. */
-  before: Manifest | undefined
-  /** The last deployment other than this one that production was seen serving through the API. */
-  productionBefore?: string
-  /**
-   * Set when a rolling release toward the deployment ended without it (aborted, or overtaken): the deployment
-   * production serves instead. The deployment served some visitors meanwhile, so the caller invalidates what
-   * differs between the two.
-   */
-  rolloutEndedOn?: string
-}
+/**
+ * How a wait for production ended: the flip, with what was seen on the way (a rolling release that ended
+ * without the deployment sets `rolloutEndedOn`: it served some visitors meanwhile, so the caller invalidates
+ * what differs between the two); or, with `deferRollout`, a rolling release under way and why nothing is sent now.
+ */
+export type ProductionWait = { seen: FlipObservation } | { deferred: string }
 
 export interface ProductionWaitOptions extends WaitOptions {
   site?: SiteWatch
-  /** A rolling release toward the deployment is known to have started (and may already have been aborted). */
-  rolloutStarted?: boolean
-  /** Throw `RolloutUnderWayError` on seeing a rolling release toward the deployment, instead of waiting for its end. */
+  /** A rolling release toward the deployment is known to have started (and may already have ended). */
+  rolloutSeen?: boolean
+  /** End the wait with `deferred` on seeing a rolling release toward the deployment, instead of waiting for its end. */
   deferRollout?: boolean
 }
 
@@ -46,11 +34,11 @@ export type FlipStage = 'live' | 'rolling' | 'rollout-ended' | 'staged' | 'waiti
  * flip is complete when production is `id` and neither says ROLLING; a rollout that was seen ends without
  * `id` when production is another deployment and nothing rolls any more.
  */
-export function flipStage(id: string, deployment: Pick<Deployment, 'readySubstate'>, production: Project['production'], rollingSeen: boolean): FlipStage {
+export function flipStage(id: string, deployment: Pick<Deployment, 'readySubstate'>, production: Project['production'], rolloutSeen: boolean): FlipStage {
   const rolling = deployment.readySubstate === 'ROLLING' || (production?.id === id && production.readySubstate === 'ROLLING')
   if (rolling) return 'rolling'
   if (production?.id === id) return production.readySubstate === 'STAGED' ? 'staged' : 'live'
-  if (rollingSeen && production && production.readySubstate !== 'ROLLING') return 'rollout-ended'
+  if (rolloutSeen && production && production.readySubstate !== 'ROLLING') return 'rollout-ended'
   return 'waiting'
 }
 
@@ -62,40 +50,41 @@ export function flipStage(id: string, deployment: Pick<Deployment, 'readySubstat
  * not be assigned ends the wait at once.
  *
  * With `site`, the site's manifest is read at each poll too, and the last one of another deployment is
- * returned: the deployment that was live just before the flip, even if others went live during the wait.
+ * kept: the deployment that was live just before the flip, even if others went live during the wait.
  */
 export async function waitForProduction(client: VercelClient, id: string, options: ProductionWaitOptions = {}): Promise<ProductionWait> {
-  const result: ProductionWait = { before: undefined }
-  let rollingSeen = options.rolloutStarted ?? false
+  const seen: FlipObservation = { rolloutSeen: options.rolloutSeen ?? false }
   const read = createFlipReader(client, id)
-  await pollUntilLive(
+  const last = await pollUntilLive(
     `deployment ${id}`,
     async () => {
-      const seen = await read()
-      if ('unreadable' in seen) return { live: false, state: seen.unreadable }
-      const { deployment, production } = seen
-      const stage = flipStage(id, deployment, production, rollingSeen)
+      const state = await read()
+      if ('unreadable' in state) return { live: false, state: state.unreadable }
+      const { deployment, production } = state
+      const stage = flipStage(id, deployment, production, seen.rolloutSeen)
       if (stage === 'live') return { live: true, state: 'live' }
-      if (stage === 'rollout-ended') {
-        result.rolloutEndedOn = production!.id
-        return { live: true, state: `the rolling release ended on ${production!.id}` }
+      if (stage === 'rollout-ended' && production) {
+        seen.rolloutEndedOn = production.id
+        return { live: true, state: `the rolling release ended on ${production.id}` }
       }
-      if (deployment.aliasError)
-        throw new NotLiveError(`deployment ${id} could not be given the production domains (${deployment.aliasError}); nothing was invalidated`)
+      if (deployment.aliasError) {
+        const message = `deployment ${id} could not be given the production domains (${deployment.aliasError}); nothing was invalidated`
+        throw new NotLiveError('IMAGE_INVALIDATE_ALIAS_ERROR', message)
+      }
       if (stage === 'rolling') {
-        rollingSeen = true
-        if (options.deferRollout)
-          throw new RolloutUnderWayError(
-            `a rolling release toward ${id} is moving traffic: its set is sent when it completes (project.rolling-release.completed)`,
-          )
+        seen.rolloutSeen = true
+        if (options.deferRollout) {
+          const deferred = `a rolling release toward ${id} is moving traffic: its set is sent when it completes (project.rolling-release.completed)`
+          return { live: false, state: 'rolling', deferred }
+        }
       }
-      if (production && production.id !== id && production.readySubstate !== 'ROLLING') result.productionBefore = production.id
-      if (options.site) result.before = (await readOtherManifest(options.site)) ?? result.before
-      return describeWaiting(id, deployment.readyState, production, stage, rollingSeen)
+      if (production && production.id !== id && production.readySubstate !== 'ROLLING') seen.productionBefore = production.id
+      if (options.site) seen.siteBefore = (await readOtherManifest(options.site)) ?? seen.siteBefore
+      return describeWaiting(id, deployment.readyState, production, stage, seen.rolloutSeen)
     },
     options,
   )
-  return result
+  return last.deferred ? { deferred: last.deferred } : { seen }
 }
 
 type FlipState = { deployment: Deployment; production: Project['production'] } | { unreadable: string }
@@ -111,7 +100,7 @@ function createFlipReader(client: VercelClient, id: string): () => Promise<FlipS
     try {
       const [project, deployment] = await Promise.all([client.getProject(), readDeployment(client, id)])
       broken = 0
-      if (FINAL_STATES.has(deployment.readyState)) throw new NotLiveError(`deployment ${id} ended in state ${deployment.readyState}; nothing was invalidated`)
+      if (FINAL_STATES.has(deployment.readyState)) throw endedIn(id, deployment.readyState)
       return { deployment, production: project.production }
     } catch (error) {
       if (error instanceof VercelResponseError && ++broken < BROKEN_ANSWERS_TOLERATED) return { unreadable: error.message }
@@ -128,14 +117,20 @@ async function readDeployment(client: VercelClient, id: string): Promise<Deploym
     return await client.getDeployment(id)
   } catch (error) {
     if (error instanceof VercelApiError && error.status === 410)
-      throw new NotLiveError(`deployment ${id} is gone (410): it was deleted; nothing was invalidated`)
+      throw new NotLiveError('IMAGE_INVALIDATE_DEPLOYMENT_GONE', `deployment ${id} is gone (410): it was deleted; nothing was invalidated`)
     if (error instanceof VercelApiError && error.status === 404) {
       throw new NotLiveError(
+        'IMAGE_INVALIDATE_DEPLOYMENT_GONE',
         `Vercel knows no deployment ${id} (404): it was deleted, or it belongs to a team other than the one configured (VERCEL_TEAM_ID, --team); nothing was invalidated`,
       )
     }
     throw error
   }
+}
+
+/** A deployment in a state after which it never goes live. */
+function endedIn(id: string, readyState: string): NotLiveError {
+  return new NotLiveError('IMAGE_INVALIDATE_DEPLOYMENT_FAILED', `deployment ${id} ended in state ${readyState}; nothing was invalidated`)
 }
 
 /**
@@ -147,7 +142,7 @@ export async function waitForReady(client: VercelClient, id: string, options: Wa
     `deployment ${id}`,
     async () => {
       const { readyState } = await readDeployment(client, id)
-      if (FINAL_STATES.has(readyState)) throw new NotLiveError(`deployment ${id} ended in state ${readyState}; nothing was invalidated`)
+      if (FINAL_STATES.has(readyState)) throw endedIn(id, readyState)
       return { live: readyState === 'READY', state: `${describeState(readyState)}, not built yet` }
     },
     options,
@@ -155,7 +150,7 @@ export async function waitForReady(client: VercelClient, id: string, options: Wa
 }
 
 /** The poll line while the flip to `id` is not complete, and the advice should the wait time out there. */
-function describeWaiting(id: string, readyState: string, production: Project['production'], stage: FlipStage, rollingSeen: boolean): PollResult {
+function describeWaiting(id: string, readyState: string, production: Project['production'], stage: FlipStage, rolloutSeen: boolean): PollResult {
   const state = describeState(readyState)
   if (stage === 'rolling') {
     return {
@@ -169,7 +164,7 @@ function describeWaiting(id: string, readyState: string, production: Project['pr
   if (stage === 'staged') return { live: false, state: `${state}, staged for production but not promoted` }
   return {
     live: false,
-    state: `${state}, production serves ${production?.id ?? 'nothing known'}${rollingSeen ? ' (the rolling release toward it is ending)' : ''}`,
+    state: `${state}, production serves ${production?.id ?? 'nothing known'}${rolloutSeen ? ' (the rolling release toward it is ending)' : ''}`,
   }
 }
 

@@ -1,5 +1,6 @@
 // The production site as a witness of the flip: the manifest it serves says which build is live.
 import type { Dispatcher } from 'undici'
+import type { FlipObservation } from '../core/choose-previous.js'
 import type { Manifest } from '../core/manifest.js'
 import { loadManifest, type ManifestLoad } from '../shared/load-manifest.js'
 import { pollUntilLive, type WaitOptions } from './poll.js'
@@ -27,23 +28,22 @@ export async function readOtherManifest(site: SiteWatch): Promise<Manifest | und
 
 /**
  * Waits until the production site serves a manifest with `buildId`: the new deployment is then the one
- * visitors get.
- * Resolves with the last other manifest it saw the site serve, if any: the deployment that was live
- * just before the flip.
+ * visitors get. What it saw on the way is the last other manifest the site served, if any: the deployment
+ * that was live just before the flip.
  */
-export async function waitForSite(site: SiteWatch, options: WaitOptions = {}): Promise<Manifest | undefined> {
-  let before: Manifest | undefined
+export async function waitForSite(site: SiteWatch, options: WaitOptions = {}): Promise<FlipObservation> {
+  const seen: FlipObservation = { rolloutSeen: false }
   await pollUntilLive(
-    `the site (${site.manifestUrl})`,
+    `the site ${site.manifestUrl}`,
     async () => {
       const load = await readSite(site)
       if (load.kind !== 'found') return { live: false, state: `${load.kind}: ${load.reason}` }
       if (load.manifest.buildId === site.buildId) return { live: true, state: `serving ${site.buildId}` }
       // The last one seen, should another deployment have gone live while this one was waiting.
-      before = load.manifest
+      seen.siteBefore = load.manifest
       return { live: false, state: `serving ${load.manifest.buildId}` }
     },
     options,
   )
-  return before
+  return seen
 }

@@ -1,68 +1,79 @@
 import { performance } from 'node:perf_hooks'
-import type { Manifest } from '../core/manifest.js'
+import type { FlipObservation } from '../core/choose-previous.js'
 import { formatDuration } from '../shared/format.js'
-import type { Incoming } from './incoming.js'
 import type { VercelClient } from '../vercel/client.js'
 import type { WaitOptions } from './poll.js'
 import { readOtherManifest, waitForSite, type SiteWatch } from './site.js'
 import { waitForProduction, type ProductionWaitOptions } from './production-wait.js'
 
-/** How the flip is seen: through the API, through the production site, or not at all (the caller says it happened). */
-export type Watch = 'api' | 'site' | 'none'
+/**
+ * How the flip is seen, with what each way needs: through the API (D's deployment and a client), through the
+ * production site, or not at all (the caller says it happened; the site, when known, is still read for P).
+ */
+export type Watch =
+  | { by: 'api'; client: VercelClient; deploymentId: string; site: SiteWatch | undefined }
+  | { by: 'site'; site: SiteWatch }
+  | { by: 'none'; site: SiteWatch | undefined }
 
 /**
- * Through the API whenever D's deployment is known (only the API tells a rolling release, during which the
- * site already serves D to some visitors; the site, when known, is still read for P), else through the site.
- * Undefined when nothing tells when D is live: nothing may be sent then.
+ * Through the API whenever D's deployment is known and the API can be asked (only the API tells a rolling
+ * release, during which the site already serves D to some visitors; the site, when known, is still read for
+ * P), else through the site. Undefined when nothing tells when D is live: nothing may be sent then.
  */
-export function chooseWatch(input: {
-  wait: boolean | undefined
-  dryRun: boolean
-  incoming: Incoming
-  site: SiteWatch | undefined
-  client: VercelClient | undefined
-}): Watch | undefined {
-  if (input.wait === false || input.dryRun) return 'none'
-  if (input.incoming.deploymentId && input.client) return 'api'
+export function watchKind(input: { wait: boolean | undefined; deploymentId: boolean; site: boolean; api: boolean }): Watch['by'] | undefined {
+  if (input.wait === false) return 'none'
+  if (input.deploymentId && input.api) return 'api'
   if (input.site) return 'site'
   return undefined
 }
 
-/** What was seen of the flip. */
-export interface SeenFlip {
-  /** The last other deployment the site served before the flip: P, when seen. */
-  before: Manifest | undefined
-  /** The last deployment other than D production was seen serving through the API: P, when seen. */
-  productionBefore?: string
-  /** Set when a rolling release toward D ended without it: the deployment production serves instead. */
-  rolloutEndedOn?: string
-  /** How the flip was seen, and how long the wait took; null without a wait. */
-  waited: { on: string; ms: number } | null
+/** The watch `watchKind` picks, with what it needs; a dry run watches nothing. */
+export function chooseWatch(input: {
+  wait: boolean | undefined
+  dryRun: boolean
+  deploymentId: string | undefined
+  site: SiteWatch | undefined
+  client: VercelClient | undefined
+}): Watch | undefined {
+  const { site, client, deploymentId } = input
+  if (input.dryRun) return { by: 'none', site }
+  const kind = watchKind({ wait: input.wait, deploymentId: Boolean(deploymentId), site: Boolean(site), api: Boolean(client) })
+  if (kind === 'api' && deploymentId && client) return { by: 'api', client, deploymentId, site }
+  if (kind === 'site' && site) return { by: 'site', site }
+  if (kind === 'none') return { by: 'none', site }
+  return undefined
 }
 
-/** Waits for the flip as `watch` says, saying when it is seen. Throws `NotLiveError` when it will not come. */
+/** How the flip was seen, and how long the wait took; null without a wait. */
+export type Waited = { on: string; ms: number } | null
+
+/**
+ * Waits for the flip as `watch` says, saying when it is seen: what was seen on the way, or why nothing is
+ * sent now (a rolling release under way, with `deferRollout`). Throws `NotLiveError` when it will not come.
+ */
 export async function awaitFlip(
   watch: Watch,
-  input: { client: VercelClient | undefined; incoming: Incoming; site: SiteWatch | undefined } & Pick<ProductionWaitOptions, 'rolloutStarted' | 'deferRollout'>,
+  trigger: Pick<ProductionWaitOptions, 'rolloutSeen' | 'deferRollout'>,
   options: WaitOptions,
   log: (line: string) => void,
-): Promise<SeenFlip> {
-  const { client, incoming, site } = input
-  if (watch === 'none') return { before: site && (await readOtherManifest(site)), waited: null }
+): Promise<{ seen: FlipObservation; waited: Waited } | { deferred: string }> {
+  if (watch.by === 'none') return { seen: { siteBefore: watch.site && (await readOtherManifest(watch.site)), rolloutSeen: false }, waited: null }
   const started = performance.now()
-  let seen: Omit<SeenFlip, 'waited'>
+  let seen: FlipObservation
   let on: string
-  if (watch === 'api') {
-    const id = incoming.deploymentId!
-    seen = await waitForProduction(client!, id, { ...options, site, rolloutStarted: input.rolloutStarted, deferRollout: input.deferRollout })
+  if (watch.by === 'api') {
+    const id = watch.deploymentId
+    const wait = await waitForProduction(watch.client, id, { ...options, site: watch.site, ...trigger })
+    if ('deferred' in wait) return wait
+    seen = wait.seen
     on = seen.rolloutEndedOn
       ? `production serves deployment ${seen.rolloutEndedOn}, the rolling release toward ${id} having ended without it`
       : `production serves deployment ${id}`
   } else {
-    seen = { before: await waitForSite(site!, options) }
-    on = site!.manifestUrl
+    seen = await waitForSite(watch.site, options)
+    on = watch.site.manifestUrl
   }
   const waited = { on, ms: Math.round(performance.now() - started) }
   log(`live: ${waited.on} after ${formatDuration(waited.ms)}`)
-  return { ...seen, waited }
+  return { seen, waited }
 }

@@ -1,8 +1,10 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
+import type { GivenPrevious, GivenVia } from '../core/choose-previous.js'
 import { recordOf, textOf } from '../core/json.js'
 import { manifestUrl } from '../core/manifest.js'
-import type { FlipContext } from './apply.js'
+import { countOf, LOG_PREFIX, redactor } from '../shared/format.js'
+import type { FlipTrigger } from './apply.js'
 import { resolveConfiguredProject, resolveVercelTarget, teamOf, type ConfiguredProject } from '../vercel/target.js'
 import { readBoundedBody, reply } from '../shared/webhook-request.js'
 import type { ApplyOptions, ApplyReport, WebhookOptions } from '../types.js'
@@ -23,19 +25,27 @@ const SEEN_LIMIT = 500
 export function createWebhookHandler(options: WebhookOptions = {}): Handler {
   const env = options.env ?? process.env
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024
+  const secret = options.secret ?? env.IMAGE_INVALIDATE_WEBHOOK_SECRET
   const configured = resolveConfiguredProject(options, options.root ?? process.cwd(), env)
   const projects = createProjectMatcher(options, env)
+  const say = createWebhookLog([secret, options.token, env.VERCEL_TOKEN, env.VERCEL_AUTOMATION_BYPASS_SECRET])
   // Event id -> its work, so a redelivery while it runs (or soon after) does not start it again.
   const seen = new Map<string, Promise<ApplyReport>>()
 
   return async (request) => {
-    if (request.method !== 'POST') return reply(405, { ok: false, reason: 'only POST' })
-    const event = await readVerifiedEvent(request, options.secret ?? env.IMAGE_INVALIDATE_WEBHOOK_SECRET, maxBodyBytes)
-    if (event instanceof Response) return event
-    const ignore = (reason: string) => reply(200, { ok: true, action: 'ignored', reason })
+    if (request.method !== 'POST') return say.refused(reply(405, { ok: false, reason: 'only POST' }), 'only POST')
+    const event = await readVerifiedEvent(request, secret, maxBodyBytes)
+    if ('refused' in event) return say.refused(event.refused, event.reason)
+    const ignore = (reason: string) => {
+      say.outcome(`${event.type} ${event.id}: ignored: ${reason}`)
+      return reply(200, { ok: true, action: 'ignored', reason })
+    }
     const flip = flipOf(event)
     if ('ignore' in flip) return ignore(flip.ignore)
-    if (!flip.to) return reply(400, { ok: false, reason: `the ${event.type} event names no deployment id` })
+    if (!flip.to) {
+      const reason = `the ${event.type} event names no deployment id`
+      return say.refused(reply(400, { ok: false, reason }), `${event.type} ${event.id}: ${reason}`)
+    }
     const project = configured.projectId
     if (project && event.projectId && !(await projects.isSame(project, event.projectId))) return ignore(`project ${event.projectId} is not ${project}`)
 
@@ -44,24 +54,62 @@ export function createWebhookHandler(options: WebhookOptions = {}): Handler {
     const { applyFlip } = await import('./apply.js')
     let work = seen.get(event.id)
     if (!work) {
-      work = applyFlip(applyOptionsFor(event, flip, options, configured), flip.context)
+      work = applyFlip(applyOptionsFor(event, flip, options, configured), flip.trigger)
       remember(seen, event.id, work)
+      void work.then((report) => say.run(event, flip.to, report))
     }
     return answer(event, work, options)
   }
 }
 
 /**
- * The event in the request's body, once its signature is verified; otherwise the answer to give. Fails
- * closed: without a secret nothing can be verified, so nothing is done.
+ * The handler's own lines, where a function's logs show them (Vercel's function logs read stdout and
+ * stderr): each run's outcome in one line, every failure and refusal with its reason on stderr. Secrets and
+ * the token never appear.
  */
-async function readVerifiedEvent(request: Request, secret: string | undefined, maxBodyBytes: number): Promise<WebhookEvent | Response> {
-  if (!secret) return reply(503, { ok: false, reason: 'not configured: set IMAGE_INVALIDATE_WEBHOOK_SECRET' })
+function createWebhookLog(secrets: ReadonlyArray<string | undefined>) {
+  const scrub = redactor(secrets)
+  const line = (text: string) => scrub(`${LOG_PREFIX} webhook ${text}`)
+  return {
+    outcome: (text: string) => console.log(line(text)),
+    refused(response: Response, reason: string): Response {
+      console.error(line(`refused, ${response.status}: ${reason}`))
+      return response
+    },
+    /** One run: the event, the flip P -> D, and what was sent or why not. */
+    run(event: WebhookEvent, to: string | undefined, report: ApplyReport): void {
+      const flip = `${report.previous?.buildId ?? 'P unknown'} -> ${report.plan?.buildId ?? to ?? 'D unknown'}`
+      const head = `${event.type} ${event.id}, ${flip}`
+      if (report.deferred) return console.log(line(`${head}: deferred: ${report.deferred}`))
+      if (report.ok) return console.log(line(`${head}: ${describeSent(report)}`))
+      const failed = report.failed.length > 0 ? `; ${countOf(report.failed.length, 'source image')} not invalidated: ${report.failed[0]?.reason}` : ''
+      const error = report.error ? `: ${report.errorCode ?? 'IMAGE_INVALIDATE_UNEXPECTED'}: ${report.error}` : ''
+      const sent = report.planned.length > 0 ? `, ${describeSent(report)}` : ''
+      console.error(line(`${head}: failed${sent}${error}${failed}`))
+    },
+  }
+}
+
+function describeSent(report: ApplyReport): string {
+  if (report.planned.length === 0) return 'nothing to invalidate'
+  return `invalidated ${report.invalidated.length} of ${countOf(report.planned.length, 'source image')}`
+}
+
+/**
+ * The event in the request's body, once its signature is verified; otherwise the answer to give and why.
+ * Fails closed: without a secret nothing can be verified, so nothing is done.
+ */
+async function readVerifiedEvent(
+  request: Request,
+  secret: string | undefined,
+  maxBodyBytes: number,
+): Promise<WebhookEvent | { refused: Response; reason: string }> {
+  const refuse = (status: number, reason: string) => ({ refused: reply(status, { ok: false, reason }), reason })
+  if (!secret) return refuse(503, 'not configured: set IMAGE_INVALIDATE_WEBHOOK_SECRET')
   const body = await readBoundedBody(request, maxBodyBytes)
-  if (!body) return reply(413, { ok: false, reason: `body over ${maxBodyBytes} bytes` })
-  if (!verifySignature(body, request.headers.get('x-vercel-signature'), secret))
-    return reply(401, { ok: false, reason: 'invalid or missing x-vercel-signature' })
-  return parseEvent(body) ?? reply(400, { ok: false, reason: 'the body is not a Vercel webhook event (JSON with type and payload)' })
+  if (!body) return refuse(413, `body over ${maxBodyBytes} bytes`)
+  if (!verifySignature(body, request.headers.get('x-vercel-signature'), secret)) return refuse(401, 'invalid or missing x-vercel-signature')
+  return parseEvent(body) ?? refuse(400, 'the body is not a Vercel webhook event (JSON with type and payload)')
 }
 
 /** `apply`'s options for an event's flip: the configured project, else the event's, and its team when none is configured. */
@@ -75,7 +123,6 @@ function applyOptionsFor(event: WebhookEvent, flip: Flip, options: WebhookOption
     teamId: options.teamId ?? (teamConfigured ? undefined : teamOf(event.teamId)),
     plan: event.deploymentUrl && event.type === 'deployment.promoted' ? manifestUrl(event.deploymentUrl, options.basePath ?? '') : undefined,
     deployment: flip.to,
-    from: flip.from,
   }
 }
 
@@ -98,27 +145,28 @@ async function answer(event: WebhookEvent, work: Promise<ApplyReport>, options: 
   return reply(report.ok ? 200 : 500, { ok: report.ok, action: 'applied', event: event.id, report })
 }
 
-/** The deployment production goes to, where it comes from when the event says, and what else the event tells `apply`. */
-type Flip = { to: string | undefined; from?: string; context: FlipContext }
+/** The deployment production goes to, and what else the event tells `apply` (where it comes from, a rolling release). */
+type Flip = { to: string | undefined; trigger: FlipTrigger }
 
 /** The flip an event is about, or why it is ignored. */
 function flipOf(event: WebhookEvent): Flip | { ignore: string } {
   switch (event.type) {
     // A rollback names both ends; `payload.deployment` is taken for the one it goes to when the second is missing.
     case 'deployment.rollback':
-      return { to: event.toDeploymentId ?? event.deploymentId, from: event.fromDeploymentId, context: { fromVia: 'the rollback event' } }
+      return { to: event.toDeploymentId ?? event.deploymentId, trigger: { given: givenBy(event.fromDeploymentId, 'rollback-event') } }
     // A promotion that starts a rolling release is finished by project.rolling-release.completed: waiting
     // for it here would outlast the function and make Vercel redeliver.
     case 'deployment.promoted':
       if (event.target && event.target !== 'production') return { ignore: `target ${event.target} is not production` }
-      return { to: event.deploymentId, context: { deferRollout: true } }
+      return { to: event.deploymentId, trigger: { deferRollout: true } }
     // A rolling release ends the flip from its base to its target, or sends production back to a deployment
     // other than the target, which served some visitors meanwhile.
     case 'project.rolling-release.completed':
     case 'project.rolling-release.aborted':
       if (event.target && event.target !== 'production') return { ignore: `target ${event.target} is not production` }
-      if (event.type === 'project.rolling-release.aborted') return { to: event.rolloutTargetId, context: { rolloutAborted: true } }
-      return { to: event.rolloutTargetId, from: event.rolloutBaseId, context: { fromVia: 'the rolling release event' } }
+      // An aborted rollout is one that was seen: production going to another deployment then ends it.
+      if (event.type === 'project.rolling-release.aborted') return { to: event.rolloutTargetId, trigger: { rolloutSeen: true } }
+      return { to: event.rolloutTargetId, trigger: { given: givenBy(event.rolloutBaseId, 'rolling-release-event') } }
     case 'project.rolling-release.started':
     case 'project.rolling-release.approved':
       return { ignore: `event ${event.type}: the rolling release is still moving traffic; project.rolling-release.completed ends it` }
@@ -126,6 +174,11 @@ function flipOf(event: WebhookEvent): Flip | { ignore: string } {
     default:
       return { ignore: `event ${event.type} is not handled` }
   }
+}
+
+/** P as an event names it, when it does. */
+function givenBy(deploymentId: string | undefined, via: GivenVia): GivenPrevious | undefined {
+  return deploymentId ? { name: deploymentId, via } : undefined
 }
 
 /** HMAC-SHA1 of the raw body with the secret, hex, compared in constant time. */

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
+import { ImageInvalidateError } from './errors.js'
 import { hashingThread, type ChunkMessage, type ThreadData, type ThreadMessage } from './hash-thread.js'
 import { compareKeys } from './keys.js'
 import type { ScannedFile } from './scan.js'
@@ -174,7 +175,7 @@ function startThreads(threads: number): HashingThreads {
   const failed = new Promise<never>((_, reject) => {
     for (const worker of workers) {
       worker.once('error', reject)
-      worker.once('exit', (code) => reject(new Error(`a hashing thread stopped early (exit code ${code})`)))
+      worker.once('exit', (code) => reject(new ImageInvalidateError('IMAGE_INVALIDATE_HASH_THREAD', `a hashing thread stopped early (exit code ${code})`)))
     }
   })
   failed.catch(() => {})

@@ -1,3 +1,4 @@
+import { ImageInvalidateError } from './errors.js'
 import { basePathProblem, keyProblem, sortKeys } from './keys.js'
 import type { FileDigest } from './hash.js'
 import { isRecord } from './json.js'
@@ -98,8 +99,11 @@ export function serializeManifest(manifest: Manifest): string {
 }
 
 /** A manifest that is not what this package writes. The message says what is wrong, not where it came from. */
-export class ManifestError extends Error {
+export class ManifestError extends ImageInvalidateError {
   override name = 'ManifestError'
+  constructor(message: string, options?: ErrorOptions) {
+    super('IMAGE_INVALIDATE_MANIFEST_INVALID', message, options)
+  }
 }
 
 export interface ParseLimits {

@@ -1,4 +1,5 @@
 import { Agent, RetryAgent, type Dispatcher } from 'undici'
+import { ImageInvalidateError } from '../core/errors.js'
 import { formatBytes } from './format.js'
 
 /**
@@ -103,18 +104,30 @@ export async function readTextLimited(body: AsyncIterable<Uint8Array>, maxBytes:
   return Buffer.concat(chunks).toString('utf8')
 }
 
-export class BodyTooLargeError extends Error {
+export class BodyTooLargeError extends ImageInvalidateError {
   override name = 'BodyTooLargeError'
   constructor(readonly maxBytes: number) {
-    super(`is larger than ${formatBytes(maxBytes)}`)
+    super('IMAGE_INVALIDATE_BODY_TOO_LARGE', `is larger than ${formatBytes(maxBytes)}`)
   }
 }
 
-/** A short, secret-free description of a failed request (undici errors may carry request headers). */
+/**
+ * A short, secret-free description of a failed request (undici errors may carry request headers): the status,
+ * or the error's code and where it went (`ECONNREFUSED (127.0.0.1:9)`, `ENOTFOUND (api.example.com)`).
+ */
 export function describeHttpError(error: unknown): string {
-  const { statusCode, code, message } = error as { statusCode?: number; code?: string; message?: string }
+  const { statusCode, code, message, address, port, hostname } = error as {
+    statusCode?: number
+    code?: string
+    message?: string
+    address?: string
+    port?: number
+    hostname?: string
+  }
   if (statusCode !== undefined) return `HTTP ${statusCode}`
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return `timed out (${code})`
+  const where = address ? `${address}${port ? `:${port}` : ''}` : hostname
+  if (code && where) return `${code} (${where})`
   if (code) return `${code}${message ? `: ${message}` : ''}`
   return message ?? String(error)
 }

@@ -1,3 +1,4 @@
+import { failureOf, type Failure } from '../core/errors.js'
 import { MAX_SOURCE_IMAGE_LENGTH } from '../core/keys.js'
 import { MAX_BATCH_SIZE } from '../core/plan.js'
 import type { BatchRecord, FailedImage } from '../types.js'
@@ -8,8 +9,8 @@ export interface BatchResult {
   failed: FailedImage[]
   /** Every call made, in the order they ended, with what it carried. */
   calls: BatchRecord[]
-  /** Set when a 401/402/403/404 stopped the run: the sentence to show. */
-  fatal?: string
+  /** Set when a 401/402/403/404/410 stopped the run: its code and the sentence to show. */
+  fatal?: Failure
 }
 
 export interface BatchOptions {
@@ -78,7 +79,7 @@ function createSender(client: VercelClient, result: BatchResult, options: BatchO
         return
       }
       record({ srcImages: batch, outcome: 'failed', reason })
-      if (error instanceof VercelApiError && error.isFatal) result.fatal ??= reason
+      if (error instanceof VercelApiError && error.isFatal) result.fatal ??= failureOf(error)
       for (const src of batch) result.failed.push({ srcImage: src, reason })
     }
   }

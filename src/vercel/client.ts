@@ -1,4 +1,5 @@
 import { request, type Dispatcher } from 'undici'
+import { ImageInvalidateError } from '../core/errors.js'
 import { recordOf, textOf } from '../core/json.js'
 import { formatBytes } from '../shared/format.js'
 import { BodyTooLargeError, createHttpClient, describeHttpError, readTextLimited, type HttpOptions } from '../shared/http.js'
@@ -16,17 +17,20 @@ export interface VercelTarget {
   apiUrl: string
 }
 
-/** A Vercel answer that is not a success, with Vercel's own `error.code` and `error.message` when it sent them. */
-export class VercelApiError extends Error {
+/**
+ * A Vercel answer that is not a success (`IMAGE_INVALIDATE_VERCEL_API`), with its status and Vercel's own
+ * `error.code` (`vercelCode`) and `error.message` when it sent them.
+ */
+export class VercelApiError extends ImageInvalidateError {
   override name = 'VercelApiError'
   constructor(
     readonly status: number,
-    readonly code: string | undefined,
+    readonly vercelCode: string | undefined,
     readonly vercelMessage: string | undefined,
     /** What was asked: purging source images, reading the project or a deployment, or changing its webhooks or variables. */
     readonly action: VercelAction = 'purge',
   ) {
-    super(explainStatus(status, vercelMessage, action))
+    super('IMAGE_INVALIDATE_VERCEL_API', explainStatus(status, vercelMessage, action))
   }
 
   /** 401, 402, 403, 404 and 410 will fail the same way for every batch: stop instead of trying the rest. */
@@ -38,14 +42,20 @@ export class VercelApiError extends Error {
 /** What a request to the API was for, which the explanation of a refusal names. */
 export type VercelAction = 'purge' | 'read' | 'configure'
 
-/** A success status whose body is not the JSON object the endpoint documents (empty, HTML from a proxy, cut short). */
-export class VercelResponseError extends Error {
+/** A success status whose body is not the JSON object the endpoint documents (empty, HTML from a proxy, cut short, too large). */
+export class VercelResponseError extends ImageInvalidateError {
   override name = 'VercelResponseError'
+  constructor(message: string) {
+    super('IMAGE_INVALIDATE_VERCEL_RESPONSE', message)
+  }
 }
 
 /** A request that got no usable answer: network errors, timeouts, or 429/5xx after every retry. */
-class VercelTransportError extends Error {
+export class VercelTransportError extends ImageInvalidateError {
   override name = 'VercelTransportError'
+  constructor(message: string) {
+    super('IMAGE_INVALIDATE_VERCEL_TRANSPORT', message)
+  }
 }
 
 /** One sentence a user can act on, for each status that means "check your set-up". */
@@ -188,7 +198,7 @@ export class VercelClient {
 
   /** `GET /v13/deployments/{idOrUrl}`: the deployment's state. */
   async getDeployment(idOrUrl: string): Promise<Deployment> {
-    const data = await this.#getObject(`/v13/deployments/${encodeURIComponent(idOrUrl)}`)
+    const data = await this.#getObject(`/v13/deployments/${encodeURIComponent(idOrUrl)}`, `reading deployment ${idOrUrl} from the API`)
     return {
       id: textOf(data.id) ?? textOf(data.uid) ?? '',
       url: textOf(data.url) ?? '',
@@ -200,7 +210,7 @@ export class VercelClient {
 
   /** `GET /v9/projects/{idOrName}`: the project's id and name, its production deployment and its last flip. */
   async getProject(idOrName: string = this.#target.projectId): Promise<Project> {
-    const data = await this.#getObject(`/v9/projects/${encodeURIComponent(idOrName)}`)
+    const data = await this.#getObject(`/v9/projects/${encodeURIComponent(idOrName)}`, `reading project ${idOrName} from the API`)
     const production = recordOf(recordOf(data.targets)?.production)
     const productionId = textOf(production?.id)
     return {
@@ -214,7 +224,7 @@ export class VercelClient {
 
   /** `GET /v1/webhooks?projectId=`: the team's webhooks for the project (and those for every project). */
   async listWebhooks(projectId: string): Promise<Webhook[]> {
-    const { data, text } = await this.#call('GET', '/v1/webhooks', { projectId }, undefined, 'read')
+    const { data, text } = await this.#call('GET', '/v1/webhooks', { projectId }, undefined, { action: 'read', doing: 'reading the webhooks from the API' })
     if (!Array.isArray(data)) throw unexpectedBody('GET /v1/webhooks', text, data, 'a JSON array')
     return data.flatMap((item) => {
       const webhook = readWebhook(recordOf(item))
@@ -225,7 +235,7 @@ export class VercelClient {
   /** `POST /v1/webhooks`: a webhook for `events` at `url`, limited to `projectIds`; the answer carries its secret. */
   async createWebhook(input: { url: string; events: readonly string[]; projectIds: readonly string[] }): Promise<CreatedWebhook> {
     const body = { url: input.url, events: [...input.events], projectIds: [...input.projectIds] }
-    const { data, text } = await this.#call('POST', '/v1/webhooks', {}, body, 'configure')
+    const { data, text } = await this.#call('POST', '/v1/webhooks', {}, body, { action: 'configure', doing: 'creating the webhook through the API' })
     const object = recordOf(data)
     const webhook = readWebhook(object)
     const secret = textOf(object?.secret)
@@ -235,13 +245,16 @@ export class VercelClient {
 
   /** `DELETE /v1/webhooks/{id}`. */
   async deleteWebhook(id: string): Promise<void> {
-    await this.#call('DELETE', `/v1/webhooks/${encodeURIComponent(id)}`, {}, undefined, 'configure')
+    await this.#call('DELETE', `/v1/webhooks/${encodeURIComponent(id)}`, {}, undefined, {
+      action: 'configure',
+      doing: `deleting webhook ${id} through the API`,
+    })
   }
 
   /** `GET /v10/projects/{idOrName}/env`: the project's variables, without their values. */
   async listProjectVariables(idOrName: string = this.#target.projectId): Promise<ProjectVariable[]> {
     const path = `/v10/projects/${encodeURIComponent(idOrName)}/env`
-    const data = await this.#getObject(path)
+    const data = await this.#getObject(path, `reading the variables of project ${idOrName} from the API`)
     // One variable alone is answered as the variable itself; a list as `envs`.
     const items = Array.isArray(data.envs) ? data.envs : [data]
     return items.flatMap((item) => {
@@ -253,7 +266,13 @@ export class VercelClient {
   /** `POST /v10/projects/{idOrName}/env?upsert=true`: creates the variable, or updates the one of that key and target. */
   async upsertProjectVariable(input: ProjectVariableInput, idOrName: string = this.#target.projectId): Promise<ProjectVariable> {
     const path = `/v10/projects/${encodeURIComponent(idOrName)}/env`
-    const { data, text } = await this.#call('POST', path, { upsert: 'true' }, { ...input, target: [...input.target] }, 'configure')
+    const { data, text } = await this.#call(
+      'POST',
+      path,
+      { upsert: 'true' },
+      { ...input, target: [...input.target] },
+      { action: 'configure', doing: `setting ${input.key} through the API` },
+    )
     const answer = recordOf(data)
     const failed = Array.isArray(answer?.failed) ? answer.failed : []
     const refusal = recordOf(recordOf(failed[0])?.error)
@@ -268,9 +287,12 @@ export class VercelClient {
     return this.#dispatcher.close()
   }
 
-  /** A GET whose success must be a JSON object: anything else is a `VercelResponseError` naming the endpoint. */
-  async #getObject(path: string): Promise<Record<string, unknown>> {
-    const { data, text } = await this.#call('GET', path, {})
+  /**
+   * A GET whose success must be a JSON object: anything else is a `VercelResponseError` naming the endpoint.
+   * `doing` says what was being read, should no answer come.
+   */
+  async #getObject(path: string, doing: string): Promise<Record<string, unknown>> {
+    const { data, text } = await this.#call('GET', path, {}, undefined, { doing })
     const object = recordOf(data)
     if (object) return object
     throw unexpectedBody(`GET ${path}`, text, data, 'a JSON object')
@@ -278,10 +300,17 @@ export class VercelClient {
 
   /**
    * One request. The answer of a GET, and of a call made to `configure`, is read; a purge or a DELETE that
-   * succeeded has said all it needs to, and whatever body comes with it is not read.
+   * succeeded has said all it needs to, and whatever body comes with it is not read. `doing` says what was
+   * being done, should no answer come.
    */
-  async #call(method: Method, path: string, query: Record<string, string>, body?: unknown, action?: VercelAction): Promise<{ data: unknown; text: string }> {
-    const response = await this.#request(method, path, query, body)
+  async #call(
+    method: Method,
+    path: string,
+    query: Record<string, string>,
+    body?: unknown,
+    { action, doing }: { action?: VercelAction; doing?: string } = {},
+  ): Promise<{ data: unknown; text: string }> {
+    const response = await this.#request(method, path, query, body, doing)
     const succeeded = response.statusCode >= 200 && response.statusCode < 300
     const said = action ?? (method === 'GET' ? 'read' : 'purge')
     if (succeeded && (said === 'purge' || method === 'DELETE')) {
@@ -295,7 +324,7 @@ export class VercelClient {
     throw new VercelApiError(response.statusCode, textOf(error?.code), textOf(error?.message)?.slice(0, 500), said)
   }
 
-  async #request(method: Method, path: string, query: Record<string, string>, body: unknown): Promise<Dispatcher.ResponseData> {
+  async #request(method: Method, path: string, query: Record<string, string>, body: unknown, doing?: string): Promise<Dispatcher.ResponseData> {
     const url = new URL(path, this.#target.apiUrl)
     for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value)
     if (this.#target.teamId) url.searchParams.set('teamId', this.#target.teamId)
@@ -314,7 +343,7 @@ export class VercelClient {
       })
     } catch (error) {
       // Built from the status or error code only: undici errors can carry request headers.
-      throw new VercelTransportError(describeHttpError(error))
+      throw new VercelTransportError(`${doing ? `${doing}: ` : ''}${describeHttpError(error)}`)
     }
   }
 }

@@ -40,19 +40,47 @@ export function resolveConfiguredProject(input: VercelTargetInput, root: string,
 
 /**
  * The project, token and API origin for phase 2: options > environment > `.vercel/project.json`.
- * Returns the problem, in one sentence that never contains the token, when something is missing.
+ * Returns the problem, with its code and one sentence that never contains the token, when something is missing.
  */
-export function resolveVercelTarget(input: VercelTargetInput, root: string, env: Env = process.env): VercelTarget | { problem: string } {
+export function resolveVercelTarget(input: VercelTargetInput, root: string, env: Env = process.env): VercelTarget | TargetProblem {
   const token = nonEmpty(input.token) ?? nonEmpty(env.VERCEL_TOKEN)
-  if (!token) return { problem: 'no Vercel token: set VERCEL_TOKEN (an access token with access to the project)' }
-  // A token with a line break or space (a bad copy-paste) cannot go in a header; say so without echoing it.
-  if (!/^[\x21-\x7e]+$/.test(token)) return { problem: 'the Vercel token contains spaces or characters that cannot be sent in a header' }
+  if (!token) return NO_TOKEN
+  const badToken = tokenProblem(token)
+  if (badToken) return badToken
   const { projectId, ...team } = resolveConfiguredProject(input, root, env)
-  if (!projectId) return { problem: 'no Vercel project: set VERCEL_PROJECT_ID, or run `vercel link` to write .vercel/project.json' }
-  const apiUrl = nonEmpty(input.apiUrl) ?? nonEmpty(env.IMAGE_INVALIDATE_API_URL) ?? DEFAULT_API_URL
+  if (!projectId) return NO_PROJECT
+  const apiUrl = resolveApiUrl(input, env)
   const problem = apiUrlProblem(apiUrl)
-  if (problem) return { problem }
+  if (problem) return { code: 'IMAGE_INVALIDATE_API_URL_REFUSED', problem }
   return { token, projectId, ...team, apiUrl: new URL(apiUrl).origin }
+}
+
+export const NO_TOKEN: TargetProblem = {
+  code: 'IMAGE_INVALIDATE_NO_TOKEN',
+  problem: 'no Vercel token: set VERCEL_TOKEN (an access token with access to the project)',
+}
+export const NO_PROJECT: TargetProblem = {
+  code: 'IMAGE_INVALIDATE_NO_PROJECT',
+  problem: 'no Vercel project: set VERCEL_PROJECT_ID, or run `vercel link` to write .vercel/project.json',
+}
+
+/** Why a token cannot be used, if it cannot, never echoing it. */
+export function tokenProblem(token: string): TargetProblem | undefined {
+  // A token with a line break or space (a bad copy-paste) cannot go in a header; say so without echoing it.
+  if (!/^[\x21-\x7e]+$/.test(token))
+    return { code: 'IMAGE_INVALIDATE_TOKEN_UNUSABLE', problem: 'the Vercel token contains spaces or characters that cannot be sent in a header' }
+  return undefined
+}
+
+/** The API origin as configured: the option, `IMAGE_INVALIDATE_API_URL`, else Vercel's. */
+export function resolveApiUrl(input: VercelTargetInput, env: Env): string {
+  return nonEmpty(input.apiUrl) ?? nonEmpty(env.IMAGE_INVALIDATE_API_URL) ?? DEFAULT_API_URL
+}
+
+/** Why phase 2 cannot reach the API as configured: a stable code and one sentence, never with the token. */
+export interface TargetProblem {
+  code: 'IMAGE_INVALIDATE_NO_TOKEN' | 'IMAGE_INVALIDATE_TOKEN_UNUSABLE' | 'IMAGE_INVALIDATE_NO_PROJECT' | 'IMAGE_INVALIDATE_API_URL_REFUSED'
+  problem: string
 }
 
 /**
@@ -85,7 +113,7 @@ export function teamOf(orgId: string | undefined): string | undefined {
 }
 
 /** The token travels to the API origin: it must be HTTPS, or a loopback address for tests and stand-ins. */
-function apiUrlProblem(apiUrl: string): string | undefined {
+export function apiUrlProblem(apiUrl: string): string | undefined {
   let url: URL
   try {
     url = new URL(apiUrl)
