@@ -4,7 +4,7 @@ import { planFlip } from '../core/flip.js'
 import { manifestUrl, type Manifest } from '../core/manifest.js'
 import { batchCount } from '../core/plan.js'
 import { protectionBypassHeaders, readFlag, resolveSiteUrl, type Env } from '../shared/environment.js'
-import { countOf, formatDuration, redactor } from '../shared/format.js'
+import { countOf, formatDuration, redactedCopy, redactor } from '../shared/format.js'
 import { createHttpClient } from '../shared/http.js'
 import type { ApplyOptions, ApplyReport, PreviousVia } from '../types.js'
 import type { ManifestAccess } from '../vercel/deployment-manifests.js'
@@ -91,7 +91,7 @@ function startRun(options: ApplyOptions): Run {
     if (error) report.error = error
     report.ok = !report.error && report.failed.length === 0 && report.invalidated.length === (dryRun ? 0 : report.planned.length)
     // Every string of the report, through the same filter as the log.
-    return JSON.parse(JSON.stringify(report), (_key, item) => (typeof item === 'string' ? scrub(item) : item)) as ApplyReport
+    return redactedCopy(report, scrub)
   }
   const sitePool = siteUrl ? createHttpClient({ retries: 2 }) : undefined
   return { env, root: path.resolve(options.root ?? process.cwd()), dryRun, siteUrl, sitePool, headers, report, log, finish }

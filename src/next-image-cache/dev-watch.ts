@@ -312,7 +312,7 @@ class PublicImageWatcher {
   private printWholeCache(changes: Changes, whole: { reason: string; entries: number }, src: (key: string) => string): void {
     const where = path.relative(this.options.projectDir, this.options.cacheDir)
     const images = [...changes.changed, ...changes.removed, ...changes.unproven].map(src)
-    const entries = `${whole.entries} ${whole.entries === 1 ? 'entry' : 'entries'}`
+    const entries = countOf(whole.entries, 'entry', 'entries')
     this.options.logger.warn(`${LOG_PREFIX} removed the whole image cache ${where} (${entries}) for ${listSome(images)}, since ${whole.reason}`)
   }
 

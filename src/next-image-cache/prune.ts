@@ -1,6 +1,7 @@
 import { readdir, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
+import { countOf } from '../shared/format.js'
 import type { CacheNaming } from './naming.js'
 
 /** Longest the naming keeps the event loop before letting requests run. */
@@ -65,5 +66,5 @@ export async function listEntries(cacheDir: string): Promise<Set<string>> {
 
 /** `6 cached variants removed`, `no cached variant`: the end of each line that reports a pruning. */
 export function describeRemoved(count: number): string {
-  return count === 0 ? 'no cached variant' : `${count} cached variant${count === 1 ? '' : 's'} removed`
+  return count === 0 ? 'no cached variant' : `${countOf(count, 'cached variant')} removed`
 }

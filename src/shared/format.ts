@@ -30,9 +30,9 @@ export function listSome(items: readonly string[], max = 5, maxItemLength = 120)
   return items.length > max ? `${shown.join(', ')} and ${items.length - max} more` : shown.join(', ')
 }
 
-/** `1 call`, `3 calls`, `1 source image`. */
-export function countOf(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`
+/** `1 call`, `3 calls`, `1 source image`; `2 entries` when the plural is given. */
+export function countOf(count: number, noun: string, plural = `${noun}s`): string {
+  return `${count} ${count === 1 ? noun : plural}`
 }
 
 export function formatBytes(bytes: number): string {
@@ -57,4 +57,9 @@ export function formatDuration(ms: number): string {
 export function redactor(secrets: ReadonlyArray<string | undefined>): (text: string) => string {
   const values = secrets.map((secret) => secret?.trim()).filter((secret): secret is string => Boolean(secret && secret.length >= 4))
   return (text) => values.reduce((result, secret) => result.split(secret).join('[redacted]'), text)
+}
+
+/** A deep copy of a report (plain JSON data) with every string through `redact`: what a caller gets back. */
+export function redactedCopy<T>(report: T, redact: (text: string) => string): T {
+  return JSON.parse(JSON.stringify(report), (_key, item: unknown) => (typeof item === 'string' ? redact(item) : item)) as T
 }
