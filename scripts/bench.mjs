@@ -189,7 +189,9 @@ const HASHING_ALONE = `
 import { readdirSync } from 'node:fs'
 import { Worker } from 'node:worker_threads'
 const [dir, threads] = [process.argv[1], Number(process.argv[2])]
-const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile() && entry.name.startsWith('image-')).map((entry) => (entry.parentPath ?? entry.path) + '/' + entry.name)
+const files = readdirSync(dir, { recursive: true, withFileTypes: true })
+  .filter((entry) => entry.isFile() && entry.name.startsWith('image-'))
+  .map((entry) => (entry.parentPath ?? entry.path) + '/' + entry.name)
 const source = \`
 const { openSync, fstatSync, readSync, closeSync } = process.getBuiltinModule('node:fs')
 const { createHash, hash } = process.getBuiltinModule('node:crypto')
@@ -206,10 +208,18 @@ parentPort.on('message', (list) => {
   parentPort.postMessage('done')
 })
 parentPort.postMessage('ready')\`
-const workers = await Promise.all(Array.from({ length: threads }, () => new Promise((resolve) => { const worker = new Worker(source, { eval: true }); worker.once('message', () => resolve(worker)) })))
+const startWorker = () => new Promise((resolve) => {
+  const worker = new Worker(source, { eval: true })
+  worker.once('message', () => resolve(worker))
+})
+const workers = await Promise.all(Array.from({ length: threads }, startWorker))
 const share = Math.ceil(files.length / threads)
 const started = performance.now()
-await Promise.all(workers.map((worker, i) => new Promise((resolve) => { worker.once('message', resolve); worker.postMessage(files.slice(i * share, (i + 1) * share)) })))
+const hashShare = (worker, i) => new Promise((resolve) => {
+  worker.once('message', resolve)
+  worker.postMessage(files.slice(i * share, (i + 1) * share))
+})
+await Promise.all(workers.map(hashShare))
 console.log(JSON.stringify({ ms: performance.now() - started }))
 await Promise.all(workers.map((worker) => worker.terminate()))
 `
@@ -269,9 +279,15 @@ function verdict(applies, ok, text) {
  */
 function hashingVerdict(targets, name, vsOpenssl, vsSequential, ofBound) {
   if (targets === 'mixed')
-    return `${check(vsOpenssl >= 0.8, `${name}: ${vsOpenssl.toFixed(2)}x openssl < 0.8x`)} / ${check(vsSequential >= 1.6, `${name}: ${vsSequential.toFixed(2)}x sequential < 1.6x`)}`
+    return [
+      check(vsOpenssl >= 0.8, `${name}: ${vsOpenssl.toFixed(2)}x openssl < 0.8x`),
+      check(vsSequential >= 1.6, `${name}: ${vsSequential.toFixed(2)}x sequential < 1.6x`),
+    ].join(' / ')
   if (targets === 'small')
-    return `${check(vsOpenssl >= 0.7, `${name}: ${vsOpenssl.toFixed(2)}x openssl < 0.7x`)} / ${check(ofBound >= 0.6, `${name}: ${ofBound.toFixed(2)} of the bound < 0.6`)}`
+    return [
+      check(vsOpenssl >= 0.7, `${name}: ${vsOpenssl.toFixed(2)}x openssl < 0.7x`),
+      check(ofBound >= 0.6, `${name}: ${ofBound.toFixed(2)} of the bound < 0.6`),
+    ].join(' / ')
   return 'smoke'
 }
 
@@ -325,7 +341,8 @@ async function hashingBench(set, { targets }) {
     `${set.name}: the same, threads started at build start`,
     afterBuildStart.ms.toFixed(0),
     mbps(afterBuildStart.ms),
-    `${(openssl.ms / afterBuildStart.ms).toFixed(2)}x openssl, ${(alone.ms / afterBuildStart.ms).toFixed(2)} of bound (bundler plugins; Next.js and the CLI start them at the end)`,
+    `${(openssl.ms / afterBuildStart.ms).toFixed(2)}x openssl, ${(alone.ms / afterBuildStart.ms).toFixed(2)} of bound ` +
+      '(bundler plugins; Next.js and the CLI start them at the end)',
     afterBuildStart.rssMB.toFixed(0),
     '',
   ])
@@ -349,7 +366,8 @@ const [dir, root, out, baseline] = process.argv.slice(1)
 const options = resolveBuildOptions({ publicDir: dir, baseline: baseline || false }, { root, env: {} })
 const started = performance.now()
 const result = await planBuild(options, [out], { info() {}, warn: console.error })
-console.log(JSON.stringify({ ms: performance.now() - started, bytes: result.bytesHashed, reused: result.reused, planned: result.manifest.plan.srcImages.length, baseline: result.manifest.plan.baseline }))
+const { bytesHashed: bytes, reused, manifest } = result
+console.log(JSON.stringify({ ms: performance.now() - started, bytes, reused, planned: manifest.plan.srcImages.length, baseline: manifest.plan.baseline }))
 `
   const first = await timeNode(source, [set.dir, root, path.join(root, 'first'), ''])
   const site = await startSite({ dir: path.join(root, 'first') })
@@ -497,7 +515,10 @@ async function manyFilesBench(set) {
     plugin.rssMB.toFixed(0),
     smoke
       ? 'smoke'
-      : `${check(ratio >= 0.4, `${set.name}: ${ratio.toFixed(2)}x openssl < 0.4x`)} / ${check(plugin.rssMB < 400, `${set.name}: peak RSS ${plugin.rssMB.toFixed(0)} MiB >= 400 MiB`)}`,
+      : [
+          check(ratio >= 0.4, `${set.name}: ${ratio.toFixed(2)}x openssl < 0.4x`),
+          check(plugin.rssMB < 400, `${set.name}: peak RSS ${plugin.rssMB.toFixed(0)} MiB >= 400 MiB`),
+        ].join(' / '),
   ])
 }
 
@@ -630,7 +651,8 @@ async function nextDevBench() {
       `next dev start-up, ${what}, with the plugin`,
       median(withPlugin).toFixed(0),
       '',
-      `${added >= 0 ? '+' : ''}${added.toFixed(0)} ms over ${base.toFixed(0)} without (median of paired runs); with ${withPlugin.map((ms) => ms.toFixed(0)).join(', ')}, without ${without.map((ms) => ms.toFixed(0)).join(', ')}`,
+      `${added >= 0 ? '+' : ''}${added.toFixed(0)} ms over ${base.toFixed(0)} without (median of paired runs); ` +
+        `with ${withPlugin.map((ms) => ms.toFixed(0)).join(', ')}, without ${without.map((ms) => ms.toFixed(0)).join(', ')}`,
       '',
       // Wall times on a shared machine drift by a second between runs: the target is on the CPU time.
       smoke

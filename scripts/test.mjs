@@ -60,9 +60,8 @@ if (installed.length === 0) {
       args: ['--tags-filter', 'floor', '--maxWorkers', '1', ...files],
     }
   }
-  console.log(
-    `[test] ${[...runs, ...(floor ? [floor] : [])].map(({ version, part }) => `${part} on Node ${version}`).join('; ')}${floor ? ' (alongside the first)' : ''}`,
-  )
+  const planned = [...runs, ...(floor ? [floor] : [])].map(({ version, part }) => `${part} on Node ${version}`)
+  console.log(`[test] ${planned.join('; ')}${floor ? ' (alongside the first)' : ''}`)
 }
 
 /**

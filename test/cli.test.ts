@@ -237,32 +237,31 @@ describe('image-invalidate', () => {
   // Root lists any folder, so as root the CLI runs as nobody, who needs a way in: to the test's folder, and to
   // a copy there of the installed package and of Node, since the checkout (and the Node of .ci/nodes in it) may
   // sit below a folder nobody cannot enter (a clone in root's home, or in a `mktemp -d` folder).
-  it.skipIf(closedToOthers !== undefined)(
-    `plan names a folder it cannot list, whose images are left out, and goes on${closedToOthers ? ` (skipped: as root it runs as nobody, who cannot enter ${closedToOthers}, above the temporary folder)` : ''}`,
-    async () => {
-      const dir = await tempDir({ 'public/ok.png': 'ok', 'public/private/secret.png': 's' })
-      const locked = path.join(dir, 'public/private')
-      await chmod(locked, 0o000)
-      try {
-        let [node, command] = [process.execPath, cli]
-        if (asRoot) {
-          for (const folder of [path.dirname(dir), dir, path.join(dir, 'public')]) await chmod(folder, 0o755)
-          await installWithPackages(dir, [], { copy: true })
-          command = path.join(dir, 'node_modules/unplugin-image-invalidate/dist/cli.js')
-          node = path.join(dir, 'node')
-          await link(process.execPath, node).catch(() => copyFile(process.execPath, node))
-        }
-        const result = await run(node, [command, 'plan', '--json'], { cwd: dir, ...(asRoot ? { uid: 65534, gid: 65534 } : {}) })
-        expect(result.code, result.output).toBe(0)
-        expect(JSON.parse(result.stdout)).toMatchObject({ images: 1, unreadableFolders: [{ key: '/private', reason: expect.stringMatching(/^EACCES/) }] })
-        expect(result.stderr).toMatch(
-          /could not list 1 folder, whose images are left out of the manifest and invalidated if the live deployment has them: \/private \(EACCES: permission denied\)\n/,
-        )
-      } finally {
-        await chmod(locked, 0o755)
+  const skippedAsRoot = closedToOthers ? ` (skipped: as root it runs as nobody, who cannot enter ${closedToOthers}, above the temporary folder)` : ''
+  it.skipIf(closedToOthers !== undefined)(`plan names a folder it cannot list, whose images are left out, and goes on${skippedAsRoot}`, async () => {
+    const dir = await tempDir({ 'public/ok.png': 'ok', 'public/private/secret.png': 's' })
+    const locked = path.join(dir, 'public/private')
+    await chmod(locked, 0o000)
+    try {
+      let [node, command] = [process.execPath, cli]
+      if (asRoot) {
+        for (const folder of [path.dirname(dir), dir, path.join(dir, 'public')]) await chmod(folder, 0o755)
+        await installWithPackages(dir, [], { copy: true })
+        command = path.join(dir, 'node_modules/unplugin-image-invalidate/dist/cli.js')
+        node = path.join(dir, 'node')
+        await link(process.execPath, node).catch(() => copyFile(process.execPath, node))
       }
-    },
-  )
+      const result = await run(node, [command, 'plan', '--json'], { cwd: dir, ...(asRoot ? { uid: 65534, gid: 65534 } : {}) })
+      expect(result.code, result.output).toBe(0)
+      expect(JSON.parse(result.stdout)).toMatchObject({ images: 1, unreadableFolders: [{ key: '/private', reason: expect.stringMatching(/^EACCES/) }] })
+      expect(result.stderr).toContain(
+        'could not list 1 folder, whose images are left out of the manifest and invalidated if the live deployment has them: ' +
+          '/private (EACCES: permission denied)\n',
+      )
+    } finally {
+      await chmod(locked, 0o755)
+    }
+  })
 
   it('plan on a public folder with a link cycle lists each image once and names the cycle', async () => {
     const dir = await tempDir({ 'public/x.png': 'x', 'public/a/y.png': 'y' })

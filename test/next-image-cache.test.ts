@@ -163,9 +163,8 @@ describe('image-invalidate prune-next-cache, bad input', () => {
     const dir = await tempDir()
     const result = await run(process.execPath, [cli, 'prune-next-cache'], { cwd: dir })
     expect(result.code).toBe(1)
-    expect(result.stdout).toBe(
-      `error: no manifest at ${path.join(dir, 'public/_image-invalidate.json')} or ${path.join(dir, 'node_modules/.cache/unplugin-image-invalidate/plan.json')}: run next build with withImageInvalidate first, or pass --plan\n`,
-    )
+    const [served, plan] = [path.join(dir, 'public/_image-invalidate.json'), path.join(dir, 'node_modules/.cache/unplugin-image-invalidate/plan.json')]
+    expect(result.stdout).toBe(`error: no manifest at ${served} or ${plan}: run next build with withImageInvalidate first, or pass --plan\n`)
   })
 
   it('names an unreadable --from and takes every image of the release instead; an unknown flag is a usage error', async () => {

@@ -95,7 +95,8 @@ describe('the built hashing thread', () => {
   it('runs in a process started with node --input-type=module -e, whose flag a thread from a file refuses', async () => {
     const dir = await tempDir({ 'public/a.png': 'a', 'public/b.png': 'b' })
     const script = `import { planBuild, resolveBuildOptions } from ${JSON.stringify(path.join(repoRoot, 'dist/index.js'))}
-const result = await planBuild(resolveBuildOptions({ enabled: true, baseline: false, cache: false }, { root: process.cwd() }), [], { info() {}, warn: console.error })
+const options = resolveBuildOptions({ enabled: true, baseline: false, cache: false }, { root: process.cwd() })
+const result = await planBuild(options, [], { info() {}, warn: console.error })
 console.log(JSON.stringify(Object.keys(result.manifest.images)))`
     const result = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, timeoutMs: 30_000 })
     expect(result.stderr).toBe('')
