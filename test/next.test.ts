@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto'
 import { appendFile, readFile, rm, writeFile } from 'node:fs/promises'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { serializeManifest, type Manifest } from '../src/core/manifest.js'
 import { computePlan } from '../src/plugin/plan-build.js'
 import { resolveBuildOptions } from '../src/plugin/options.js'
@@ -179,18 +179,20 @@ describe('withImageInvalidate', () => {
     expect(typeof (wrapped as { compiler: { runAfterProductionCompile: unknown } }).compiler.runAfterProductionCompile).toBe('function')
   })
 
-  it('falls back to a webpack plugin on the client compiler of production builds before 15.4.1', () => {
-    const userWebpack = (config: { plugins: unknown[]; marker?: boolean }) => ({ ...config, marker: true })
-    const wrapped = wrapNextConfig({ webpack: userWebpack as never }, {}, '15.3.2') as {
-      webpack: (config: unknown, context: unknown) => { plugins: unknown[]; marker?: boolean }
+  it('on a Next.js before 15.4.1, outside the peer range, adds the same hook, leaves webpack alone, and says it plans nothing', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    try {
+      const userWebpack = (config: unknown) => config
+      const wrapped = wrapNextConfig({ webpack: userWebpack as never }, {}, '15.3.2')
+      expect(typeof (wrapped as { compiler: { runAfterProductionCompile: unknown } }).compiler.runAfterProductionCompile).toBe('function')
+      // The user's own webpack function, untouched: no plugin of ours is added to it.
+      expect((wrapped as { webpack: unknown }).webpack).toBe(userWebpack)
+      expect(warn.mock.calls).toEqual([
+        [expect.stringMatching(/^\[image-invalidate\] Next\.js 15\.3\.2 has no compiler\.runAfterProductionCompile.*: its builds write no manifest/)],
+      ])
+    } finally {
+      warn.mockRestore()
     }
-    const context = (isServer: boolean, dev: boolean) => ({ isServer, dev, dir: '/project' })
-    expect(wrapped.webpack({ plugins: [] }, context(false, false))).toMatchObject({
-      marker: true,
-      plugins: [expect.objectContaining({ apply: expect.any(Function) })],
-    })
-    expect(wrapped.webpack({ plugins: [] }, context(true, false)).plugins).toHaveLength(0)
-    expect(wrapped.webpack({ plugins: [] }, context(false, true)).plugins).toHaveLength(0)
   })
 
   it.each([
