@@ -182,9 +182,13 @@ const LITERAL_PATTERN = /^(?!\.\/)[^*?[\]{}()!\\]+$/
 export function matcherOf(globs: readonly string[]): (relativePath: string) => boolean {
   const isLiteral = (glob: string) => LITERAL_PATTERN.test(glob) && !glob.endsWith('/')
   const literals = new Set(globs.filter(isLiteral).map((glob) => glob.toLowerCase()))
+  // Only a path of a literal's length (as written or lower-cased: `İ` lower-cased is two code units) is
+  // lower-cased to be looked up: nearly none, on every build.
+  const lengths = new Set(globs.filter(isLiteral).flatMap((glob) => [glob.length, glob.toLowerCase().length]))
+  const isLiteralMatch = (relativePath: string) => lengths.has(relativePath.length) && literals.has(relativePath.toLowerCase())
   const patterns = globs.filter((glob) => !isLiteral(glob))
   const isMatch = patterns.length > 0 ? loadPicomatch()(patterns, { dot: true, nocase: true }) : () => false
-  return literals.size > 0 ? (relativePath) => literals.has(relativePath.toLowerCase()) || isMatch(relativePath) : isMatch
+  return literals.size > 0 ? (relativePath) => isLiteralMatch(relativePath) || isMatch(relativePath) : isMatch
 }
 
 const IMAGE_EXTENSION_SET: ReadonlySet<string> = new Set(IMAGE_EXTENSIONS)
