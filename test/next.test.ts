@@ -7,6 +7,7 @@ import { resolveBuildOptions } from '../src/plugin/options.js'
 import { DEFAULT_PLAN_FILE } from '../src/shared/environment.js'
 import { wrapNextConfig, hasAfterCompileHook } from '../src/plugin/next.js'
 import { SERVED_MANIFEST_FILE } from '../src/next-image-cache/prune-command.js'
+import { loadCacheNaming, type ImagesConfigInput } from '../src/next-image-cache/naming.js'
 import { copyFixtureInRepo, freePort, nextBuild, nextCommand, run, withServer, type Fixture } from './helpers/fixture.js'
 import { cacheEntries, fetchVariant, writePng, type Rgb } from './helpers/next-images.js'
 
@@ -105,6 +106,16 @@ export default withImageInvalidate(async () => ({
       )
       await writeFile(fixture.path('public/images/my photo.png'), newPhoto)
       await rm(fixture.path('public/images/team/avatar.png'))
+
+      // The keys this real Next.js wrote are among those the naming gives for each image, with the config
+      // the build resolved (what prune-next-cache reads): the naming checked against Next.js itself.
+      const { config: resolved } = await fixture.readJson<{ config: ImagesConfigInput }>('.next/required-server-files.json')
+      const naming = loadCacheNaming(fixture.dir, { images: resolved.images, basePath: resolved.basePath }, false)
+      if ('problem' in naming) throw new Error(naming.problem)
+      for (const key of OPTIMIZED_IMAGES) {
+        const written = entriesOf[key]!.map((entry) => entry.split('/')[0]!)
+        expect(naming.keysOf(`/docs${key}`), key).toEqual(expect.arrayContaining(written))
+      }
 
       // Before `next start` serves the new release: exactly the variants of the flip's images go, hero.png's stay.
       const pruned = await pruneNextCache(fixture, '--from', 'live.json')
