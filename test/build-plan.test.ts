@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs'
 import { createServer, type AddressInfo, type Socket } from 'node:net'
 import { rm, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { planBuild } from '../src/plugin/plan-build.js'
 import { StrictModeError } from '../src/plugin/strict-mode-error.js'
 import { hashFiles } from '../src/core/hash.js'
@@ -146,6 +146,27 @@ describe('hostile public folders and a dead production site', () => {
 })
 
 describe('the digest cache', () => {
+  it('makes an unchanged rebuild read no image: every digest reused, nothing planned, the baseline asked for once', async () => {
+    const { root, resolve } = await project()
+    // Files changed less than 2 s before the cache is written are not kept (they could change again within the
+    // clock's tick): the package's clock is moved 10 s on, rather than waiting for the files to age.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 10_000, shouldAdvanceTime: true })
+    const site = await startSite({ dir: path.join(root, 'first') })
+    try {
+      const first = await planBuild(resolve({ cache: true, baseline: false }), [path.join(root, 'first')], logger())
+      expect(first).toMatchObject({ reused: 0, bytesHashed: 2 })
+      const baseline = `${site.origin}/_image-invalidate.json`
+      const second = await planBuild(resolve({ cache: true, baseline }), [path.join(root, 'second')], logger())
+      expect(second).toMatchObject({ reused: 2, bytesHashed: 0 })
+      expect(second!.manifest.plan).toEqual({ baseline: first!.manifest.buildId, srcImages: [] })
+      expect(second!.manifest.images).toEqual(first!.manifest.images)
+      expect(site.requests.map((request) => request.url.split('?')[0])).toEqual(['/_image-invalidate.json'])
+    } finally {
+      vi.useRealTimers()
+      await site.close()
+    }
+  })
+
   it('is only a speed-up: when it cannot be written, the plan and manifest are still made', async () => {
     const { root, resolve } = await project()
     // A file where the cache's folder should be.
