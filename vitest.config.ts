@@ -16,9 +16,8 @@ export default defineConfig({
     // suite on the Nodes of .ci/nodes (scripts/test.mjs): unit tests, one Vite and one Next.js build.
     tags: [
       { name: 'floor', description: 'also run on the engines floor Node: unit tests, one Vite and one Next.js build' },
-      // `once`: what runs on one Node only when the suite runs on several: tsc's check of the published types,
-      // whose answer does not depend on the Node that runs it, and the bench's smoke run, which checks a
-      // contributors' script and not the package.
+      // `once`: what runs on one Node only when the suite runs on several: tsc's check of the published types
+      // and the check of the lint's layer rules, whose answers do not depend on the Node that runs them.
       { name: 'once', description: 'run in the first whole run only: what does not test the package on that Node' },
       // The slowest, in the same runs: next build --webpack 242 s (killed by the 240 s its build then had),
       // Turbopack (then with two builds and next start) 183 s, Next.js through vercel build 87 s, two Nuxt

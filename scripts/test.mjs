@@ -37,8 +37,8 @@ if (installed.length === 0) {
   console.log(`[test] the Nodes of .ci/nodes are not installed (\`npm ci --prefix .ci/nodes\`, linux x64 only): the whole suite on this Node only`)
   runs.push({ bin: process.execPath, version: process.version, part: 'the whole suite', args: [] })
 } else {
-  // What is tagged `once` runs in the first whole run only: tsc's check of the published types, whose answer
-  // is the same on every Node, and the bench's smoke run, which checks a contributors' script.
+  // What is tagged `once` runs in the first whole run only: tsc's check of the published types and the check
+  // of the lint's layer rules, whose answers are the same on every Node.
   for (const [i, { bin, version }] of installed.entries()) {
     runs.push(
       i === 0
@@ -60,9 +60,8 @@ if (installed.length === 0) {
       args: ['--tags-filter', 'floor', '--maxWorkers', '1', ...files],
     }
   }
-  console.log(
-    `[test] ${[...runs, ...(floor ? [floor] : [])].map(({ version, part }) => `${part} on Node ${version}`).join('; ')}${floor ? ' (alongside the first)' : ''}`,
-  )
+  const planned = [...runs, ...(floor ? [floor] : [])].map(({ version, part }) => `${part} on Node ${version}`)
+  console.log(`[test] ${planned.join('; ')}${floor ? ' (alongside the first)' : ''}`)
 }
 
 /**

@@ -156,9 +156,9 @@ async function runApply(args: string[]): Promise<number> {
     dangerouslyDelete: values['dangerously-delete'],
     projectId: values.project,
     teamId: values.team,
-    log: (line) => process.stderr.write(`${LOG_PREFIX} ${line}\n`),
+    log: printProgress,
   })
-  process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : describeReport(report))
+  printReport(report, values.json, describeReport)
   if (report.usage) return 2
   return report.ok ? 0 : 1
 }
@@ -178,9 +178,9 @@ async function runPruneNextCache(args: string[]): Promise<number> {
     from: values.from,
     plan: values.plan,
     dryRun: values['dry-run'],
-    log: (line) => process.stderr.write(`${LOG_PREFIX} ${line}\n`),
+    log: printProgress,
   })
-  process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : describePrune(report, process.cwd()))
+  printReport(report, values.json, (pruned) => describePrune(pruned, process.cwd()))
   return report.ok ? 0 : 1
 }
 
@@ -322,6 +322,16 @@ function parseConcurrency(text: string): number {
   const value = Number(text)
   if (!Number.isInteger(value) || value < 1 || value > 16) throw new UsageError(`--concurrency ${JSON.stringify(text)} is not a whole number from 1 to 16`)
   return value
+}
+
+/** A progress line of a phase, on stderr: stdout holds the report alone, which `--json` keeps parseable. */
+function printProgress(line: string): void {
+  process.stderr.write(`${LOG_PREFIX} ${line}\n`)
+}
+
+/** A phase's report on stdout: as JSON with `--json`, else in sentences. */
+function printReport<Report>(report: Report, json: boolean | undefined, describe: (report: Report) => string): void {
+  process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : describe(report))
 }
 
 function help(command: keyof typeof HELP): number {

@@ -28,11 +28,15 @@ export interface Options {
    */
   publicDir?: string
   /**
-   * Globs, relative to the public directory, of the files to track.
-   * @default ['**\/*.{png,jpg,jpeg,webp,avif,gif,svg,ico,bmp,tif,tiff}'] (case-insensitive)
+   * Globs, relative to the public directory, of the files to track, matched case-insensitively:
+   * `'**\/*.jpg'` takes `HERO.JPG` too.
+   * @default ['**\/*.{png,jpg,jpeg,webp,avif,gif,svg,ico,bmp,tif,tiff}']
    */
   include?: string | string[]
-  /** Globs, relative to the public directory, of the files to leave out. Matching folders are not walked. */
+  /**
+   * Globs, relative to the public directory, of the files to leave out, matched case-insensitively as
+   * `include` is: `'drafts/**'` leaves out `Drafts/` too. Matching folders are not walked.
+   */
   exclude?: string | string[]
   /**
    * The manifest of the live deployment to compare with: an `https://` URL or a file path. `false`: no

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs'
 import { createServer, type AddressInfo, type Socket } from 'node:net'
 import { rm, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { planBuild } from '../src/plugin/plan-build.js'
 import { StrictModeError } from '../src/plugin/strict-mode-error.js'
 import { hashFiles } from '../src/core/hash.js'
@@ -43,9 +43,8 @@ describe('planBuild', () => {
     expect(result!.manifest.plan.srcImages).toEqual(['/a.png', '/b.png'])
     expect(Object.keys(result!.manifest.images)).toEqual(['/b.png'])
     expect(log.lines).toContainEqual(
-      expect.stringMatching(
-        /^warn \[image-invalidate\] could not read 1 image, left out of the manifest and invalidated if the live deployment has them: \/a\.png \(ENOENT: no such file or directory\)$/,
-      ),
+      'warn [image-invalidate] could not read 1 image, left out of the manifest and invalidated if the live deployment has them: ' +
+        '/a.png (ENOENT: no such file or directory)',
     )
   })
 
@@ -107,9 +106,8 @@ describe('hostile public folders and a dead production site', () => {
     const log = logger()
     const result = await planBuild(resolve(), [path.join(root, 'dist')], log)
     const warning = log.lines.find((line) => line.includes('could not read'))!
-    expect(warning).toMatch(
-      /could not read 50 images, left out of the manifest .*: \/broken-00\.png \(ENOENT: no such file or directory\), .*, \/broken-04\.png \(ENOENT: no such file or directory\) and 45 more$/,
-    )
+    expect(warning).toMatch(/could not read 50 images, left out of the manifest .*: \/broken-00\.png \(ENOENT: no such file or directory\), /)
+    expect(warning).toMatch(/, \/broken-04\.png \(ENOENT: no such file or directory\) and 45 more$/)
     expect(warning.length).toBeLessThan(1000)
     expect(log.lines.every((line) => line.length < 1000)).toBe(true)
     expect(result!.manifest.plan.unreadable).toHaveLength(50)
@@ -128,11 +126,9 @@ describe('hostile public folders and a dead production site', () => {
       const result = await planBuild(resolveBuildOptions({ baseline: url, baselineTimeoutMs: 3_000 }, { root, env: {} }), [path.join(root, 'dist')], log)
       expect(Date.now() - started).toBeLessThan(10_000)
       expect(result!.manifest.plan).toEqual({ baseline: null, srcImages: [] })
-      expect(log.lines).toContainEqual(
-        expect.stringMatching(
-          /^warn \[image-invalidate\] baseline http:.* gave no complete answer within 3(\.0)? s \(the baselineTimeoutMs option\): nothing planned for this build$/,
-        ),
-      )
+      const gaveUp = log.lines.find((line) => line.includes('gave no complete answer'))
+      expect(gaveUp).toMatch(/^warn \[image-invalidate\] baseline http:.* gave no complete answer within 3(\.0)? s /)
+      expect(gaveUp).toMatch(/ s \(the baselineTimeoutMs option\): nothing planned for this build$/)
       // The wait is told apart from the hashing (two tiny files: well under the 3 s budget, even on a loaded machine).
       const summary = log.lines.find((line) => line.includes('hashed in'))!
       expect(summary).toMatch(/hashed in \d+ ms, baseline fetched in \d+ ms alongside/)
@@ -150,6 +146,27 @@ describe('hostile public folders and a dead production site', () => {
 })
 
 describe('the digest cache', () => {
+  it('makes an unchanged rebuild read no image: every digest reused, nothing planned, the baseline asked for once', async () => {
+    const { root, resolve } = await project()
+    // Files changed less than 2 s before the cache is written are not kept (they could change again within the
+    // clock's tick): the package's clock is moved 10 s on, rather than waiting for the files to age.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 10_000, shouldAdvanceTime: true })
+    const site = await startSite({ dir: path.join(root, 'first') })
+    try {
+      const first = await planBuild(resolve({ cache: true, baseline: false }), [path.join(root, 'first')], logger())
+      expect(first).toMatchObject({ reused: 0, bytesHashed: 2 })
+      const baseline = `${site.origin}/_image-invalidate.json`
+      const second = await planBuild(resolve({ cache: true, baseline }), [path.join(root, 'second')], logger())
+      expect(second).toMatchObject({ reused: 2, bytesHashed: 0 })
+      expect(second!.manifest.plan).toEqual({ baseline: first!.manifest.buildId, srcImages: [] })
+      expect(second!.manifest.images).toEqual(first!.manifest.images)
+      expect(site.requests.map((request) => request.url.split('?')[0])).toEqual(['/_image-invalidate.json'])
+    } finally {
+      vi.useRealTimers()
+      await site.close()
+    }
+  })
+
   it('is only a speed-up: when it cannot be written, the plan and manifest are still made', async () => {
     const { root, resolve } = await project()
     // A file where the cache's folder should be.

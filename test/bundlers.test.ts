@@ -1,4 +1,4 @@
-import { appendFile, copyFile } from 'node:fs/promises'
+import { appendFile, copyFile, mkdir, rm } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -59,6 +59,29 @@ describe('rollup', () => {
     const esm = await fixture.readJson<Manifest>('dist/esm/_image-invalidate.json')
     expect(Object.keys(esm.images)).toEqual(IMAGES)
     expect(await fixture.readJson('dist/cjs/_image-invalidate.json')).toEqual(esm)
+  })
+
+  // The plugin never fails a build unless strict: the second output's manifest, written after the plan, is
+  // guarded as the plan is. A folder where its file should go makes that write fail (EISDIR).
+  it('warns and goes on when the second output cannot take the manifest; fails the build with strict', async () => {
+    fixture = await copyFixture('bundler-app', ['rollup'])
+    const inTurn = async (env: Record<string, string>) => {
+      await rm(fixture!.path('dist'), { recursive: true, force: true })
+      await mkdir(fixture!.path('dist/second/_image-invalidate.json'), { recursive: true })
+      return node(fixture!, ['rollup.in-turn.mjs'], { NODE_ENV: 'production', ...env })
+    }
+    const lenient = await inTurn({})
+    expect(lenient.code, lenient.output).toBe(0)
+    const second = path.join(fixture.dir, 'dist/second')
+    expect(lenient.stderr).toContain(`the manifest was not written into ${second}, the build goes on: EISDIR`)
+    expect(Object.keys((await fixture.readJson<Manifest>('dist/first/_image-invalidate.json')).images)).toEqual(IMAGES)
+    expect(existsSync(fixture.path('dist/second/index.js'))).toBe(true)
+
+    const strict = await inTurn({ STRICT: '1' })
+    expect(strict.code, strict.output).not.toBe(0)
+    expect(strict.stderr).toContain('EISDIR')
+    expect(strict.stderr).not.toContain('the build goes on')
+    expect(existsSync(fixture.path('dist/first/_image-invalidate.json'))).toBe(true)
   })
 
   it('does nothing when the build is not a production one', async () => {

@@ -25,5 +25,26 @@ it('the demo plans 13, sends the flip of 15 in 2 calls only after the promotion,
   expect(output).toContain(
     '15 source images invalidated in 2 calls: the 13 changed or removed ones the build planned, and the 2 added ones (/images/my picture.png, /images/new.png)',
   )
+  // What the demo changes (step 2), against what the plugin planned and what the API stand-in received: the
+  // changed and removed images planned, the added names sent too, the touched mark.svg and the two untouched
+  // photos in neither.
+  const gallery = Array.from({ length: 10 }, (_, i) => `/gallery/photo-${String(i + 1).padStart(2, '0')}.png`)
+  const changedOrRemoved = ['/avatar.png', ...gallery, '/images/hero.png', '/images/my photo.png'].sort()
+  expect(listedUnder(output, /^ {2}planned \(\d+\)/)).toEqual(changedOrRemoved)
+  const sent = [...listedUnder(output, /^ {2}call 1, /), ...listedUnder(output, /^ {2}call 2, /)].sort()
+  expect(sent).toEqual([...changedOrRemoved, '/images/my picture.png', '/images/new.png'].sort())
   expect(await demoFolders()).toEqual(before)
 })
+
+/** The source images the demo lists (indented four spaces) under the line that matches `heading`, sorted. */
+function listedUnder(output: string, heading: RegExp): string[] {
+  const lines = output.split('\n')
+  const start = lines.findIndex((line) => heading.test(line))
+  expect(start, `a line matching ${heading}`).toBeGreaterThanOrEqual(0)
+  const listed: string[] = []
+  for (const line of lines.slice(start + 1)) {
+    if (!line.startsWith('    /')) break
+    listed.push(line.trim())
+  }
+  return listed.sort()
+}

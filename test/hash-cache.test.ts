@@ -1,5 +1,5 @@
 // @module-tag floor
-import { utimes, writeFile } from 'node:fs/promises'
+import { stat, utimes, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { hashFiles, type CachedDigest } from '../src/core/hash.js'
@@ -53,10 +53,13 @@ describe('the hash cache file', () => {
     const list = files(dir, ['a.png'])
     const before = await hashFiles(list, { cache: new Map() })
     await saveHashCache(cacheFile, dir, before, Date.now() + 10_000)
-    const { mtimeMs } = before.stamps.get('/a.png')!
-    await new Promise((resolve) => setTimeout(resolve, 20))
-    await writeFile(file, 'new!')
-    await utimes(file, new Date(mtimeMs), new Date(mtimeMs))
+    const { mtimeMs, ctimeMs } = before.stamps.get('/a.png')!
+    // The change time has the kernel clock's granularity (a few ms): an edit within the same tick keeps it,
+    // which is what the cache's racy window is for. Edit until the change time has moved, as any later edit's does.
+    do {
+      await writeFile(file, 'new!')
+      await utimes(file, new Date(mtimeMs), new Date(mtimeMs))
+    } while ((await stat(file)).ctimeMs === ctimeMs)
     const after = await hashFiles(list, { cache: await loadHashCache(cacheFile, dir) })
     expect(after.reused).toBe(0)
     expect(after.digests['/a.png']!.hash).not.toBe(before.digests['/a.png']!.hash)

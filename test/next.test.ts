@@ -1,12 +1,13 @@
 import { createHmac } from 'node:crypto'
 import { appendFile, readFile, rm, writeFile } from 'node:fs/promises'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { serializeManifest, type Manifest } from '../src/core/manifest.js'
 import { computePlan } from '../src/plugin/plan-build.js'
 import { resolveBuildOptions } from '../src/plugin/options.js'
 import { DEFAULT_PLAN_FILE } from '../src/shared/environment.js'
 import { wrapNextConfig, hasAfterCompileHook } from '../src/plugin/next.js'
 import { SERVED_MANIFEST_FILE } from '../src/next-image-cache/prune-command.js'
+import { loadCacheNaming, type ImagesConfigInput } from '../src/next-image-cache/naming.js'
 import { copyFixtureInRepo, freePort, nextBuild, nextCommand, run, withServer, type Fixture } from './helpers/fixture.js'
 import { cacheEntries, fetchVariant, writePng, type Rgb } from './helpers/next-images.js'
 
@@ -106,6 +107,16 @@ export default withImageInvalidate(async () => ({
       await writeFile(fixture.path('public/images/my photo.png'), newPhoto)
       await rm(fixture.path('public/images/team/avatar.png'))
 
+      // The keys this real Next.js wrote are among those the naming gives for each image, with the config
+      // the build resolved (what prune-next-cache reads): the naming checked against Next.js itself.
+      const { config: resolved } = await fixture.readJson<{ config: ImagesConfigInput }>('.next/required-server-files.json')
+      const naming = loadCacheNaming(fixture.dir, { images: resolved.images, basePath: resolved.basePath }, false)
+      if ('problem' in naming) throw new Error(naming.problem)
+      for (const key of OPTIMIZED_IMAGES) {
+        const written = entriesOf[key]!.map((entry) => entry.split('/')[0]!)
+        expect(naming.keysOf(`/docs${key}`), key).toEqual(expect.arrayContaining(written))
+      }
+
       // Before `next start` serves the new release: exactly the variants of the flip's images go, hero.png's stay.
       const pruned = await pruneNextCache(fixture, '--from', 'live.json')
       expect(pruned.code, pruned.output).toBe(0)
@@ -179,18 +190,20 @@ describe('withImageInvalidate', () => {
     expect(typeof (wrapped as { compiler: { runAfterProductionCompile: unknown } }).compiler.runAfterProductionCompile).toBe('function')
   })
 
-  it('falls back to a webpack plugin on the client compiler of production builds before 15.4.1', () => {
-    const userWebpack = (config: { plugins: unknown[]; marker?: boolean }) => ({ ...config, marker: true })
-    const wrapped = wrapNextConfig({ webpack: userWebpack as never }, {}, '15.3.2') as {
-      webpack: (config: unknown, context: unknown) => { plugins: unknown[]; marker?: boolean }
+  it('on a Next.js before 15.4.1, outside the peer range, adds the same hook, leaves webpack alone, and says it plans nothing', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    try {
+      const userWebpack = (config: unknown) => config
+      const wrapped = wrapNextConfig({ webpack: userWebpack as never }, {}, '15.3.2')
+      expect(typeof (wrapped as { compiler: { runAfterProductionCompile: unknown } }).compiler.runAfterProductionCompile).toBe('function')
+      // The user's own webpack function, untouched: no plugin of ours is added to it.
+      expect((wrapped as { webpack: unknown }).webpack).toBe(userWebpack)
+      expect(warn.mock.calls).toEqual([
+        [expect.stringMatching(/^\[image-invalidate\] Next\.js 15\.3\.2 has no compiler\.runAfterProductionCompile.*: its builds write no manifest/)],
+      ])
+    } finally {
+      warn.mockRestore()
     }
-    const context = (isServer: boolean, dev: boolean) => ({ isServer, dev, dir: '/project' })
-    expect(wrapped.webpack({ plugins: [] }, context(false, false))).toMatchObject({
-      marker: true,
-      plugins: [expect.objectContaining({ apply: expect.any(Function) })],
-    })
-    expect(wrapped.webpack({ plugins: [] }, context(true, false)).plugins).toHaveLength(0)
-    expect(wrapped.webpack({ plugins: [] }, context(false, true)).plugins).toHaveLength(0)
   })
 
   it.each([

@@ -6,7 +6,7 @@ import { planFlip } from '../core/flip.js'
 import { manifestUrl, type Manifest } from '../core/manifest.js'
 import { batchCount } from '../core/plan.js'
 import { protectionBypassHeaders, readFlag, resolveSiteUrl, type Env } from '../shared/environment.js'
-import { countOf, formatDuration, redactor } from '../shared/format.js'
+import { countOf, formatDuration, redactedCopy, redactor } from '../shared/format.js'
 import { createHttpClient } from '../shared/http.js'
 import type { ApplyOptions, ApplyReport, PreflightCheck } from '../types.js'
 import { deploymentNamed, findIncoming, ownDeploymentId, type Incoming } from './incoming.js'
@@ -106,7 +106,7 @@ function startRun(options: ApplyOptions): Run {
     }
     report.ok = !report.error && report.failed.length === 0 && report.invalidated.length === (dryRun ? 0 : report.planned.length)
     // Every string of the report, through the same filter as the log.
-    return JSON.parse(JSON.stringify(report), (_key, item) => (typeof item === 'string' ? scrub(item) : item)) as ApplyReport
+    return redactedCopy(report, scrub)
   }
   const sitePool = siteUrl ? createHttpClient({ retries: 2 }) : undefined
   return { env, root: path.resolve(options.root ?? process.cwd()), dryRun, siteUrl, sitePool, headers, report, checks, log, finish }

@@ -55,8 +55,7 @@ interface Folder {
  * ELOOP; it is not entered, and `onLinkCycle` is told. A link whose target is missing is kept, so that
  * hashing reports it rather than taking it for a removed image; a FIFO or socket is never taken, since
  * opening one could block the build.
- * The default include matches extensions case-insensitively (`HERO.PNG` is an image too); user globs are
- * matched as written.
+ * Every glob, the default include's and the user's, matches case-insensitively (see `matcherOf`).
  *
  * Depth first, each folder listed with one synchronous call (one system call, no thread-pool round trip)
  * and its entries sorted, in slices of at most `SLICE_MS` between which the event loop runs. On 20,000
@@ -168,20 +167,28 @@ function realPathOfLink(file: string): string | undefined {
 
 const loadPicomatch = () => createRequire(import.meta.url)('picomatch') as typeof picomatchType
 
-/** A pattern without glob syntax, which matches one path: itself. */
+/** A pattern without glob syntax, which matches one path: itself, in any case. */
 const LITERAL_PATTERN = /^(?!\.\/)[^*?[\]{}()!\\]+$/
 
 /**
- * A test of relative paths against globs, as picomatch matches them (dotfiles included). Patterns without
- * glob syntax (a file named in `exclude`, the manifest the build leaves out) are a set lookup: one
- * picomatch matcher tried on every file of 20,000 costs a third of the walk. picomatch itself is loaded
- * only for a real glob: with the default options, no build pays its 8 ms of loading.
+ * A test of relative paths against globs, as picomatch matches them (dotfiles included), case-insensitively
+ * as the default include is: whoever writes `**\/*.jpg` means JPEG files, the camera's `IMG_0001.JPG` too,
+ * and an image left out by its name's case would keep its stale variants with nothing to say so. `exclude`
+ * keeps the same rule, so that a glob means one thing in either. Patterns without glob syntax (a file named
+ * in `exclude`, the manifest the build leaves out) are a set lookup: one picomatch matcher tried on every
+ * file of 20,000 costs a third of the walk. picomatch itself is loaded only for a real glob: with the
+ * default options, no build pays its 8 ms of loading.
  */
 export function matcherOf(globs: readonly string[]): (relativePath: string) => boolean {
-  const literals = new Set(globs.filter((glob) => LITERAL_PATTERN.test(glob) && !glob.endsWith('/')))
-  const patterns = globs.filter((glob) => !literals.has(glob))
-  const isMatch = patterns.length > 0 ? loadPicomatch()(patterns, { dot: true }) : () => false
-  return literals.size > 0 ? (relativePath) => literals.has(relativePath) || isMatch(relativePath) : isMatch
+  const isLiteral = (glob: string) => LITERAL_PATTERN.test(glob) && !glob.endsWith('/')
+  const literals = new Set(globs.filter(isLiteral).map((glob) => glob.toLowerCase()))
+  // Only a path of a literal's length (as written or lower-cased: `İ` lower-cased is two code units) is
+  // lower-cased to be looked up: nearly none, on every build.
+  const lengths = new Set(globs.filter(isLiteral).flatMap((glob) => [glob.length, glob.toLowerCase().length]))
+  const isLiteralMatch = (relativePath: string) => lengths.has(relativePath.length) && literals.has(relativePath.toLowerCase())
+  const patterns = globs.filter((glob) => !isLiteral(glob))
+  const isMatch = patterns.length > 0 ? loadPicomatch()(patterns, { dot: true, nocase: true }) : () => false
+  return literals.size > 0 ? (relativePath) => isLiteralMatch(relativePath) || isMatch(relativePath) : isMatch
 }
 
 const IMAGE_EXTENSION_SET: ReadonlySet<string> = new Set(IMAGE_EXTENSIONS)

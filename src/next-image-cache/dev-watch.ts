@@ -101,7 +101,8 @@ class PublicImageWatcher {
       await this.enqueue(() => this.reconcile())
     } catch (error) {
       this.warnOnce(
-        `could not start watching ${this.options.publicDir} (${(error as Error).message}): the cached variants of changed images are not removed in this dev server`,
+        `could not start watching ${this.options.publicDir} (${(error as Error).message}): ` +
+          'the cached variants of changed images are not removed in this dev server',
       )
     }
   }

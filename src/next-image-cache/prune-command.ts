@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs'
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { planFlip } from '../core/flip.js'
 import { MANIFEST_FILE_NAME, serializeManifest, type Manifest } from '../core/manifest.js'
-import { countOf, redactor } from '../shared/format.js'
+import { countOf, redactedCopy, redactor } from '../shared/format.js'
+import { writeFileAtomically } from '../shared/files.js'
 import { loadManifest } from '../shared/load-manifest.js'
 import { DEFAULT_PLAN_FILE, protectionBypassHeaders } from '../shared/environment.js'
 import { isUrl } from '../core/url.js'
@@ -76,6 +77,7 @@ export async function pruneNextCache(options: PruneNextCacheOptions = {}): Promi
   const scrub = redactor([env.VERCEL_TOKEN, env.VERCEL_AUTOMATION_BYPASS_SECRET])
   const log = (line: string) => options.log?.(scrub(line))
   const distDir = path.resolve(root, options.dir ?? '.next')
+  const servedFile = path.join(distDir, 'cache', SERVED_MANIFEST_FILE)
   const dryRun = options.dryRun ?? false
   const report: PruneNextCacheReport = {
     ok: false,
@@ -90,7 +92,7 @@ export async function pruneNextCache(options: PruneNextCacheOptions = {}): Promi
   const finish = (error?: string): PruneNextCacheReport => {
     if (error) report.error = error
     report.ok = !error
-    return JSON.parse(JSON.stringify(report), (_key, item) => (typeof item === 'string' ? scrub(item) : item)) as PruneNextCacheReport
+    return redactedCopy(report, scrub)
   }
   try {
     const loaded = await loadReleaseManifest(options.plan, root)
@@ -104,7 +106,7 @@ export async function pruneNextCache(options: PruneNextCacheOptions = {}): Promi
       log(report.skipped)
       return finish()
     }
-    const previous = await findPrevious(options.from, path.join(distDir, 'cache', SERVED_MANIFEST_FILE), manifest, root, env, log)
+    const previous = await loadCacheFillerManifest(options.from, servedFile, manifest, root, env, log)
     report.previous = previous ? { via: previous.via, buildId: previous.manifest.buildId } : null
     report.srcImages = previous ? planFlip(previous.manifest, manifest).srcImages : Object.keys(manifest.images).map((key) => manifest.basePath + key)
     const images = countOf(report.srcImages.length, 'source image')
@@ -116,7 +118,8 @@ export async function pruneNextCache(options: PruneNextCacheOptions = {}): Promi
     for (const [src, count] of result.removed) if (count > 0) report.removed[src] = count
     report.total = Object.values(report.removed).reduce((sum, count) => sum + count, 0)
     if (result.wholeCache) report.wholeCache = result.wholeCache
-    if (!dryRun) await recordServed(path.join(distDir, 'cache', SERVED_MANIFEST_FILE), manifest)
+    // D's manifest as the next release's P, atomically: a crash leaves the old record or none.
+    if (!dryRun) await writeFileAtomically(servedFile, serializeManifest(manifest))
     return finish()
   } catch (error) {
     return finish((error as Error).message)
@@ -177,10 +180,11 @@ async function readBuildConfig(distDir: string): Promise<(ImagesConfigInput & { 
 }
 
 /**
- * P: `--from` as `apply` takes it; else the manifest recorded at the last prune. Undefined, with a line,
+ * P, the release whose images fill the cache: `--from` as `apply` takes it; else the manifest recorded at
+ * the last prune. Undefined, with a line,
  * when neither gives one: then every image of D is taken as changed, which removes only their entries.
  */
-async function findPrevious(
+async function loadCacheFillerManifest(
   from: string | undefined,
   served: string,
   next: Manifest,
@@ -211,12 +215,4 @@ async function findPrevious(
   if (loaded.kind === 'found') return { via: `the manifest recorded at the last prune, ${path.relative(root, served) || served}`, manifest: loaded.manifest }
   if (loaded.kind === 'missing') return unknown(`no --from, and no manifest recorded at ${served} by an earlier prune`)
   return unknown(`no --from, and the manifest recorded at ${served} ${loaded.reason}`)
-}
-
-/** Writes D's manifest beside the cache, atomically: a crash leaves the old record or none. */
-async function recordServed(file: string, manifest: Manifest): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true })
-  const temporary = `${file}.${process.pid}.tmp`
-  await writeFile(temporary, serializeManifest(manifest))
-  await rename(temporary, file)
 }

@@ -1,8 +1,8 @@
 import { readdir, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
-import type { CacheNaming } from './naming.js'
 import { countOf } from '../shared/format.js'
+import type { CacheNaming } from './naming.js'
 
 /** Longest the naming keeps the event loop before letting requests run. */
 const SLICE_MS = 10

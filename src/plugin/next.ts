@@ -3,7 +3,7 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 import type { NextConfig } from 'next'
 import { consoleLogger, LOG_PREFIX } from '../shared/format.js'
-import { resolveBuildOptions } from './options.js'
+import { createBuildRun } from './build-run.js'
 import { configDirOfCaller, watchInNextDev } from '../next-image-cache/dev.js'
 import type { NextOptions, Options } from '../types.js'
 import { PACKAGE_NAME } from '../shared/package.js'
@@ -11,7 +11,7 @@ import { PACKAGE_NAME } from '../shared/package.js'
 /** A Next.js config written as a function of the phase, as `next.config` may export it. */
 export type NextConfigFunction = (phase: string, context: { defaultConfig: NextConfig }) => NextConfig | Promise<NextConfig>
 
-/** Next.js's `compiler.runAfterProductionCompile` appeared in 15.4.1. */
+/** Next.js's `compiler.runAfterProductionCompile` appeared in 15.4.1: the peer range starts there. */
 const HOOK_SINCE: readonly [number, number, number] = [15, 4, 1]
 
 /**
@@ -34,11 +34,17 @@ export function wrapNextConfig(
   nextVersion: string | undefined,
   configDir?: string,
 ): NextConfig | NextConfigFunction {
-  const addHook = hasAfterCompileHook(nextVersion) ? addAfterCompileHook : addWebpackFallback
+  if (!hasAfterCompileHook(nextVersion)) {
+    // Outside the peer range: one way to plan, and a line that says why it cannot here, never a failed build.
+    consoleLogger.warn(
+      `${LOG_PREFIX} Next.js ${nextVersion} has no compiler.runAfterProductionCompile, which this plugin plans in ` +
+        '(Next.js 15.4.1 and later): its builds write no manifest and plan nothing. Upgrade Next.js.',
+    )
+  }
   const wrap = (config: NextConfig, phase?: string) => {
     // Started after this turn, never throwing: the dev server goes on whatever the watcher does.
     void watchInNextDev(config, options, { phase, configDir, nextVersion })
-    return keepPackageExternal(addHook(config, options))
+    return keepPackageExternal(addAfterCompileHook(config, options))
   }
   if (typeof nextConfig === 'function') return async (phase, context) => wrap(await nextConfig(phase, context), phase)
   return wrap(nextConfig)
@@ -69,36 +75,13 @@ function addAfterCompileHook(config: NextConfig, options: Options): NextConfig {
 }
 
 /**
- * For Next.js before 15.4.1: a webpack plugin on the client compiler of production builds only. Turbopack
- * builds of those versions are not covered, and the first build says so.
+ * Into public/, as next-sitemap does: `next start`, `output: 'export'` (copied to out/) and Vercel serve it.
+ * Through a build run, which loads the planning code only now (`next dev` and every other command load
+ * next.config, and with it this file) and never fails the build unless `strict`.
  */
-function addWebpackFallback(config: NextConfig, options: Options): NextConfig {
-  const userWebpack = config.webpack
-  return {
-    ...config,
-    webpack(webpackConfig, context) {
-      const result = userWebpack ? userWebpack(webpackConfig, context) : webpackConfig
-      if (!context.dev && !context.isServer) {
-        consoleLogger.info(`${LOG_PREFIX} Next.js before 15.4.1: running as a webpack plugin on the client compiler (Turbopack builds are not covered)`)
-        result.plugins ??= []
-        result.plugins.push({
-          apply(compiler: { hooks: { done: { tapPromise(name: string, fn: () => Promise<void>): void } } }) {
-            compiler.hooks.done.tapPromise(PACKAGE_NAME, () => planForNext(config, context.dir, options))
-          },
-        })
-      }
-      return result
-    },
-  }
-}
-
 async function planForNext(config: NextConfig, projectDir: string, options: Options): Promise<void> {
   const publicDir = path.join(projectDir, 'public')
-  const resolved = resolveBuildOptions(options, { root: projectDir, publicDir, basePath: config.basePath ?? '' })
-  // Into public/, as next-sitemap does: `next start`, `output: 'export'` (copied to out/) and Vercel serve it.
-  // Loaded here: `next dev` and every other command load next.config, and with it this file.
-  const { planBuild } = await import('./plan-build.js')
-  await planBuild(resolved, [publicDir], consoleLogger)
+  await createBuildRun(options).finish({ root: projectDir, publicDir, basePath: config.basePath ?? '' }, publicDir, consoleLogger)
 }
 
 export function hasAfterCompileHook(version: string | undefined): boolean {

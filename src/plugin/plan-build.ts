@@ -179,7 +179,8 @@ function reportScanProblems(
   if (unreadableFolders.length > 0) {
     const list = listSome(unreadableFolders.map(({ key, reason }) => `${key || 'the public directory itself'} (${withoutPath(reason)})`))
     warn(
-      `could not list ${countOf(unreadableFolders.length, 'folder')}, whose images are left out of the manifest and invalidated if the live deployment has them: ${list}`,
+      `could not list ${countOf(unreadableFolders.length, 'folder')}, whose images are left out of the manifest ` +
+        `and invalidated if the live deployment has them: ${list}`,
     )
   }
   if (hashed.failures.length > 0) {

@@ -58,3 +58,8 @@ export function redactor(secrets: ReadonlyArray<string | undefined>): (text: str
   const values = secrets.map((secret) => secret?.trim()).filter((secret): secret is string => Boolean(secret && secret.length >= 4))
   return (text) => values.reduce((result, secret) => result.split(secret).join('[redacted]'), text)
 }
+
+/** A deep copy of a report (plain JSON data) with every string through `redact`: what a caller gets back. */
+export function redactedCopy<T>(report: T, redact: (text: string) => string): T {
+  return JSON.parse(JSON.stringify(report), (_key, item: unknown) => (typeof item === 'string' ? redact(item) : item)) as T
+}

@@ -1,6 +1,6 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
-import path from 'node:path'
+import { readFile } from 'node:fs/promises'
 import type { CachedDigest, HashResult } from '../core/hash.js'
+import { writeFileAtomically } from './files.js'
 
 /**
  * The digests of the last build, kept next to the local plan, so that a build where little changed reads
@@ -75,10 +75,7 @@ export async function saveHashCache(file: string, publicDir: string, hashed: Pic
     stamps: Buffer.from(stamps.buffer, 0, keys.length * 32).toString('base64'),
     hashes: digests.toString('base64', 0, keys.length * 32),
   }
-  await mkdir(path.dirname(file), { recursive: true })
-  const temporary = `${file}.${process.pid}.tmp`
-  await writeFile(temporary, JSON.stringify(data))
-  await rename(temporary, file)
+  await writeFileAtomically(file, JSON.stringify(data))
 }
 
 /** The decoded columns of a cache of this version and folder, or undefined when anything does not fit. */

@@ -1,7 +1,9 @@
 // @module-tag floor
 import { createHash } from 'node:crypto'
+import { once } from 'node:events'
 import { mkdir, symlink } from 'node:fs/promises'
 import path from 'node:path'
+import type { Worker } from 'node:worker_threads'
 import { describe, expect, it } from 'vitest'
 import { hashFiles, startHashingThreads } from '../../src/core/hash.js'
 import { repoRoot, run } from '../helpers/fixture.js'
@@ -18,12 +20,32 @@ describe('hashFiles', () => {
     const dir = await tempDir({ 'a.png': 'abc', 'b.png': 'x' })
     const files = ['a.png', 'b.png'].map((name) => ({ key: `/${name}`, absolutePath: path.join(dir, name) }))
     const expected = { '/a.png': { hash: sha256('abc'), size: 3 }, '/b.png': { hash: sha256('x'), size: 1 } }
-    startHashingThreads(2)
-    expect((await hashFiles(files, { threads: 2 })).digests).toEqual(expected)
-    // Those threads are gone with the run: the next one starts its own.
-    expect((await hashFiles(files, { threads: 2 })).digests).toEqual(expected)
-    startHashingThreads(3)
-    expect((await hashFiles(files, { threads: 2 })).digests).toEqual(expected)
+    // Node tells every thread this process starts (the process's 'worker' event, on the next tick): which
+    // run started which.
+    const exited: Array<Promise<unknown>> = []
+    const onWorker = (worker: Worker) => exited.push(once(worker, 'exit'))
+    const startedSoFar = async () => {
+      await new Promise((resolve) => setImmediate(resolve))
+      return exited.length
+    }
+    process.on('worker', onWorker)
+    try {
+      startHashingThreads(2)
+      expect(await startedSoFar()).toBe(2)
+      expect((await hashFiles(files, { threads: 2 })).digests).toEqual(expected)
+      expect(await startedSoFar(), 'the run took the two threads started ahead').toBe(2)
+      // Those threads are gone with the run: the next one starts its own.
+      await Promise.all(exited)
+      expect((await hashFiles(files, { threads: 2 })).digests).toEqual(expected)
+      expect(await startedSoFar()).toBe(4)
+      // Three started ahead for a run that wants two: they are ended, and two are started.
+      startHashingThreads(3)
+      expect((await hashFiles(files, { threads: 2 })).digests).toEqual(expected)
+      expect(await startedSoFar()).toBe(9)
+      await Promise.all(exited.slice(4, 7))
+    } finally {
+      process.off('worker', onWorker)
+    }
   })
 
   it('gives the SHA-256 and size of each file', async () => {
@@ -95,7 +117,8 @@ describe('the built hashing thread', () => {
   it('runs in a process started with node --input-type=module -e, whose flag a thread from a file refuses', async () => {
     const dir = await tempDir({ 'public/a.png': 'a', 'public/b.png': 'b' })
     const script = `import { planBuild, resolveBuildOptions } from ${JSON.stringify(path.join(repoRoot, 'dist/index.js'))}
-const result = await planBuild(resolveBuildOptions({ enabled: true, baseline: false, cache: false }, { root: process.cwd() }), [], { info() {}, warn: console.error })
+const options = resolveBuildOptions({ enabled: true, baseline: false, cache: false }, { root: process.cwd() })
+const result = await planBuild(options, [], { info() {}, warn: console.error })
 console.log(JSON.stringify(Object.keys(result.manifest.images)))`
     const result = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, timeoutMs: 30_000 })
     expect(result.stderr).toBe('')

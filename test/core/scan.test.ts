@@ -80,6 +80,14 @@ describe('walkPublicDir', () => {
     expect(await keys(dir, { exclude: ['drafts/**'] })).toEqual(['/a.png'])
   })
 
+  it('matches user globs case-insensitively, as the default: include, exclude, and a name without glob syntax', async () => {
+    const dir = await tempDir({ 'HERO.JPG': '1', 'a.jpg': '2', 'b.PNG': '3', 'Drafts/c.png': '4', 'drafts/d.png': '5', 'Keep.png': '6', 'IMG.HEIC': '7' })
+    expect(await keys(dir, { include: ['**/*.jpg'] })).toEqual(['/HERO.JPG', '/a.jpg'])
+    expect(await keys(dir, { include: ['**/*.PNG'] })).toEqual(['/Drafts/c.png', '/Keep.png', '/b.PNG', '/drafts/d.png'])
+    expect(await keys(dir, { include: ['**/*.heic', 'hero.jpg'] })).toEqual(['/HERO.JPG', '/IMG.HEIC'])
+    expect(await keys(dir, { exclude: ['drafts/**', 'keep.PNG'] })).toEqual(['/HERO.JPG', '/a.jpg', '/b.PNG'])
+  })
+
   it('yields nothing for a missing public directory, without an error', async () => {
     const dir = await tempDir()
     expect(await keys(path.join(dir, 'nope'))).toEqual([])

@@ -21,7 +21,10 @@ import path from 'node:path'
  */
 
 /**
- * @param {{ dir?: string | null, bypassSecret?: string }} [options]
+ * `keepAliveMs`: how long an idle connection is kept, announced in `Keep-Alive: timeout=`, which undici
+ * takes as its own idle timeout less 2 s. Node's default, 5 s, leaves a client polling every 2 s a margin
+ * of 1 s; a real site may keep connections far longer.
+ * @param {{ dir?: string | null, bypassSecret?: string, keepAliveMs?: number }} [options]
  * @returns {Promise<SiteStandIn>}
  */
 export async function startSite(options = {}) {
@@ -49,6 +52,7 @@ export async function startSite(options = {}) {
       res.writeHead(404).end('not found')
     }
   })
+  if (options.keepAliveMs !== undefined) server.keepAliveTimeout = options.keepAliveMs
   let connections = 0
   server.on('connection', () => connections++)
   await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)))

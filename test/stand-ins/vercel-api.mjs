@@ -51,7 +51,11 @@ import { sdkRequestProblems, sdkSchemaProblems } from './vercel-schemas.mjs'
  *   rejectImages(srcImages: string[]): void,
  *   setDeployment(idOrUrl: string, states: DeploymentState | DeploymentState[]): void,
  *   setSubstate(id: string, readySubstate: 'STAGED' | 'ROLLING' | 'PROMOTED'): void,
- *   setProduction(deploymentId: string | null, lastAliasRequest?: AliasRequest | null, production?: { readySubstate?: 'ROLLING' | 'PROMOTED' | 'STAGED' }): void,
+ *   setProduction(
+ *     deploymentId: string | null,
+ *     lastAliasRequest?: AliasRequest | null,
+ *     production?: { readySubstate?: 'ROLLING' | 'PROMOTED' | 'STAGED' },
+ *   ): void,
  *   webhooks: StoredWebhook[],
  *   variables: StoredVariable[],
  *   refuseNext(endpoint: string, status: number): void,
