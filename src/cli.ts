@@ -181,7 +181,8 @@ async function runPruneNextCache(args: string[]): Promise<number> {
  */
 function describeReport(report: ApplyReport): string {
   const lines: string[] = []
-  const planned = report.planned.length
+  // The remote images (issue 28) are sent with the public ones.
+  const planned = report.planned.length + report.plannedRemote.length
   if (report.dryRun && planned > 0) lines.push(`dry run: nothing sent`)
   else if (report.plan && planned > 0) {
     const ok = report.calls.filter((call) => call.outcome === 'ok').length

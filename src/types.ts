@@ -65,6 +65,40 @@ export interface Options {
    * @default 'node_modules/.cache/unplugin-image-invalidate/plan.json'
    */
   planFile?: string
+  /**
+   * Remote source images (`https://cdn.example.com/a.png` in a `src`): at the end of each production build,
+   * the ones the built pages show through Vercel's optimizer, and those the image config allows, are
+   * fingerprinted and recorded in the manifest; at each flip, those whose fingerprint changed (or that the
+   * new deployment no longer shows) are invalidated with the public images. `false` turns it off.
+   * @default true
+   */
+  remoteImages?: boolean | RemoteImagesOptions
+}
+
+/** How the build looks for and fingerprints remote source images. */
+export interface RemoteImagesOptions {
+  /**
+   * Remote images that pages render on demand (not in the build's output) to watch as well: URLs, or URL
+   * patterns with `*` (`https://cdn.example.com/banners/**`, read as Next.js reads a URL in
+   * `images.remotePatterns`) matched against every URL in the build's output, server code and data included.
+   */
+  watch?: string[]
+  /**
+   * The most fingerprinting may add to a build, in ms: what is not done by then is left out of this build's
+   * fingerprints with a warning (and so never counts as changed). It never fails a build.
+   * @default 5000
+   */
+  budgetMs?: number
+  /** Each request's most, in ms. @default 3000 */
+  requestTimeoutMs?: number
+  /** Requests in flight at once (per origin, on keep-alive connections). @default 32 */
+  concurrency?: number
+  /**
+   * Fingerprint images whose host is a private address (loopback, 10.x, ...). Next.js's
+   * `images.dangerouslyAllowLocalIP` turns it on for a Next.js app; Vercel's optimizer never fetches
+   * from one. @default false
+   */
+  dangerouslyAllowLocalIP?: boolean
 }
 
 /** Options of `withImageInvalidate`: the plugin's, and what it does in `next dev`. */
@@ -174,6 +208,11 @@ export interface ApplyReport {
   previous: { via: PreviousVia; buildId: string | null } | null
   /** The source images of the flip: changed, removed or added between P and D. */
   planned: string[]
+  /**
+   * The remote source images of the flip (issue 28), listed apart: URLs whose fingerprint differs between
+   * P's and D's manifests, or that D no longer shows. Sent with `planned`; `invalidated` and `failed` hold both.
+   */
+  plannedRemote: string[]
   invalidated: string[]
   failed: FailedImage[]
   /** Every invalidation call, in the order they ended. */

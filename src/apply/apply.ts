@@ -86,10 +86,23 @@ function startRun(options: ApplyOptions): Run {
   const dryRun = options.dryRun ?? readFlag(env, 'IMAGE_INVALIDATE_DRY_RUN', warnings) ?? false
   const siteUrl = resolveSiteUrl(options.siteUrl ?? env.IMAGE_INVALIDATE_SITE_URL, env, warnings)
   warnings.forEach((warning) => log(`warning: ${warning}`))
-  const report: ApplyReport = { ok: false, dryRun, plan: null, previous: null, planned: [], invalidated: [], failed: [], calls: [], retried: 0, waited: null }
+  const report: ApplyReport = {
+    ok: false,
+    dryRun,
+    plan: null,
+    previous: null,
+    planned: [],
+    plannedRemote: [],
+    invalidated: [],
+    failed: [],
+    calls: [],
+    retried: 0,
+    waited: null,
+  }
   const finish = (error?: string): ApplyReport => {
     if (error) report.error = error
-    report.ok = !report.error && report.failed.length === 0 && report.invalidated.length === (dryRun ? 0 : report.planned.length)
+    // Remote images (issue 28) are sent with the public ones: `allPlanned`.
+    report.ok = !report.error && report.failed.length === 0 && report.invalidated.length === (dryRun ? 0 : allPlanned(report).length)
     // Every string of the report, through the same filter as the log.
     return JSON.parse(JSON.stringify(report), (_key, item) => (typeof item === 'string' ? scrub(item) : item)) as ApplyReport
   }
@@ -145,14 +158,25 @@ async function applyWith(run: Run, client: VercelClient | undefined, options: Ap
     log,
   )
   report.previous = { via: previous?.via ?? 'the build-time plan', buildId: previous ? previous.manifest.buildId : manifest.plan.baseline }
-  report.planned = previous ? planFlip(previous.manifest, manifest).srcImages : manifest.plan.srcImages
-  log(describePlanned(previous, manifest, report.planned.length))
-  if (report.planned.length === 0) return run.finish()
+  // Remote images (issue 28) are planned with the public ones and listed apart: `plannedRemote`.
+  const flipPlan = previous
+    ? planFlip(previous.manifest, manifest)
+    : { srcImages: manifest.plan.srcImages, remoteSrcImages: manifest.plan.remoteSrcImages ?? [] }
+  report.planned = flipPlan.srcImages
+  report.plannedRemote = flipPlan.remoteSrcImages
+  log(describePlanned(previous, manifest, allPlanned(report).length))
+  if (allPlanned(report).length === 0) return run.finish()
   if (run.dryRun) {
     for (const src of report.planned) log(`  would invalidate ${src}`)
+    for (const src of report.plannedRemote) log(`  would invalidate remote ${src}`)
     return run.finish()
   }
   return send(run, client!, options)
+}
+
+/** What a run sends: the public source images of the flip, then its remote ones (issue 28). */
+function allPlanned(report: Pick<ApplyReport, 'planned' | 'plannedRemote'>): string[] {
+  return [...report.planned, ...report.plannedRemote]
 }
 
 /** P: the deployment production went back to after an aborted rolling release, else as after any flip. */
@@ -181,7 +205,7 @@ function describePlanned(previous: PreviousDeployment | undefined, manifest: Man
 
 /** The calls, each said as it ends; the report gets what was invalidated and what was not. */
 async function send(run: Run, client: VercelClient, options: ApplyOptions): Promise<ApplyReport> {
-  const result = await invalidateInBatches(client, run.report.planned, {
+  const result = await invalidateInBatches(client, allPlanned(run.report), {
     concurrency: options.concurrency,
     dangerouslyDelete: options.dangerouslyDelete,
     onCall: (call) =>

@@ -7,6 +7,7 @@ import { resolveBuildOptions } from './options.js'
 import { configDirOfCaller, watchInNextDev } from '../next-image-cache/dev.js'
 import type { NextOptions, Options } from '../types.js'
 import { PACKAGE_NAME } from '../shared/package.js'
+import { nextImageContext, notOptimizedByVercel } from './next-images.js'
 
 /** A Next.js config written as a function of the phase, as `next.config` may export it. */
 export type NextConfigFunction = (phase: string, context: { defaultConfig: NextConfig }) => NextConfig | Promise<NextConfig>
@@ -62,7 +63,7 @@ function addAfterCompileHook(config: NextConfig, options: Options): NextConfig {
       ...config.compiler,
       async runAfterProductionCompile(metadata) {
         await userHook?.(metadata)
-        await planForNext(config, metadata.projectDir, options)
+        await planForNext(config, metadata.projectDir, options, metadata.distDir)
       },
     },
   }
@@ -92,9 +93,12 @@ function addWebpackFallback(config: NextConfig, options: Options): NextConfig {
   }
 }
 
-async function planForNext(config: NextConfig, projectDir: string, options: Options): Promise<void> {
+async function planForNext(config: NextConfig, projectDir: string, options: Options, distDir?: string): Promise<void> {
   const publicDir = path.join(projectDir, 'public')
-  const resolved = resolveBuildOptions(options, { root: projectDir, publicDir, basePath: config.basePath ?? '' })
+  // Remote images and whether Vercel optimizes any image: next-images.ts (issue 28). Without a distDir (the
+  // webpack fallback of Next.js before 15.4.1), remote images are not looked for.
+  const images = distDir ? nextImageContext(config, projectDir, distDir) : { notOptimized: notOptimizedByVercel(config) }
+  const resolved = resolveBuildOptions(options, { root: projectDir, publicDir, basePath: config.basePath ?? '', ...images })
   // Into public/, as next-sitemap does: `next start`, `output: 'export'` (copied to out/) and Vercel serve it.
   // Loaded here: `next dev` and every other command load next.config, and with it this file.
   const { planBuild } = await import('./plan-build.js')
