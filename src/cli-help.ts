@@ -8,6 +8,9 @@ Usage:
   image-invalidate prune-next-cache [options]
                                      remove a release's changed images from a self-hosted Next.js's
                                      own image cache (.next/cache/images) before next start
+  image-invalidate check-remote [options]
+                                     between deploys: invalidate the live deployment's remote images
+                                     whose bytes changed since the last check (or its build)
 
 Run 'image-invalidate <command> --help' for a command's options.
 Exit codes: 0 done (or nothing to do), 1 some image was not invalidated, 2 usage error (including an
@@ -74,4 +77,25 @@ start. A custom cacheHandler (images.customCacheHandler) is not reached.
 
 Exit codes: 0 done (an unreadable --from falls back to every image of D, and says so), 1 D's manifest
 or the cache could not be read, 2 usage error.`,
+  'check-remote': `Usage: image-invalidate check-remote [--site URL] [--manifest URL|FILE] [--state FILE] [--dry-run] [--json]
+
+Between deploys (a scheduled job): re-fingerprints the remote source images the live deployment's
+manifest records (ETag, Last-Modified and length, or SHA-256), asking conditionally, and invalidates
+those whose bytes changed since the last run for that deployment, else since its build: each change is
+sent once. What was last seen and sent is kept in --state.
+Credentials come from VERCEL_TOKEN, VERCEL_PROJECT_ID and VERCEL_TEAM_ID (or .vercel/project.json).
+
+  --site URL             the production origin (default: IMAGE_INVALIDATE_SITE_URL, else
+                         https://$VERCEL_PROJECT_PRODUCTION_URL)
+  --manifest URL|FILE    the live deployment's manifest (default: <site><base-path>/_image-invalidate.json)
+  --base-path PATH       where the site serves its manifest, as Next.js basePath (/docs)
+  --state FILE           where the last run's fingerprints are kept (default:
+                         node_modules/.cache/unplugin-image-invalidate/remote-state.json)
+  --dry-run              print what changed, send nothing, keep no state (also IMAGE_INVALIDATE_DRY_RUN=1)
+  --project ID           the project id or name (default: VERCEL_PROJECT_ID)
+  --team ID|SLUG         the team: its id (team_...) or its slug (default: VERCEL_TEAM_ID)
+  --json                 print one JSON document
+  -h, --help             this text
+
+Exit codes: 0 every change invalidated (or none), 1 otherwise, 2 usage error.`,
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
-import type { ApplyReport } from './types.js'
+import path from 'node:path'
+import type { ApplyReport, CheckRemoteReport } from './types.js'
 import { basePathProblem } from './core/keys.js'
 import { resolveBuildOptions } from './plugin/options.js'
 import type { BuildPlanResult } from './plugin/plan-build.js'
@@ -26,6 +27,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'plan') return runPlan(rest)
   if (command === 'apply') return runApply(rest)
   if (command === 'prune-next-cache') return runPruneNextCache(rest)
+  if (command === 'check-remote') return runCheckRemote(rest)
   throw new UsageError(`unknown command ${JSON.stringify(command)}`)
 }
 
@@ -173,6 +175,46 @@ async function runPruneNextCache(args: string[]): Promise<number> {
   })
   process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : describePrune(report, process.cwd()))
   return report.ok ? 0 : 1
+}
+
+async function runCheckRemote(args: string[]): Promise<number> {
+  const values = parse(args, {
+    site: { type: 'string' },
+    manifest: { type: 'string' },
+    'base-path': { type: 'string' },
+    state: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    project: { type: 'string' },
+    team: { type: 'string' },
+    json: { type: 'boolean' },
+  })
+  if (values.help) return help('check-remote')
+  const basePath = checkedBasePath(values['base-path'])
+  const { checkRemote, fileStore, DEFAULT_REMOTE_STATE_FILE } = await import('./remote/check-remote.js')
+  const report = await checkRemote({
+    siteUrl: values.site,
+    manifest: values.manifest,
+    basePath,
+    store: fileStore(path.resolve(values.state ?? DEFAULT_REMOTE_STATE_FILE)),
+    dryRun: values['dry-run'],
+    projectId: values.project,
+    teamId: values.team,
+    log: (line) => process.stderr.write(`${LOG_PREFIX} ${line}\n`),
+  })
+  if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
+  else process.stdout.write(describeCheck(report))
+  return report.ok ? 0 : 1
+}
+
+/** The human summary of a check-remote run. */
+function describeCheck(report: CheckRemoteReport): string {
+  const lines: string[] = []
+  if (report.dryRun && report.changed.length > 0) lines.push('dry run: nothing sent')
+  else if (report.changed.length > 0) lines.push(`invalidated ${report.invalidated.length} of ${countOf(report.changed.length, 'changed remote image')}`)
+  else if (report.live && !report.error) lines.push('no remote image changed')
+  lines.push(...describeFailures(report.failed))
+  if (report.error) lines.push(`error: ${report.error}`)
+  return `${lines.join('\n')}\n`
 }
 
 /**

@@ -254,3 +254,58 @@ export interface FailedImage {
   srcImage: string
   reason: string
 }
+
+/**
+ * Where `check-remote` keeps what it last saw and sent. `get` and `set` as Vercel's Runtime Cache has them
+ * (`getCache()` of @vercel/functions), so that store can be passed as it is; any key-value store fits.
+ */
+export interface RemoteStateStore {
+  get(key: string): Promise<unknown>
+  set(key: string, value: unknown): Promise<void>
+}
+
+/** Options of `checkRemote()`, the `image-invalidate check-remote` command and its route handler. */
+export interface CheckRemoteOptions extends Pick<ApplyOptions, 'root' | 'token' | 'projectId' | 'teamId' | 'teamSlug' | 'apiUrl' | 'env' | 'log'> {
+  /** Where the state is kept between runs. */
+  store: RemoteStateStore
+  /** The live deployment's manifest: a URL or file. Default: `<siteUrl><basePath>/_image-invalidate.json`. */
+  manifest?: string
+  /** The production origin. Default: `IMAGE_INVALIDATE_SITE_URL`, else `https://$VERCEL_PROJECT_PRODUCTION_URL`. */
+  siteUrl?: string
+  /** Prefix of the site's paths, as Next.js `basePath`: where the manifest is served. Default: ''. */
+  basePath?: string
+  /** Check and print, send nothing, keep no state. Environment: `IMAGE_INVALIDATE_DRY_RUN`. */
+  dryRun?: boolean
+  /** The most fingerprinting may take, in ms. @default 60000 */
+  budgetMs?: number
+  /** Each request's most, in ms. @default 10000 */
+  requestTimeoutMs?: number
+  /** Requests in flight at once. @default 16 */
+  concurrency?: number
+}
+
+/** What `checkRemote()` resolves to, and `image-invalidate check-remote --json` prints. */
+export interface CheckRemoteReport {
+  /** True when every changed image was invalidated, or nothing changed. */
+  ok: boolean
+  dryRun: boolean
+  /** The live deployment's manifest: where it was read, and its build. */
+  live: { source: string; buildId: string } | null
+  /** Remote images checked. */
+  checked: number
+  /** Remote images whose fingerprint changed since the last run (or the build): the ones to send. */
+  changed: string[]
+  invalidated: string[]
+  failed: FailedImage[]
+  /** Remote images that could not be fingerprinted this run, and why: checked again next run. */
+  unreachable: Array<{ url: string; reason: string }>
+  calls: BatchRecord[]
+  /** What stopped the run, in one sentence. */
+  error?: string
+}
+
+/** Options of `createRemoteCheckHandler()`: those of `checkRemote()`, and the route's own. */
+export interface RemoteCheckHandlerOptions extends CheckRemoteOptions {
+  /** The secret Vercel Cron Jobs send as `Authorization: Bearer …`. Default: `CRON_SECRET`. */
+  secret?: string
+}
