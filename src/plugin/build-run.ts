@@ -25,7 +25,10 @@ export function createBuildRun(options: Options) {
       const outputDirs = outputDir ? [outputDir] : []
       // The planning code is loaded by the first build that ends, not by every config that lists the plugin.
       if (!current) {
-        const resolved = resolveBuildOptions(options, context)
+        // Remote images: the pages of the output folder the framework or bundler names (Astro's build dir,
+        // Vite's outDir, Nitro's public output), with the Build Output's image config.
+        const remote = context.remote ?? (outputDir ? { dirs: [outputDir] } : undefined)
+        const resolved = resolveBuildOptions(options, { ...context, remote })
         current = import('./plan-build.js').then(({ planBuild }) => planBuild(resolved, outputDirs, logger))
         await current
         return
