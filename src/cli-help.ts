@@ -18,7 +18,9 @@ apply with nothing to watch for the flip and no --no-wait).`,
   plan: `Usage: image-invalidate plan [--dir public] [--baseline URL|FILE] [--base-path /docs] [--json]
 
 Hashes the images in the public folder and compares them with a baseline manifest, printing the source
-images a build would plan to invalidate. Writes nothing.
+images a build would plan to invalidate. With the pages of a last build there (Next.js's .next/server,
+or .vercel/output/static), it fingerprints the remote images they show and lists those that changed
+apart ("remote <url>"). Writes nothing.
 
   --dir DIR             the public folder (default: public)
   --baseline URL|FILE   the live deployment's manifest (default: IMAGE_INVALIDATE_BASELINE, else

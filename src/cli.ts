@@ -59,18 +59,22 @@ async function runPlan(args: string[]): Promise<number> {
   // The prefix: --base-path, else the baseline's (what is deployed), else the project's config. The
   // project's is read first all the same: the default baseline URL is under it.
   const project = given === undefined ? await readProjectPrefix(root, logger) : undefined
+  // Remote images (issue 28): those the pages of the project's last build show, when there is one.
+  const lastBuild = await (await import('./plugin/project-output.js')).readLastBuildOutput(root)
   const options = resolveBuildOptions(
     { enabled: true, publicDir: values.dir, baseline: values.baseline, basePath: given ?? project?.basePath, cache: false },
-    { root },
+    { root, ...lastBuild },
   )
-  const { computePlan, summarize } = await planning
+  const { addRemoteImages, computePlan, summarize } = await planning
   const result = await computePlan(options, logger, { basePathFromBaseline: given === undefined })
+  if (options.remote) await addRemoteImages(result, options, logger)
   const prefix = { value: result.manifest.basePath, source: prefixSource(given, result.baseline, project) }
   if (values.json) process.stdout.write(`${JSON.stringify(planDocument(result, prefix), null, 2)}\n`)
   else {
     process.stdout.write(`basePath ${JSON.stringify(prefix.value)} (${prefix.source})\n`)
     process.stdout.write(`${summarize(result, options).replace(`${LOG_PREFIX} `, '')}\n`)
     for (const src of result.manifest.plan.srcImages) process.stdout.write(`  ${src}\n`)
+    for (const src of result.manifest.plan.remoteSrcImages ?? []) process.stdout.write(`  remote ${src}\n`)
   }
   // A baseline named by hand that is not there is a mistake; the default one missing is a first deploy.
   const { baseline } = result
@@ -100,6 +104,8 @@ function planDocument(result: Omit<BuildPlanResult, 'written'>, prefix: { value:
   const { manifest, diff, baseline, unreadable, unreadableFolders, linkCycles, bytesHashed, durationMs, baselineMs } = result
   return {
     srcImages: manifest.plan.srcImages,
+    // Listed apart: the remote images of the last build's pages (issue 28); null when none was read.
+    remote: result.remote ? remoteDocument(result.remote, manifest.plan.remoteSrcImages ?? []) : null,
     basePath: prefix,
     baseline,
     diff,
@@ -110,6 +116,20 @@ function planDocument(result: Omit<BuildPlanResult, 'written'>, prefix: { value:
     bytesHashed,
     durationMs: Math.round(durationMs),
     baselineMs: baselineMs === null ? null : Math.round(baselineMs),
+  }
+}
+
+function remoteDocument(step: NonNullable<BuildPlanResult['remote']>, srcImages: string[]) {
+  const { run } = step
+  return {
+    srcImages,
+    diff: step.diff,
+    fingerprints: run.fingerprints,
+    notFingerprinted: run.failures,
+    excluded: run.excluded,
+    notAllowed: step.notAllowed,
+    notModified: run.notModified,
+    durationMs: Math.round(run.durationMs),
   }
 }
 

@@ -6,7 +6,6 @@ import { DEFAULT_PLAN_FILE, nonEmpty, protectionBypassHeaders, readFlag, resolve
 import { isUrl } from '../core/url.js'
 import type { Options } from '../types.js'
 import { readableOptions, toList } from '../shared/option-types.js'
-import { readWatchList, type WatchList } from '../core/remote-discovery.js'
 
 /** What the bundler knows and the options may override. */
 export interface BuildContext {
@@ -48,7 +47,8 @@ export interface RemoteImagesSource {
 /** How remote images are looked for and fingerprinted in this build. */
 export interface ResolvedRemoteOptions {
   source: RemoteImagesSource
-  watch: WatchList
+  /** URLs and patterns to watch, as given: read by the step (its code is not loaded with every config). */
+  watch: string[]
   budgetMs: number
   requestTimeoutMs: number
   concurrency: number
@@ -128,7 +128,7 @@ export function resolveBuildOptions(given: Options | null | undefined, context: 
     // used there, and would only cost its reading and writing.
     cacheFile: (options.cache ?? !(env.CI || env.VERCEL)) ? path.join(path.dirname(planFile), 'hashes.json') : null,
     baselineHeaders: protectionBypassHeaders(env),
-    remote: context.notOptimized ? null : resolveRemote(options, context.remote, warnings),
+    remote: context.notOptimized ? null : resolveRemote(options, context.remote),
     warnings,
   }
 }
@@ -136,12 +136,12 @@ export function resolveBuildOptions(given: Options | null | undefined, context: 
 const REMOTE_DEFAULTS = { budgetMs: 5_000, requestTimeoutMs: 3_000, concurrency: 32 }
 
 /** The remote images step of this build, or null when it has none. */
-function resolveRemote(options: Options, source: RemoteImagesSource | undefined, warnings: string[]): ResolvedRemoteOptions | null {
+function resolveRemote(options: Options, source: RemoteImagesSource | undefined): ResolvedRemoteOptions | null {
   if (!source || options.remoteImages === false) return null
   const given = typeof options.remoteImages === 'object' ? options.remoteImages : {}
   return {
     source,
-    watch: readWatchList(given.watch ?? [], warnings),
+    watch: given.watch ?? [],
     budgetMs: given.budgetMs ?? REMOTE_DEFAULTS.budgetMs,
     requestTimeoutMs: Math.min(given.requestTimeoutMs ?? REMOTE_DEFAULTS.requestTimeoutMs, given.budgetMs ?? Infinity),
     concurrency: given.concurrency ?? REMOTE_DEFAULTS.concurrency,

@@ -98,7 +98,7 @@ async function finishWithRemoteImages(result: BuildPlanResult, options: Resolved
 }
 
 /** Adds the remote images to the result's manifest and plan; problems are warnings (thrown in strict mode). */
-async function addRemoteImages(result: BuildPlanResult, options: ResolvedBuildOptions, logger: Logger): Promise<void> {
+export async function addRemoteImages(result: Omit<BuildPlanResult, 'written'>, options: ResolvedBuildOptions, logger: Logger): Promise<void> {
   const { findRemoteImages } = await import('./remote-step.js')
   const step = await findRemoteImages(options, options.remote!, result.baseline, warnerOf(options, logger))
   result.remote = step

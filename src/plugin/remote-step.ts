@@ -5,6 +5,7 @@ import { diffRemoteImages, type RemoteImageDiff } from '../core/remote-diff.js'
 import { REMOTE_IMAGES_VERSION, type RemoteImages } from '../core/remote-images.js'
 import { isAllowedRemoteImage, readRemoteImageRules } from '../core/remote-patterns.js'
 import { compareKeys } from '../core/keys.js'
+import { readWatchList } from '../core/remote-discovery.js'
 import { findRemoteImagesInOutput, readVercelImageConfig } from '../shared/built-output.js'
 import { countOf, listSome } from '../shared/format.js'
 import type { ManifestLoad } from '../shared/load-manifest.js'
@@ -33,9 +34,10 @@ export async function findRemoteImages(
   baseline: ManifestLoad | null,
   warn: (message: string) => void,
 ): Promise<RemoteStep> {
-  const found = await findRemoteImagesInOutput(remote.source.dirs, remote.watch)
-  const config = remote.source.imageConfig ?? (await readVercelImageConfig(options.root))
   const warnings: string[] = []
+  const found = await findRemoteImagesInOutput(remote.source.dirs, readWatchList(remote.watch, warnings))
+  warnings.splice(0).forEach(warn)
+  const config = remote.source.imageConfig ?? (await readVercelImageConfig(options.root))
   const rules = readRemoteImageRules(config?.images, warnings)
   warnings.forEach((warning) => warn(`${config?.source ?? 'the image config'}: ${warning}`))
   const allowed = (url: string) => isAllowedRemoteImage(rules, new URL(url))

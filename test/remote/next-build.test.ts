@@ -70,12 +70,17 @@ describe('remote images through next build', () => {
       expect(next.plan).toEqual({ baseline: 'build_P', srcImages: [], remoteSrcImages: [photo] })
       expect(second.output).toContain('remote: 1 changed, 0 no longer shown -> 1 source image to invalidate in 1 call')
       await copyFile(fixture.path('public/_image-invalidate.json'), path.join(flips, 'D.json'))
+      // `plan` reads the pages of this last build and lists the remote images apart.
+      const cli = fixture.path('node_modules/unplugin-image-invalidate/dist/cli.js')
+      const planned = await run(process.execPath, [cli, 'plan', '--baseline', path.join(flips, 'P.json')], { cwd: fixture.dir })
+      expect(planned.code, planned.output).toBe(0)
+      expect(planned.stdout).toContain(`remote: 1 changed, 0 no longer shown -> 1 source image to invalidate in 1 call`)
+      expect(planned.stdout.endsWith(`\n  remote ${photo}\n`)).toBe(true)
 
       // The flip P -> D, seen on the production site (it serves D already), as the acceptance runs it.
       api = await startVercelApi({ token: TOKEN, projectId: 'prj_1' })
       site = await startSite({ dir: fixture.path('public') })
       const cliEnv = { VERCEL_TOKEN: TOKEN, VERCEL_PROJECT_ID: 'prj_1', IMAGE_INVALIDATE_API_URL: api.origin, IMAGE_INVALIDATE_SITE_URL: site.origin }
-      const cli = fixture.path('node_modules/unplugin-image-invalidate/dist/cli.js')
       const dryRun = await run(process.execPath, [cli, 'apply', '--plan', 'D.json', '--from', 'P.json', '--dry-run', '--json'], { cwd: flips, env: cliEnv })
       expect(dryRun.code, dryRun.output).toBe(0)
       expect(JSON.parse(dryRun.stdout)).toMatchObject({ planned: [], plannedRemote: [photo], invalidated: [] })
