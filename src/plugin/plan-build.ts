@@ -294,7 +294,8 @@ export function summarize(result: Omit<BuildPlanResult, 'written'> & { written?:
   const parts = [
     `${countOf(count, 'image')} (${formatBytes(result.bytesHashed)} read) hashed in ${Math.round(result.durationMs)} ms${unchanged}${baselineTime}`,
   ]
-  if (result.remote) parts.push(describeRemoteStep(result.remote))
+  // Said only for a build whose pages show remote images: the line of any other reads as before.
+  if (result.remote && showsRemoteImages(result.remote)) parts.push(describeRemoteStep(result.remote))
   const { baseline, diff } = result
   if (!options.planning) parts.push(options.planningReason)
   else if (!baseline) parts.push('no baseline configured (set IMAGE_INVALIDATE_BASELINE or IMAGE_INVALIDATE_SITE_URL): nothing planned')
@@ -305,7 +306,10 @@ export function summarize(result: Omit<BuildPlanResult, 'written'> & { written?:
     const planned = srcImages.length + remoteSrcImages.length
     const batches = batchCount(planned)
     const remoteDiff = result.remote?.diff
-    const remote = remoteDiff ? `; remote: ${remoteDiff.changed.length} changed, ${remoteDiff.removed.length} no longer shown` : ''
+    const remote =
+      remoteDiff && remoteDiff.changed.length + remoteDiff.removed.length > 0
+        ? `; remote: ${remoteDiff.changed.length} changed, ${remoteDiff.removed.length} no longer shown`
+        : ''
     parts.push(
       `vs ${result.manifest.plan.baseline}: ${diff.changed.length} changed, ${diff.removed.length} removed, ${diff.added.length} added${remote}` +
         ` -> ${countOf(planned, 'source image')} to invalidate in ${countOf(batches, 'call')}`,
@@ -313,6 +317,11 @@ export function summarize(result: Omit<BuildPlanResult, 'written'> & { written?:
   } else parts.push('baseline unusable: nothing planned')
   if (result.written?.length) parts.push(`manifest ${relative(options.root, result.written[0]!)}`)
   return `${LOG_PREFIX} ${parts.join('; ')}`
+}
+
+function showsRemoteImages(step: RemoteStep): boolean {
+  const { run } = step
+  return Object.keys(run.fingerprints).length + run.failures.length + run.excluded.length + step.notAllowed.length > 0
 }
 
 /** The remote part of the build's one line: what was fingerprinted, in how long, against which budget. */
