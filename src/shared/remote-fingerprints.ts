@@ -102,7 +102,8 @@ export async function fingerprintRemoteImages(urls: readonly string[], options: 
   // Sockets still open (an origin that never answered) are cut, not waited for.
   void client.destroy().catch(() => {})
   run.durationMs = performance.now() - started
-  return run
+  // A copy: requests cut by the budget may still settle after this answer, and must not change it.
+  return { ...run, fingerprints: { ...run.fingerprints }, failures: [...run.failures], excluded: [...run.excluded], changed: [...run.changed] }
 }
 
 interface RequestContext extends FingerprintOptions {

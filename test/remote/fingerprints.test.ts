@@ -54,6 +54,7 @@ describe('fingerprintRemoteImages', () => {
     const run = await fingerprintRemoteImages(urls, { ...options, budgetMs: 1_500, requestTimeoutMs: 60_000, maxBytes: 1024 * 1024 })
     const elapsed = Date.now() - started
     expect(Object.keys(run.fingerprints)).toEqual([origin.url('/ok.png')])
+    expect(run.failures).toHaveLength(5)
     const reasons = Object.fromEntries(run.failures.map((failure) => [new URL(failure.url).pathname, failure.reason]))
     expect(reasons).toEqual({
       '/hang.png': 'not fingerprinted within the budget of 1.5 s',
