@@ -89,7 +89,7 @@ async function run(options: CheckRemoteOptions, report: CheckRemoteReport, { env
     requestTimeoutMs: options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
     concurrency: options.concurrency ?? DEFAULTS.concurrency,
     previous: known,
-    // The build kept to what the image config allows, private addresses included or not: these URLs are it.
+    // These are the URLs the build kept: the image config and the private-address rule were applied then.
     allowLocalIP: true,
   })
   report.unreachable = fingerprinted.failures
