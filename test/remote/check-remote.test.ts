@@ -75,6 +75,13 @@ describe('image-invalidate check-remote', () => {
     expect(JSON.stringify(reportOf(third))).not.toContain(TOKEN)
   })
 
+  it('without a live deployment to read: one sentence saying what to pass, exit 1, nothing kept', async () => {
+    const dir = await tempDir()
+    const result = await run(process.execPath, [path.join(repoRoot, 'dist/cli.js'), 'check-remote', '--state', 'state.json', '--dry-run'], { cwd: dir })
+    expect(result.code).toBe(1)
+    expect(result.stdout).toBe('error: no live deployment to check: pass --site URL or --manifest URL|FILE (or set IMAGE_INVALIDATE_SITE_URL)\n')
+  })
+
   it('the route for a Vercel Cron Job: refuses a request without the secret, then keeps its state in the store it is given', async () => {
     origin = await startImageOrigin()
     origin.set('/a.png', 'a, first', 'etag')
