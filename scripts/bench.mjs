@@ -7,6 +7,7 @@
 //   node scripts/bench.mjs --clean   removes the data sets kept between runs, and nothing else
 //   node scripts/bench.mjs --only next-dev   the next dev rows alone
 //   node scripts/bench.mjs --only asset-webhook   the asset webhook rows alone (a few seconds)
+//   node scripts/bench.mjs --only remote-images   the remote images rows alone
 //
 // Sets are generated once (deterministic bytes from AES-CTR) and kept for the next run in
 // node_modules/.cache/unplugin-image-invalidate-bench/ (about 1.8 GB after a full run, 80 MB after --smoke).
@@ -27,8 +28,8 @@ const repo = fileURLToPath(new URL('..', import.meta.url))
 const smoke = process.argv.includes('--smoke')
 /** `--only next-dev` or `--only asset-webhook`: that case alone (a minute or two, against the full run's many). */
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined
-if (only !== undefined && only !== 'next-dev' && only !== 'asset-webhook')
-  throw new Error(`--only ${only}: the cases that run alone are next-dev and asset-webhook`)
+if (only !== undefined && only !== 'next-dev' && only !== 'asset-webhook' && only !== 'remote-images')
+  throw new Error(`--only ${only}: the cases that run alone are next-dev, asset-webhook and remote-images`)
 const runs = smoke ? 1 : 5
 const cores = availableParallelism()
 const MB = 1024 * 1024
@@ -874,6 +875,93 @@ function freePort() {
   })
 }
 
+/**
+ * The remote images step of a build (issue 28), through the public `planBuild`: a built page naming `count`
+ * remote images through Vercel's optimizer, an origin answering each request after `latencyMs`. Three rows:
+ * a first build (no baseline: every image fetched, its ETag taken, the body not read past 64 KiB), an
+ * unchanged rebuild (every image asked with If-None-Match: 304, no body), and an unchanged rebuild of an
+ * origin that sends no validator (every body read and hashed again: what a conditional request spares).
+ * @param {number} count @param {number} latencyMs
+ */
+async function remoteImagesBench(count, latencyMs) {
+  const { startImageOrigin } = await import('../test/stand-ins/image-origin.mjs')
+  const { planBuild, resolveBuildOptions } = await import(path.join(repo, 'dist/index.js'))
+  const origin = await startImageOrigin({ latencyMs })
+  const size = 20 * 1024
+  const root = path.join(scratch, 'remote-images')
+  const out = path.join(root, 'out')
+  await mkdir(path.join(root, '.vercel/output'), { recursive: true })
+  await mkdir(out, { recursive: true })
+  await writeFile(
+    path.join(root, '.vercel/output/config.json'),
+    JSON.stringify({ version: 3, images: { sizes: [640], remotePatterns: [{ hostname: '127.0.0.1' }] } }),
+  )
+  /** @param {'etag' | 'none'} behaviour */
+  const page = async (behaviour) => {
+    const urls = Array.from({ length: count }, (_, i) => origin.url(`/${behaviour}/${i}.png`))
+    urls.forEach((url, i) => origin.set(new URL(url).pathname, bytesFor(String(i), size), behaviour))
+    const tags = urls.map((url) => `<img src="/_vercel/image?url=${encodeURIComponent(url)}&amp;w=640&amp;q=75">`)
+    await writeFile(path.join(out, 'index.html'), `<html><body>${tags.join('\n')}</body></html>`)
+  }
+  const silent = { info() {}, warn: (/** @type {string} */ message) => console.warn(message) }
+  /** @param {string} name @param {string | false} baseline */
+  const build = async (name, baseline) => {
+    const planFile = path.join(root, `${name}.json`)
+    const options = resolveBuildOptions(
+      { enabled: true, baseline, cache: false, planFile, remoteImages: { dangerouslyAllowLocalIP: true } },
+      { root, publicDir: false, remote: { dirs: [out] } },
+    )
+    const before = { ...origin.stats }
+    const result = await planBuild(options, [], silent)
+    const remote = result.remote
+    if (Object.keys(remote.run.fingerprints).length !== count)
+      throw new Error(`${name}: ${Object.keys(remote.run.fingerprints).length} of ${count} fingerprinted`)
+    const cost = Object.fromEntries(Object.entries(origin.stats).map(([key, value]) => [key, value - before[/** @type {keyof typeof before} */ (key)]]))
+    return { ms: remote.run.durationMs, cost, planFile }
+  }
+  /** @param {string} label @param {{ ms: number, cost: Record<string, number> }[]} samples @param {string} target */
+  const row = (label, samples, target) => {
+    const last = samples[samples.length - 1]
+    const { requests = 0, notModified = 0, bodyBytes = 0 } = last?.cost ?? {}
+    rows.push([
+      label,
+      median(samples.map((sample) => sample.ms)).toFixed(0),
+      '',
+      `${requests} requests, ${notModified} answered 304, ${(bodyBytes / 1024).toFixed(0)} KiB of bodies sent`,
+      '',
+      target,
+    ])
+  }
+
+  await page('etag')
+  const first = []
+  const unchanged = []
+  for (let i = 0; i < runs; i++) {
+    const built = await build('first', false)
+    first.push(built)
+    unchanged.push(await build('again', built.planFile))
+  }
+  const firstMs = median(first.map((sample) => sample.ms))
+  const allConditional = unchanged.every((sample) => sample.cost.notModified === count && sample.cost.bodyBytes === 0)
+  row(
+    `remote images: ${count} behind ${latencyMs} ms latency, first build (ETag)`,
+    first,
+    verdict(true, firstMs <= 2000, `remote images: ${count} fingerprinted in ${firstMs.toFixed(0)} ms > 2000 ms`),
+  )
+  row(
+    `remote images: the same, unchanged rebuild (If-None-Match)`,
+    unchanged,
+    verdict(true, allConditional, 'remote images: an unchanged rebuild fetched bodies'),
+  )
+
+  await page('none')
+  const noValidator = []
+  const firstPlain = await build('plain', false)
+  for (let i = 0; i < runs; i++) noValidator.push(await build('plain-again', firstPlain.planFile))
+  row(`remote images: ${count} without validators, unchanged rebuild (SHA-256)`, noValidator, '')
+  await origin.close()
+}
+
 function printTable() {
   const header = ['case', 'median ms', 'MiB/s', 'ratio', 'peak RSS MiB', 'target']
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => String(row[i]).length)))
@@ -898,10 +986,19 @@ const ASSET_WEBHOOK_ROWS = [
   'asset webhook: answer (waitUntil)',
   'asset webhook: event -> the API has its URLs',
 ]
+/** The first words of each remote images row. */
+const REMOTE_IMAGES_ROWS = ['remote images: ', 'remote images: the same, unchanged rebuild']
+/** The cases that run alone (`--only`), and the rows each must print. */
+const ALONE = {
+  'next-dev': { run: () => nextDevBench(), rows: NEXT_DEV_ROWS },
+  'asset-webhook': { run: () => assetWebhookBench(), rows: ASSET_WEBHOOK_ROWS },
+  'remote-images': { run: () => remoteImagesBench(smoke ? 50 : 500, 50), rows: REMOTE_IMAGES_ROWS },
+}
 if (only !== undefined) {
-  await (only === 'next-dev' ? nextDevBench() : assetWebhookBench())
+  const alone = ALONE[/** @type {keyof typeof ALONE} */ (only)]
+  await alone.run()
   printTable()
-  checkTable(only === 'next-dev' ? NEXT_DEV_ROWS : ASSET_WEBHOOK_ROWS)
+  checkTable(alone.rows)
   reportTargets()
   // The exit handlers remove the app copy and the scratch folder.
   process.exit()
@@ -940,6 +1037,7 @@ await applyBench(smoke ? 100 : 1000, smoke ? 5 : 50, 4)
 await flipWindowBench(smoke ? [300] : [1_500, 2_300, 3_100, 4_700, 6_900])
 await importBench()
 await assetWebhookBench()
+await remoteImagesBench(smoke ? 50 : 500, 50)
 await nextDevBench()
 printTable()
 checkTable([
@@ -955,6 +1053,7 @@ checkTable([
   'flip window: site flips -> last call accepted',
   'import unplugin',
   ...ASSET_WEBHOOK_ROWS,
+  ...REMOTE_IMAGES_ROWS,
   ...NEXT_DEV_ROWS,
 ])
 reportTargets()

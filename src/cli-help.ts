@@ -11,6 +11,9 @@ Usage:
   image-invalidate init  [options]   set the app up: the plugin in its config, and how apply runs
                                      (a webhook route and the Vercel webhook, a GitHub workflow, or CI)
   image-invalidate doctor [options]  check a set-up end to end, one line per check
+  image-invalidate check-remote [options]
+                                     between deploys: invalidate the live deployment's remote images
+                                     whose bytes changed since the last check (or its build)
   image-invalidate demo              both phases against loopback stand-ins: no account, no network
 
 Run 'image-invalidate <command> --help' for a command's options.
@@ -19,7 +22,9 @@ apply with nothing to watch for the flip and no --no-wait).`,
   plan: `Usage: image-invalidate plan [--dir public] [--baseline URL|FILE] [--base-path /docs] [--json]
 
 Hashes the images in the public folder and compares them with a baseline manifest, printing the source
-images a build would plan to invalidate. Writes nothing.
+images a build would plan to invalidate. With the pages of a last build there (Next.js's .next/server,
+or .vercel/output/static), it fingerprints the remote images they show and lists those that changed
+apart ("remote <url>"). Writes nothing.
 
   --dir DIR             the public folder (default: public)
   --baseline URL|FILE   the live deployment's manifest (default: IMAGE_INVALIDATE_BASELINE, else
@@ -136,4 +141,25 @@ apply runs from a GitHub workflow or your CI. No check invalidates or changes an
   -h, --help             this text
 
 Exit codes: 0 every check passed, 1 some check failed, 2 usage error.`,
+  'check-remote': `Usage: image-invalidate check-remote [--site URL] [--manifest URL|FILE] [--state FILE] [--dry-run] [--json]
+
+Between deploys (a scheduled job): re-fingerprints the remote source images the live deployment's
+manifest records (ETag, Last-Modified and length, or SHA-256), asking conditionally, and invalidates
+those whose bytes changed since the last run for that deployment, else since its build: each change is
+sent once. What was last seen and sent is kept in --state.
+Credentials come from VERCEL_TOKEN, VERCEL_PROJECT_ID and VERCEL_TEAM_ID (or .vercel/project.json).
+
+  --site URL             the production origin (default: IMAGE_INVALIDATE_SITE_URL, else
+                         https://$VERCEL_PROJECT_PRODUCTION_URL)
+  --manifest URL|FILE    the live deployment's manifest (default: <site><base-path>/_image-invalidate.json)
+  --base-path PATH       where the site serves its manifest, as Next.js basePath (/docs)
+  --state FILE           where the last run's fingerprints are kept (default:
+                         node_modules/.cache/unplugin-image-invalidate/remote-state.json)
+  --dry-run              print what changed, send nothing, keep no state (also IMAGE_INVALIDATE_DRY_RUN=1)
+  --project ID           the project id or name (default: VERCEL_PROJECT_ID)
+  --team ID|SLUG         the team: its id (team_...) or its slug (default: VERCEL_TEAM_ID)
+  --json                 print one JSON document
+  -h, --help             this text
+
+Exit codes: 0 every change invalidated (or none), 1 otherwise, 2 usage error.`,
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
-import type { ApplyReport, PreflightCheck } from './types.js'
+import path from 'node:path'
+import type { ApplyReport, CheckRemoteReport, PreflightCheck } from './types.js'
 import { ImageInvalidateError } from './core/errors.js'
 import { basePathProblem } from './core/keys.js'
 import { resolveBuildOptions } from './plugin/options.js'
@@ -31,9 +32,10 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'plan') return runPlan(rest)
   if (command === 'apply') return runApply(rest)
   if (command === 'prune-next-cache') return runPruneNextCache(rest)
-  if (command === 'demo') return runDemo(rest)
   if (command === 'init') return runInit(rest)
   if (command === 'doctor') return runDoctor(rest)
+  if (command === 'check-remote') return runCheckRemote(rest)
+  if (command === 'demo') return runDemo(rest)
   throw new UsageError(`unknown command ${JSON.stringify(command)}`)
 }
 
@@ -65,12 +67,15 @@ async function runPlan(args: string[]): Promise<number> {
   // The prefix: --base-path, else the baseline's (what is deployed), else the project's config. The
   // project's is read first all the same: the default baseline URL is under it.
   const project = given === undefined ? await readProjectPrefix(root, logger) : undefined
+  // Remote images (issue 28): those the pages of the project's last build show, when there is one.
+  const lastBuild = await (await import('./plugin/project-output.js')).readLastBuildOutput(root)
   const options = resolveBuildOptions(
     { enabled: true, publicDir: values.dir, baseline: values.baseline, basePath: given ?? project?.basePath, cache: false },
-    { root },
+    { root, ...lastBuild },
   )
-  const { computePlan, summarize } = await planning
+  const { addRemoteImages, computePlan, summarize } = await planning
   const result = await computePlan(options, logger, { basePathFromBaseline: given === undefined })
+  if (options.remote) await addRemoteImages(result, options, logger)
   const source = prefixSource(given, result.baseline, project)
   const prefix = { value: result.manifest.basePath, source: source ?? 'none found: no --base-path, baseline or Next.js or Vite config' }
   if (values.json) process.stdout.write(`${JSON.stringify(planDocument(result, prefix), null, 2)}\n`)
@@ -78,6 +83,7 @@ async function runPlan(args: string[]): Promise<number> {
     process.stdout.write(`basePath ${JSON.stringify(prefix.value)}, ${source ? `from ${source}` : prefix.source}\n`)
     process.stdout.write(`${summarize(result, options).replace(`${LOG_PREFIX} `, '')}\n`)
     for (const src of result.manifest.plan.srcImages) process.stdout.write(`  ${src}\n`)
+    for (const src of result.manifest.plan.remoteSrcImages ?? []) process.stdout.write(`  remote ${src}\n`)
   }
   // A baseline named by hand that is not there is a mistake; the default one missing is a first deploy.
   const { baseline } = result
@@ -107,6 +113,8 @@ function planDocument(result: Omit<BuildPlanResult, 'written'>, prefix: { value:
   const { manifest, diff, baseline, unreadable, unreadableFolders, linkCycles, bytesHashed, durationMs, baselineMs } = result
   return {
     srcImages: manifest.plan.srcImages,
+    // Listed apart: the remote images of the last build's pages (issue 28); null when none was read.
+    remote: result.remote ? remoteDocument(result.remote, manifest.plan.remoteSrcImages ?? []) : null,
     basePath: prefix,
     baseline,
     diff,
@@ -117,6 +125,20 @@ function planDocument(result: Omit<BuildPlanResult, 'written'>, prefix: { value:
     bytesHashed,
     durationMs: Math.round(durationMs),
     baselineMs: baselineMs === null ? null : Math.round(baselineMs),
+  }
+}
+
+function remoteDocument(step: NonNullable<BuildPlanResult['remote']>, srcImages: string[]) {
+  const { run } = step
+  return {
+    srcImages,
+    diff: step.diff,
+    fingerprints: run.fingerprints,
+    notFingerprinted: run.failures,
+    excluded: run.excluded,
+    notAllowed: step.notAllowed,
+    notModified: run.notModified,
+    durationMs: Math.round(run.durationMs),
   }
 }
 
@@ -250,6 +272,46 @@ async function reportSetupErrors(run: () => Promise<number>): Promise<number> {
   }
 }
 
+async function runCheckRemote(args: string[]): Promise<number> {
+  const values = parse(args, {
+    site: { type: 'string' },
+    manifest: { type: 'string' },
+    'base-path': { type: 'string' },
+    state: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    project: { type: 'string' },
+    team: { type: 'string' },
+    json: { type: 'boolean' },
+  })
+  if (values.help) return help('check-remote')
+  const basePath = checkedBasePath(values['base-path'])
+  const { checkRemote, fileStore, DEFAULT_REMOTE_STATE_FILE } = await import('./remote/check-remote.js')
+  const report = await checkRemote({
+    siteUrl: values.site,
+    manifest: values.manifest,
+    basePath,
+    store: fileStore(path.resolve(values.state ?? DEFAULT_REMOTE_STATE_FILE)),
+    dryRun: values['dry-run'],
+    projectId: values.project,
+    teamId: values.team,
+    log: (line) => process.stderr.write(`${LOG_PREFIX} ${line}\n`),
+  })
+  if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
+  else process.stdout.write(describeCheck(report))
+  return report.ok ? 0 : 1
+}
+
+/** The human summary of a check-remote run. */
+function describeCheck(report: CheckRemoteReport): string {
+  const lines: string[] = []
+  if (report.dryRun && report.changed.length > 0) lines.push('dry run: nothing sent')
+  else if (report.changed.length > 0) lines.push(`invalidated ${report.invalidated.length} of ${countOf(report.changed.length, 'changed remote image')}`)
+  else if (report.live && !report.error) lines.push('no remote image changed')
+  lines.push(...describeFailures(report.failed))
+  if (report.error) lines.push(`error: ${report.error}`)
+  return `${lines.join('\n')}\n`
+}
+
 /**
  * The human summary of an apply run: what was sent, what was not, and why. The plan and the wait were
  * already told as progress lines, so they are not repeated.
@@ -257,7 +319,8 @@ async function reportSetupErrors(run: () => Promise<number>): Promise<number> {
 function describeReport(report: ApplyReport): string {
   if (report.checks) return describeDryRun(report, report.checks)
   const lines: string[] = []
-  const planned = report.planned.length
+  // The remote images are sent with the public ones.
+  const planned = report.planned.length + report.plannedRemote.length
   if (report.plan && planned > 0) {
     const ok = report.calls.filter((call) => call.outcome === 'ok').length
     lines.push(

@@ -2,7 +2,8 @@
 // (`/vite`, `/webpack`, `/rspack`, `/rollup`, `/esbuild`), and each framework too (`/next`, `/astro`, `/nuxt`).
 
 export { unplugin as default, unplugin, unpluginFactory } from './plugin/unplugin.js'
-export { apply, loadManifest, planBuild } from './api.js'
+export { apply, checkRemote, loadManifest, planBuild } from './api.js'
+export { createRemoteCheckHandler } from './remote/cron-route.js'
 export { createWebhookHandler, verifySignature } from './apply/webhook.js'
 export { createAssetWebhookHandler } from './remote/asset-webhook.js'
 export { resolveBuildOptions, type BuildContext, type ResolvedBuildOptions } from './plugin/options.js'
@@ -27,5 +28,7 @@ export type {
   PreviousVia,
   WebhookOptions,
 } from './types.js'
+export type { CheckRemoteOptions, CheckRemoteReport, RemoteCheckHandlerOptions, RemoteImagesOptions, RemoteStateStore } from './types.js'
+export type { RemoteFingerprint, RemoteImages } from './core/remote-images.js'
 export type { LoadManifestOptions, ManifestLoad } from './shared/load-manifest.js'
 export type { Logger } from './shared/format.js'

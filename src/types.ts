@@ -71,6 +71,40 @@ export interface Options {
    * @default 'node_modules/.cache/unplugin-image-invalidate/plan.json'
    */
   planFile?: string
+  /**
+   * Remote source images (`https://cdn.example.com/a.png` in a `src`): at the end of each production build,
+   * the ones the built pages show through Vercel's optimizer, and those the image config allows, are
+   * fingerprinted and recorded in the manifest; at each flip, those whose fingerprint changed (or that the
+   * new deployment no longer shows) are invalidated with the public images. `false` turns it off.
+   * @default true
+   */
+  remoteImages?: boolean | RemoteImagesOptions
+}
+
+/** How the build looks for and fingerprints remote source images. */
+export interface RemoteImagesOptions {
+  /**
+   * Remote images that pages render on demand (not in the build's output) to watch as well: URLs, or URL
+   * patterns with `*` (`https://cdn.example.com/banners/**`, read as Next.js reads a URL in
+   * `images.remotePatterns`) matched against every URL in the build's output, server code and data included.
+   */
+  watch?: string[]
+  /**
+   * The most fingerprinting may add to a build, in ms: what is not done by then is left out of this build's
+   * fingerprints with a warning (and so never counts as changed). It never fails a build.
+   * @default 5000
+   */
+  budgetMs?: number
+  /** Each request's most, in ms. @default 3000 */
+  requestTimeoutMs?: number
+  /** Requests in flight at once (per origin, on keep-alive connections). @default 32 */
+  concurrency?: number
+  /**
+   * Fingerprint images whose host is a private address (loopback, 10.x, ...). Next.js's
+   * `images.dangerouslyAllowLocalIP` turns it on for a Next.js app; Vercel's optimizer never fetches
+   * from one. @default false
+   */
+  dangerouslyAllowLocalIP?: boolean
 }
 
 /** Options of `withImageInvalidate`: the plugin's, and what it does in `next dev`. */
@@ -181,6 +215,11 @@ export interface ApplyReport {
   previous: { via: PreviousVia; viaText: string; buildId: string | null } | null
   /** The source images of the flip: changed, removed or added between P and D. */
   planned: string[]
+  /**
+   * The remote source images of the flip (issue 28), listed apart: URLs whose fingerprint differs between
+   * P's and D's manifests, or that D no longer shows. Sent with `planned`; `invalidated` and `failed` hold both.
+   */
+  plannedRemote: string[]
   invalidated: string[]
   failed: FailedImage[]
   /** Every invalidation call, in the order they ended. */
@@ -325,4 +364,61 @@ export interface AssetWebhookOptions extends Pick<
   maxBodyBytes?: number
   /** Without `waitUntil`: answer by then (202), and let the sending go on. @default 25000 */
   deadlineMs?: number
+}
+
+/**
+ * Where `check-remote` keeps what it last saw and sent. `get` and `set` as Vercel's Runtime Cache has them
+ * (`getCache()` of @vercel/functions), so that store can be passed as it is; any key-value store fits.
+ */
+export interface RemoteStateStore {
+  get(key: string): Promise<unknown>
+  set(key: string, value: unknown): Promise<void>
+}
+
+/** Options of `checkRemote()`, the `image-invalidate check-remote` command and its route handler. */
+export interface CheckRemoteOptions extends Pick<ApplyOptions, 'root' | 'token' | 'projectId' | 'teamId' | 'teamSlug' | 'apiUrl' | 'env' | 'log'> {
+  /** Where the state is kept between runs. */
+  store: RemoteStateStore
+  /** The live deployment's manifest: a URL or file. Default: `<siteUrl><basePath>/_image-invalidate.json`. */
+  manifest?: string
+  /** The production origin. Default: `IMAGE_INVALIDATE_SITE_URL`, else `https://$VERCEL_PROJECT_PRODUCTION_URL`. */
+  siteUrl?: string
+  /** Prefix of the site's paths, as Next.js `basePath`: where the manifest is served. Default: ''. */
+  basePath?: string
+  /** Check and print, send nothing, keep no state. Environment: `IMAGE_INVALIDATE_DRY_RUN`. */
+  dryRun?: boolean
+  /** The most fingerprinting may take, in ms. @default 60000 */
+  budgetMs?: number
+  /** Each request's most, in ms. @default 10000 */
+  requestTimeoutMs?: number
+  /** Requests in flight at once. @default 16 */
+  concurrency?: number
+}
+
+/** What `checkRemote()` resolves to, and `image-invalidate check-remote --json` prints. */
+export interface CheckRemoteReport {
+  /** True when every changed image was invalidated, or nothing changed. */
+  ok: boolean
+  dryRun: boolean
+  /** The live deployment's manifest: where it was read, and its build. */
+  live: { source: string; buildId: string } | null
+  /** Remote images checked. */
+  checked: number
+  /** Remote images whose fingerprint changed since the last run (or the build): the ones to send. */
+  changed: string[]
+  invalidated: string[]
+  failed: FailedImage[]
+  /** Remote images that could not be fingerprinted this run, and why: checked again next run. */
+  unreachable: Array<{ url: string; reason: string }>
+  calls: BatchRecord[]
+  /** What stopped the run, in one sentence for people. */
+  error?: string
+  /** The stable code of `error` (`IMAGE_INVALIDATE_…`): match on this, not on the sentence. */
+  errorCode?: ImageInvalidateErrorCode
+}
+
+/** Options of `createRemoteCheckHandler()`: those of `checkRemote()`, and the route's own. */
+export interface RemoteCheckHandlerOptions extends CheckRemoteOptions {
+  /** The secret Vercel Cron Jobs send as `Authorization: Bearer …`. Default: `CRON_SECRET`. */
+  secret?: string
 }

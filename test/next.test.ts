@@ -171,10 +171,11 @@ export default withImageInvalidate(async () => ({
 const nextConfig: NextConfig = { output: 'export', images: { unoptimized: true } }
 export default withImageInvalidate(nextConfig, { buildId: 'export-build' })`),
     )
-    // Planning on, with nothing to compare with: a first release.
+    // Planning asked for, but a static export has no optimizer: Vercel caches no variant, nothing is planned,
+    // local or remote; the manifest still lists every image, for the builds that come after.
     const result = await nextBuild(fixture, { IMAGE_INVALIDATE: '1' })
     expect(result.code, result.output).toBe(0)
-    expect(result.output).toContain('no baseline configured')
+    expect(result.output).toContain("nothing is optimized by Vercel (output: 'export'): nothing planned, local or remote")
     const served = await fixture.readJson<Manifest>('out/_image-invalidate.json')
     expect(served.buildId).toBe('export-build')
     expect(served.plan).toEqual({ baseline: null, srcImages: [] })

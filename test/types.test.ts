@@ -14,6 +14,7 @@ import imageInvalidate, {
   apply, createAssetWebhookHandler, createWebhookHandler, loadManifest, MANIFEST_FILE_NAME, parseManifest, planBuild, resolveBuildOptions,
   serializeManifest, StrictModeError, unpluginFactory, verifySignature,
   type ApplyOptions, type ApplyReport, type AssetWebhookOptions, type BuildContext, type Manifest, type ManifestLoad, type Options, type WebhookOptions,
+  checkRemote, createRemoteCheckHandler, type CheckRemoteReport, type RemoteStateStore,
 } from 'unplugin-image-invalidate'
 import vite from 'unplugin-image-invalidate/vite'
 import webpack from 'unplugin-image-invalidate/webpack'
@@ -48,6 +49,13 @@ export const text: string = serializeManifest(manifest)
 const context: BuildContext = { root: '.' }
 export const planned = planBuild(resolveBuildOptions(options, context), ['dist'], console)
 export const strict: Error = new StrictModeError('x')
+const store: RemoteStateStore = { get: async () => null, set: async () => {} }
+export const checked: Promise<CheckRemoteReport> = checkRemote({ store, siteUrl: 'https://example.com' })
+export const cron: (request: Request) => Promise<Response> = createRemoteCheckHandler({ store })
+export const remoteOptions: Options = { remoteImages: { watch: ['https://cdn.example.com/**'], budgetMs: 3000 } }
+export const remotePlanned: string[] | undefined = manifest.remote && manifest.plan.remoteSrcImages
+// @ts-expect-error a store is needed: a Vercel Function has no disk to keep the state on
+createRemoteCheckHandler({})
 
 // Each entry's types are real (not \`any\`): a wrong option is an error in every one of them.
 // @ts-expect-error wrong option type

@@ -94,7 +94,19 @@ function startRun(options: ApplyOptions): Run {
   const dryRun = options.dryRun ?? readFlag(env, 'IMAGE_INVALIDATE_DRY_RUN', warnings) ?? false
   const siteUrl = resolveSiteUrl(options.siteUrl ?? env.IMAGE_INVALIDATE_SITE_URL, env, warnings)
   warnings.forEach((warning) => log(`warning: ${warning}`))
-  const report: ApplyReport = { ok: false, dryRun, plan: null, previous: null, planned: [], invalidated: [], failed: [], calls: [], retried: 0, waited: null }
+  const report: ApplyReport = {
+    ok: false,
+    dryRun,
+    plan: null,
+    previous: null,
+    planned: [],
+    plannedRemote: [],
+    invalidated: [],
+    failed: [],
+    calls: [],
+    retried: 0,
+    waited: null,
+  }
   const checks: PreflightCheck[] | undefined = dryRun ? [] : undefined
   const finish = (failure?: Failure): ApplyReport => {
     if (failure) Object.assign(report, { error: failure.message, errorCode: failure.code })
@@ -104,7 +116,7 @@ function startRun(options: ApplyOptions): Run {
       const problem = checks.find((check) => check.status === 'problem')
       if (problem && !report.error) Object.assign(report, { error: problem.message, errorCode: problem.code ?? 'IMAGE_INVALIDATE_UNEXPECTED' })
     }
-    report.ok = !report.error && report.failed.length === 0 && report.invalidated.length === (dryRun ? 0 : report.planned.length)
+    report.ok = !report.error && report.failed.length === 0 && report.invalidated.length === (dryRun ? 0 : allPlanned(report).length)
     // Every string of the report, through the same filter as the log.
     return redactedCopy(report, scrub)
   }
@@ -167,12 +179,18 @@ async function applyWith(run: Run, sender: Sender, options: ApplyOptions, trigge
   const previous = await loadPrevious(clues, { ...access, basePath: manifest.basePath }, run.root)
   run.checks?.push(...describePrevious(previous, { siteUrl: site?.manifestUrl, apiWatch: Boolean(deploymentId) }))
   planAgainst(run, previous, manifest)
-  if (report.planned.length === 0) return run.finish()
+  if (allPlanned(report).length === 0) return run.finish()
   if (sender.dryRun) {
     for (const src of report.planned) log(`  would invalidate ${src}`)
+    for (const src of report.plannedRemote) log(`  would invalidate remote ${src}`)
     return run.finish()
   }
   return send(run, sender.client, options)
+}
+
+/** What a run sends: the public source images of the flip, then its remote ones, listed apart in the report. */
+function allPlanned(report: Pick<ApplyReport, 'planned' | 'plannedRemote'>): string[] {
+  return [...report.planned, ...report.plannedRemote]
 }
 
 /**
@@ -211,8 +229,14 @@ function planAgainst(run: Run, previous: PreviousDecision, manifest: Manifest): 
   // Without P, the build-time plan as it is: what changed or went since the build's baseline. A flip also
   // sends the names that appear (core/flip.ts: one may come back over variants cached of other bytes, or of
   // an error), but which names appear depends on P, which is unknown here; the plan does not list them.
-  report.planned = previous.via === 'build-plan' ? manifest.plan.srcImages : planFlip(previous.manifest, manifest).srcImages
-  log(describePlanned(previous, manifest, report.planned.length, run.dryRun))
+  const flipPlan =
+    previous.via === 'build-plan'
+      ? { srcImages: manifest.plan.srcImages, remoteSrcImages: manifest.plan.remoteSrcImages ?? [] }
+      : planFlip(previous.manifest, manifest)
+  // Remote images are sent with the public ones and listed apart.
+  report.planned = flipPlan.srcImages
+  report.plannedRemote = flipPlan.remoteSrcImages
+  log(describePlanned(previous, manifest, allPlanned(report).length, run.dryRun))
 }
 
 /** The line that says what is planned, and against what; a dry run has no flip, only what one would send. */
@@ -231,7 +255,7 @@ function describePlanned(previous: PreviousDecision, manifest: Manifest, count: 
 
 /** The calls, each said as it ends; the report gets what was invalidated and what was not. */
 async function send(run: Run, client: VercelClient, options: ApplyOptions): Promise<ApplyReport> {
-  const result = await invalidateInBatches(client, run.report.planned, {
+  const result = await invalidateInBatches(client, allPlanned(run.report), {
     concurrency: options.concurrency,
     dangerouslyDelete: options.dangerouslyDelete,
     onCall: (call) =>

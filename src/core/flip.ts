@@ -2,6 +2,7 @@ import { diffImages, type ImageDiff } from './diff.js'
 import type { FileDigest } from './hash.js'
 import type { Manifest } from './manifest.js'
 import { compareKeys } from './keys.js'
+import { diffRemoteImages, remoteSrcImagesOf } from './remote-diff.js'
 
 /** What changed for visitors when production went from one deployment to another. */
 export interface FlipInvalidation {
@@ -9,6 +10,12 @@ export interface FlipInvalidation {
   diff: ImageDiff
   /** Every changed, removed or added source image, sorted, each once. */
   srcImages: string[]
+  /**
+   * Remote images (issue 28, core/remote-diff.ts): the URLs whose fingerprint differs between P's and D's
+   * manifests, or that D no longer shows; sent with `srcImages`, listed apart. Empty when either manifest
+   * has no remote images recorded.
+   */
+  remoteSrcImages: string[]
 }
 
 /**
@@ -23,10 +30,12 @@ export interface FlipInvalidation {
  * deployment that removed it, an image deleted and re-added). Variants of it may still be cached, and
  * invalidating a name with nothing cached costs one background revalidation at most.
  */
-export function planFlip(previous: Pick<Manifest, 'basePath' | 'images'>, next: Pick<Manifest, 'basePath' | 'images'>): FlipInvalidation {
+export function planFlip(previous: Pick<Manifest, 'basePath' | 'images' | 'remote'>, next: Pick<Manifest, 'basePath' | 'images' | 'remote'>): FlipInvalidation {
   const diff = diffImages(bySourceImage(previous), bySourceImage(next))
   const srcImages = [...new Set([...diff.changed, ...diff.removed, ...diff.added])].sort(compareKeys)
-  return { diff, srcImages }
+  // Remote images (issue 28): their own diff, by URL, joined here and nowhere else.
+  const remoteSrcImages = remoteSrcImagesOf(diffRemoteImages(previous.remote, next.remote))
+  return { diff, srcImages, remoteSrcImages }
 }
 
 function bySourceImage(manifest: Pick<Manifest, 'basePath' | 'images'>): Record<string, FileDigest> {

@@ -3,6 +3,7 @@ import { basePathProblem, keyProblem, sortKeys } from './keys.js'
 import type { FileDigest } from './hash.js'
 import { isRecord } from './json.js'
 import { isUrl, withoutTrailingSlashes } from './url.js'
+import { orderedRemoteImages, readRemoteImages, remoteUrlProblem, type RemoteImages } from './remote-images.js'
 
 export const MANIFEST_VERSION = 1
 export const MANIFEST_FILE_NAME = '_image-invalidate.json'
@@ -23,6 +24,11 @@ export interface InvalidationPlan {
    * had them. Absent when every image was read.
    */
   unreadable?: string[]
+  /**
+   * Remote source images (URLs) whose fingerprint changed since the baseline, or that this build no longer
+   * shows: sent with `srcImages` when `apply` falls back to the build-time plan. Absent when none.
+   */
+  remoteSrcImages?: string[]
 }
 
 /** The document a deployment serves at `/_image-invalidate.json`: its images, and the plan it carries. */
@@ -34,6 +40,11 @@ export interface Manifest {
   basePath: string
   images: Record<string, FileDigest>
   plan: InvalidationPlan
+  /**
+   * The remote source images the built output shows, fingerprinted (a section with a format version of its
+   * own: an older reader ignores it). Absent when the build did not look for them.
+   */
+  remote?: RemoteImages
 }
 
 /**
@@ -51,6 +62,7 @@ export function createManifest(input: {
   basePath: string
   images: Record<string, FileDigest>
   plan: InvalidationPlan
+  remote?: RemoteImages
   createdAt?: Date
 }): Manifest {
   return {
@@ -61,6 +73,7 @@ export function createManifest(input: {
     basePath: input.basePath,
     images: input.images,
     plan: input.plan,
+    ...(input.remote ? { remote: input.remote } : {}),
   }
 }
 
@@ -92,7 +105,9 @@ export function serializeManifest(manifest: Manifest): string {
       ...(plan.dryRun ? { dryRun: true } : {}),
       srcImages: plan.srcImages,
       ...(plan.unreadable ? { unreadable: plan.unreadable } : {}),
+      ...(plan.remoteSrcImages?.length ? { remoteSrcImages: plan.remoteSrcImages } : {}),
     },
+    ...(manifest.remote ? { remote: orderedRemoteImages(manifest.remote) } : {}),
     version: manifest.version,
   }
   return `${JSON.stringify(ordered, null, 2)}\n`
@@ -130,7 +145,9 @@ export function parseManifest(text: string, limits: ParseLimits = {}): Manifest 
   const header = checkHeader(data)
   const images = checkImages(data.images, limits.maxImages ?? DEFAULT_MAX_IMAGES)
   if (!isRecord(data.plan)) throw new ManifestError('has no "plan" object')
-  return { ...header, images, plan: checkPlan(data.plan) }
+  const remote = readRemoteImages(data.remote, limits.maxImages ?? DEFAULT_MAX_IMAGES)
+  if (typeof remote === 'string') throw new ManifestError(remote)
+  return { ...header, images, plan: checkPlan(data.plan), ...(remote ? { remote } : {}) }
 }
 
 /** The fields around the images: version, algorithm, buildId, createdAt, basePath. */
@@ -184,11 +201,16 @@ function checkPlan(plan: Record<string, unknown>): InvalidationPlan {
   if (unreadable !== undefined && (!Array.isArray(unreadable) || unreadable.some((key) => typeof key !== 'string' || keyProblem(key) !== undefined))) {
     throw new ManifestError('has a "plan.unreadable" that is not a list of image keys')
   }
+  const { remoteSrcImages } = plan
+  if (remoteSrcImages !== undefined && (!Array.isArray(remoteSrcImages) || remoteSrcImages.some((url) => typeof url !== 'string' || remoteUrlProblem(url)))) {
+    throw new ManifestError('has a "plan.remoteSrcImages" that is not a list of absolute URLs')
+  }
   return {
     baseline,
     ...(plan.dryRun === true ? { dryRun: true as const } : {}),
     srcImages: srcImages as string[],
     ...(unreadable ? { unreadable: unreadable as string[] } : {}),
+    ...(remoteSrcImages?.length ? { remoteSrcImages: remoteSrcImages as string[] } : {}),
   }
 }
 

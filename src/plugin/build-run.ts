@@ -45,7 +45,10 @@ export function createBuildRun(options: Options) {
 
 /** The first output's plan. The planning code is loaded by the first build that ends, not by every config that lists the plugin. */
 async function plan(options: Options, context: BuildContext, outputDirs: string[], logger: Logger): Promise<BuildPlanResult | undefined> {
-  const resolved = resolveBuildOptions(options, context)
+  // Remote images: the pages of the output folder the framework or bundler names (Astro's build dir, Vite's
+  // outDir, Nitro's public output), with the Build Output's image config, unless the context says otherwise.
+  const remote = context.remote ?? (outputDirs[0] ? { dirs: [outputDirs[0]] } : undefined)
+  const resolved = resolveBuildOptions(options, { ...context, remote })
   const { planBuild } = await import('./plan-build.js')
   return planBuild(resolved, outputDirs, logger)
 }

@@ -7,6 +7,7 @@ import { createBuildRun } from './build-run.js'
 import { configDirOfCaller, watchInNextDev } from '../next-image-cache/dev.js'
 import type { NextOptions, Options } from '../types.js'
 import { PACKAGE_NAME } from '../shared/package.js'
+import { nextImageContext } from './next-images.js'
 
 /** A Next.js config written as a function of the phase, as `next.config` may export it. */
 export type NextConfigFunction = (phase: string, context: { defaultConfig: NextConfig }) => NextConfig | Promise<NextConfig>
@@ -68,7 +69,7 @@ function addAfterCompileHook(config: NextConfig, options: Options): NextConfig {
       ...config.compiler,
       async runAfterProductionCompile(metadata) {
         await userHook?.(metadata)
-        await planForNext(config, metadata.projectDir, options)
+        await planForNext(config, metadata.projectDir, options, metadata.distDir)
       },
     },
   }
@@ -79,9 +80,11 @@ function addAfterCompileHook(config: NextConfig, options: Options): NextConfig {
  * Through a build run, which loads the planning code only now (`next dev` and every other command load
  * next.config, and with it this file) and never fails the build unless `strict`.
  */
-async function planForNext(config: NextConfig, projectDir: string, options: Options): Promise<void> {
+async function planForNext(config: NextConfig, projectDir: string, options: Options, distDir: string): Promise<void> {
   const publicDir = path.join(projectDir, 'public')
-  await createBuildRun(options).finish({ root: projectDir, publicDir, basePath: config.basePath ?? '' }, publicDir, consoleLogger)
+  // Remote images, and whether Vercel optimizes any image at all: next-images.ts.
+  const images = nextImageContext(config, projectDir, distDir)
+  await createBuildRun(options).finish({ root: projectDir, publicDir, basePath: config.basePath ?? '', ...images }, publicDir, consoleLogger)
 }
 
 export function hasAfterCompileHook(version: string | undefined): boolean {

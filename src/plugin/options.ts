@@ -16,6 +16,43 @@ export interface BuildContext {
   /** Why the bundler's config does not tell the URL prefix (a relative Vite base): a warning unless `basePath` is given. */
   basePathUnknown?: string
   env?: Env
+  /** Where the built pages are, for the remote images they show; none: remote images are not looked for. */
+  remote?: RemoteImagesSource
+  /**
+   * Why Vercel optimizes none of the app's images (Next.js `images.unoptimized`, a custom loader,
+   * `output: 'export'`): no variant is cached, so nothing is planned, local or remote.
+   */
+  notOptimized?: string
+}
+
+/** Where a framework's built pages are, and the image config its deployment gets. */
+export interface RemoteImagesSource {
+  /** Output folders holding the prerendered pages and payloads. */
+  dirs: string[]
+  /**
+   * The image config that says which remote URLs Vercel optimizes (Next.js `images`), and where it was
+   * read, for the lines. Default: the Build Output's `.vercel/output/config.json`, else `vercel.json`.
+   */
+  imageConfig?: { images: unknown; source: string }
+  /** Private addresses allowed (Next.js `images.dangerouslyAllowLocalIP`). */
+  allowLocalIP?: boolean
+  /**
+   * The pages are written after the build's hook (Next.js prerenders after `runAfterProductionCompile`):
+   * the manifest is written at once without remote images, and `defer` is handed the rest, to run when
+   * the pages are there.
+   */
+  defer?: (work: () => Promise<void>) => void
+}
+
+/** How remote images are looked for and fingerprinted in this build. */
+export interface ResolvedRemoteOptions {
+  source: RemoteImagesSource
+  /** URLs and patterns to watch, as given: read by the step (its code is not loaded with every config). */
+  watch: string[]
+  budgetMs: number
+  requestTimeoutMs: number
+  concurrency: number
+  allowLocalIP: boolean
 }
 
 export interface ResolvedBuildOptions {
@@ -48,6 +85,8 @@ export interface ResolvedBuildOptions {
   cacheFile: string | null
   /** Sent with the baseline request: `x-vercel-protection-bypass`, for a protected deployment. */
   baselineHeaders: Record<string, string>
+  /** Null when remote images are not looked for (turned off, no output to read, nothing optimized by Vercel). */
+  remote: ResolvedRemoteOptions | null
   /** Problems with options or flags that were worked around. */
   warnings: string[]
 }
@@ -65,7 +104,9 @@ export function resolveBuildOptions(given: Options | null | undefined, context: 
   const active = options.enabled !== false && flag !== false
   const basePath = resolveBasePath(options, context, warnings)
   const baseline = resolveBaseline(options, env, root, basePath, warnings)
-  const planning = decidePlanning(options, flag, env, baseline.explicit)
+  const planning = context.notOptimized
+    ? { on: false, reason: `nothing is optimized by Vercel (${context.notOptimized}): nothing planned, local or remote` }
+    : decidePlanning(options, flag, env, baseline.explicit)
   const planFile = path.resolve(root, options.planFile ?? DEFAULT_PLAN_FILE)
   return {
     root,
@@ -87,7 +128,24 @@ export function resolveBuildOptions(given: Options | null | undefined, context: 
     // used there, and would only cost its reading and writing.
     cacheFile: (options.cache ?? !(env.CI || env.VERCEL)) ? path.join(path.dirname(planFile), 'hashes.json') : null,
     baselineHeaders: protectionBypassHeaders(env),
+    remote: context.notOptimized ? null : resolveRemote(options, context.remote),
     warnings,
+  }
+}
+
+const REMOTE_DEFAULTS = { budgetMs: 5_000, requestTimeoutMs: 3_000, concurrency: 32 }
+
+/** The remote images step of this build, or null when it has none. */
+function resolveRemote(options: Options, source: RemoteImagesSource | undefined): ResolvedRemoteOptions | null {
+  if (!source || options.remoteImages === false) return null
+  const given = typeof options.remoteImages === 'object' ? options.remoteImages : {}
+  return {
+    source,
+    watch: given.watch ?? [],
+    budgetMs: given.budgetMs ?? REMOTE_DEFAULTS.budgetMs,
+    requestTimeoutMs: Math.min(given.requestTimeoutMs ?? REMOTE_DEFAULTS.requestTimeoutMs, given.budgetMs ?? Infinity),
+    concurrency: given.concurrency ?? REMOTE_DEFAULTS.concurrency,
+    allowLocalIP: given.dangerouslyAllowLocalIP ?? source.allowLocalIP ?? false,
   }
 }
 

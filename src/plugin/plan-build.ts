@@ -13,6 +13,8 @@ import type { ManifestLoad } from '../shared/load-manifest.js'
 import type { ResolvedBuildOptions } from './options.js'
 import { createProgressLine } from './progress.js'
 import { StrictModeError } from './strict-mode-error.js'
+import { remoteSrcImagesOf } from '../core/remote-diff.js'
+import type { RemoteStep } from './remote-step.js'
 
 // Bundler plugins and the CLI start the threads ahead, through this module, which they load anyway.
 export { startHashingThreads } from '../core/hash.js'
@@ -37,6 +39,8 @@ export interface BuildPlanResult {
   durationMs: number
   /** Fetching the baseline, alongside the hashing; null when none was fetched. */
   baselineMs: number | null
+  /** The remote images the built pages show, fingerprinted; null when they were not looked for (yet). */
+  remote?: RemoteStep | null
 }
 
 export interface LinkCycle {
@@ -66,25 +70,64 @@ export async function planBuild(options: ResolvedBuildOptions, outputDirs: reado
 async function runPlan(options: ResolvedBuildOptions, outputDirs: readonly string[], logger: Logger): Promise<BuildPlanResult> {
   const computed = await computePlan(options, logger)
   const result: BuildPlanResult = { ...computed, written: [] }
-  await writeManifestTo(result, outputDirs, options.planFile)
-  // Next.js writes into public/, which git tracks: without an ignore line, every build leaves `?? public/...`.
-  const notIgnored = outputDirs.length > 0 && (await gitDoesNotIgnore(result.written[0]!))
-  logger.info(summarize(result, options, { manifestNotIgnored: notIgnored }))
-  const { srcImages } = result.manifest.plan
-  if (options.dryRun && srcImages.length > 0) {
-    logger.info(`${LOG_PREFIX} dry run, planned source images:\n${srcImages.map((src) => `  ${src}`).join('\n')}`)
+  const defer = options.remote?.source.defer
+  if (defer) {
+    // The pages are not there yet (Next.js prerenders after its hook): the manifest now, without remote
+    // images, so that a build stopped before the rest still deploys one; then the rest, and the one line.
+    await writeManifestTo(result, outputDirs, options.planFile)
+    defer(() =>
+      finishWithRemoteImages(result, options, logger).catch((error: Error) => {
+        logger.warn(options.strict ? error.message : `${LOG_PREFIX} remote images skipped, the build goes on: ${error.message}`)
+        // Strict mode fails the build; the build's own exit is what ends it, with this code.
+        if (options.strict) process.exitCode = 1
+      }),
+    )
+    return result
   }
+  if (options.remote) await addRemoteImages(result, options, logger)
+  await writeManifestTo(result, outputDirs, options.planFile)
+  await report(result, options, logger, outputDirs.length > 0)
   return result
+}
+
+/** The remote images step once the pages are there, the manifest written again with them, and the one line. */
+async function finishWithRemoteImages(result: BuildPlanResult, options: ResolvedBuildOptions, logger: Logger): Promise<void> {
+  await addRemoteImages(result, options, logger)
+  // The same files again, now with the remote images.
+  await writeManifestTo(result, [], undefined, result.written.splice(0))
+  await report(result, options, logger, true)
+}
+
+/** Adds the remote images to the result's manifest and plan; problems are warnings (thrown in strict mode). */
+export async function addRemoteImages(result: Omit<BuildPlanResult, 'written'>, options: ResolvedBuildOptions, logger: Logger): Promise<void> {
+  const { findRemoteImages } = await import('./remote-step.js')
+  const step = await findRemoteImages(options, options.remote!, result.baseline, warnerOf(options, logger))
+  result.remote = step
+  result.manifest.remote = step.remote
+  const remoteSrcImages = options.planning ? remoteSrcImagesOf(step.diff) : []
+  if (remoteSrcImages.length > 0) result.manifest.plan.remoteSrcImages = remoteSrcImages
+}
+
+/** The one line, and a dry run's list. `inOutput`: the manifest went into an output folder, which git may track. */
+async function report(result: BuildPlanResult, options: ResolvedBuildOptions, logger: Logger, inOutput: boolean): Promise<void> {
+  // Next.js writes into public/, which git tracks: without an ignore line, every build leaves `?? public/...`.
+  const notIgnored = inOutput && (await gitDoesNotIgnore(result.written[0]!))
+  logger.info(summarize(result, options, { manifestNotIgnored: notIgnored }))
+  const { srcImages, remoteSrcImages = [] } = result.manifest.plan
+  const planned = [...srcImages, ...remoteSrcImages]
+  if (options.dryRun && planned.length > 0) {
+    logger.info(`${LOG_PREFIX} dry run, planned source images:\n${planned.map((src) => `  ${src}`).join('\n')}`)
+  }
 }
 
 /**
  * Writes a computed manifest into more output directories (a build with several outputs computes it once),
  * and to `planFile` when given. Adds each file to `result.written`.
  */
-export async function writeManifestTo(result: BuildPlanResult, outputDirs: readonly string[], planFile?: string): Promise<void> {
+export async function writeManifestTo(result: BuildPlanResult, outputDirs: readonly string[], planFile?: string, files: string[] = []): Promise<void> {
   // Encoded once for every copy.
   const bytes = Buffer.from(serializeManifest(result.manifest))
-  const files = outputDirs.map((dir) => path.join(dir, MANIFEST_FILE_NAME))
+  files.push(...outputDirs.map((dir) => path.join(dir, MANIFEST_FILE_NAME)))
   if (planFile) files.push(planFile)
   const fresh = [...new Set(files)].filter((file) => !result.written.includes(file))
   await Promise.all(
@@ -110,10 +153,7 @@ export interface PlanChoices {
  * its plan. Problems are warnings (thrown as `StrictModeError` in strict mode).
  */
 export async function computePlan(options: ResolvedBuildOptions, logger: Logger, choices: PlanChoices = {}): Promise<Omit<BuildPlanResult, 'written'>> {
-  const warn = (message: string) => {
-    if (options.strict) throw new StrictModeError(`${LOG_PREFIX} ${message} (strict mode)`)
-    logger.warn(`${LOG_PREFIX} ${message}`)
-  }
+  const warn = warnerOf(options, logger)
   options.warnings.forEach(warn)
   const started = performance.now()
   // The baseline is fetched while the images are hashed, within its own time budget.
@@ -139,6 +179,14 @@ export async function computePlan(options: ResolvedBuildOptions, logger: Logger,
     reused: hashed.reused,
     durationMs,
     baselineMs: baseline ? baselineMs : null,
+  }
+}
+
+/** A warning through the logger, or, in strict mode, the error that fails the build. */
+function warnerOf(options: ResolvedBuildOptions, logger: Logger): (message: string) => void {
+  return (message) => {
+    if (options.strict) throw new StrictModeError(`${LOG_PREFIX} ${message} (strict mode)`)
+    logger.warn(`${LOG_PREFIX} ${message}`)
   }
 }
 
@@ -258,16 +306,24 @@ export function summarize(
   const parts = [
     `${countOf(count, 'image')} (${formatBytes(result.bytesHashed)} read) hashed in ${Math.round(result.durationMs)} ms${unchanged}${baselineTime}`,
   ]
+  // Said only for a build whose pages show remote images: the line of any other reads as before.
+  if (result.remote && showsRemoteImages(result.remote)) parts.push(describeRemoteStep(result.remote))
   const { baseline, diff } = result
   if (!options.planning) parts.push(options.planningReason)
   else if (!baseline) parts.push('no baseline configured (set IMAGE_INVALIDATE_BASELINE or IMAGE_INVALIDATE_SITE_URL): nothing planned')
   else if (baseline.kind === 'missing' && options.baselineGivenBy) parts.push(`baseline given by ${options.baselineGivenBy} not found: nothing planned`)
   else if (baseline.kind === 'missing') parts.push(`no baseline at ${baseline.source} (${baseline.reason}), a first deploy: nothing to invalidate`)
   else if (diff) {
-    const planned = result.manifest.plan.srcImages.length
+    const { srcImages, remoteSrcImages = [] } = result.manifest.plan
+    const planned = srcImages.length + remoteSrcImages.length
     const batches = batchCount(planned)
+    const remoteDiff = result.remote?.diff
+    const remote =
+      remoteDiff && remoteDiff.changed.length + remoteDiff.removed.length > 0
+        ? `; remote: ${remoteDiff.changed.length} changed, ${remoteDiff.removed.length} no longer shown`
+        : ''
     parts.push(
-      `vs ${result.manifest.plan.baseline}: ${diff.changed.length} changed, ${diff.removed.length} removed, ${diff.added.length} added` +
+      `vs ${result.manifest.plan.baseline}: ${diff.changed.length} changed, ${diff.removed.length} removed, ${diff.added.length} added${remote}` +
         ` -> ${countOf(planned, 'source image')} to invalidate in ${countOf(batches, 'call')}`,
     )
   } else parts.push('baseline unusable: nothing planned')
@@ -276,6 +332,24 @@ export function summarize(
     parts.push(notes.manifestNotIgnored ? `manifest ${manifest}, which git does not ignore: add ${MANIFEST_FILE_NAME} to .gitignore` : `manifest ${manifest}`)
   }
   return `${LOG_PREFIX} ${parts.join('; ')}`
+}
+
+function showsRemoteImages(step: RemoteStep): boolean {
+  const { run } = step
+  return Object.keys(run.fingerprints).length + run.failures.length + run.excluded.length + step.notAllowed.length > 0
+}
+
+/** The remote part of the build's one line: what was fingerprinted, in how long, against which budget. */
+function describeRemoteStep(step: RemoteStep): string {
+  const { run } = step
+  const parts = [
+    `${countOf(Object.keys(run.fingerprints).length, 'remote image')} fingerprinted in ${Math.round(run.durationMs)} ms (budget ${step.budgetMs} ms`,
+  ]
+  if (run.notModified > 0) parts.push(`${run.notModified} unchanged by conditional request`)
+  if (run.failures.length > 0) parts.push(`${run.failures.length} not fingerprinted`)
+  if (run.excluded.length > 0) parts.push(`${run.excluded.length} on a private address left out`)
+  if (step.notAllowed.length > 0) parts.push(`${step.notAllowed.length} not allowed by ${step.rulesSource ?? 'any image config'}`)
+  return `${parts.join(', ')})`
 }
 
 /** A system error's reason without the path it ends with (`ENOENT: no such file or directory, open '/…'`): the key names it. */

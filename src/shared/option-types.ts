@@ -22,6 +22,20 @@ const OPTION_TYPES: Record<keyof Options, { is: (value: unknown) => boolean; exp
   basePath: isString,
   buildId: isString,
   planFile: isString,
+  remoteImages: { is: (value) => typeof value === 'boolean' || isRemoteImagesOptions(value), expected: 'true, false or an object of remote image options' },
+}
+
+const REMOTE_OPTION_TYPES: Record<string, (value: unknown) => boolean> = {
+  watch: (value) => Array.isArray(value) && value.every((entry) => typeof entry === 'string'),
+  budgetMs: (value) => typeof value === 'number' && value > 0,
+  requestTimeoutMs: (value) => typeof value === 'number' && value > 0,
+  concurrency: (value) => Number.isInteger(value) && (value as number) >= 1,
+  dangerouslyAllowLocalIP: (value) => typeof value === 'boolean',
+}
+
+function isRemoteImagesOptions(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
+  return Object.entries(value).every(([key, item]) => item === undefined || REMOTE_OPTION_TYPES[key]?.(item) === true)
 }
 
 /** The options whose values have their documented type; the others are named in `warnings` and left out. */

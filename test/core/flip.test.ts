@@ -16,6 +16,8 @@ describe('planFlip', () => {
     expect(planFlip(X, A)).toEqual({
       diff: { changed: ['/hero.png', '/logo.png'], removed: ['/old.png'], added: ['/new.png'], unchanged: 0 },
       srcImages: ['/hero.png', '/logo.png', '/new.png', '/old.png'],
+      // No remote images recorded in either manifest (issue 28): none sent.
+      remoteSrcImages: [],
     })
   })
 

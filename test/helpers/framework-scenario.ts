@@ -4,6 +4,7 @@ import { expect } from 'vitest'
 import { resolveBuildOptions } from '../../src/plugin/options.js'
 import { computePlan } from '../../src/plugin/plan-build.js'
 import { serializeManifest, type Manifest } from '../../src/core/manifest.js'
+import type { RemoteImages } from '../../src/core/remote-images.js'
 import type { Fixture, RunResult } from './fixture.js'
 
 /** The images of every framework fixture, as keys below the public folder. */
@@ -27,6 +28,8 @@ export async function buildOnceAndCheck(
     publicDir?: string
     /** The URL prefix of the public files in this deployment. */
     basePath: string
+    /** Remote images the live deployment recorded, and those the build must then plan (their fingerprints changed). */
+    remote?: { live: RemoteImages; planned: string[] }
   },
 ): Promise<{ manifest: Manifest; output: string }> {
   const publicDir = fixture.path(options.publicDir ?? 'public')
@@ -35,7 +38,7 @@ export async function buildOnceAndCheck(
   const live = await computePlan(resolveBuildOptions(liveOptions, { root: fixture.dir }), { info() {}, warn() {} })
   expect(Object.keys(live.manifest.images)).toEqual(FRAMEWORK_IMAGES)
   const liveFile = fixture.path('live-manifest.json')
-  await writeFile(liveFile, serializeManifest(live.manifest))
+  await writeFile(liveFile, serializeManifest({ ...live.manifest, ...(options.remote ? { remote: options.remote.live } : {}) }))
 
   await appendFile(pub('images/hero.png'), Buffer.from([0])) // changed
   await rm(pub('avatar.png')) // removed
@@ -46,6 +49,10 @@ export async function buildOnceAndCheck(
   const manifest = await fixture.readJson<Manifest>(options.served)
   expect(Object.keys(manifest.images)).toEqual(['/icons/mark.svg', '/images/hero.png', '/images/my photo.png', '/images/new.png'])
   expect(manifest.basePath).toBe(options.basePath)
-  expect(manifest.plan).toEqual({ baseline: 'live', srcImages: [`${options.basePath}/avatar.png`, `${options.basePath}/images/hero.png`] })
+  expect(manifest.plan).toEqual({
+    baseline: 'live',
+    srcImages: [`${options.basePath}/avatar.png`, `${options.basePath}/images/hero.png`],
+    ...(options.remote ? { remoteSrcImages: options.remote.planned } : {}),
+  })
   return { manifest, output: run.output }
 }

@@ -1,0 +1,69 @@
+// The remote images step of a build: the remote source images the built pages show (and the watched ones),
+// kept to what the image config lets Vercel optimize, fingerprinted within the budget, and compared with
+// the baseline's. Its code below the plugin (core/, shared/): `check-remote` fingerprints the same way.
+import { diffRemoteImages, type RemoteImageDiff } from '../core/remote-diff.js'
+import { REMOTE_IMAGES_VERSION, type RemoteImages } from '../core/remote-images.js'
+import { isAllowedRemoteImage, readRemoteImageRules } from '../core/remote-patterns.js'
+import { compareKeys } from '../core/keys.js'
+import { readWatchList } from '../core/remote-discovery.js'
+import { findRemoteImagesInOutput, readVercelImageConfig } from '../shared/built-output.js'
+import { countOf, listSome } from '../shared/format.js'
+import type { ManifestLoad } from '../shared/load-manifest.js'
+import { fingerprintRemoteImages, type FingerprintRun } from '../shared/remote-fingerprints.js'
+import type { ResolvedBuildOptions, ResolvedRemoteOptions } from './options.js'
+
+export interface RemoteStep {
+  /** The section of the manifest. */
+  remote: RemoteImages
+  /** Shown by the pages (or watched) and allowed by the image config: fingerprinted, or tried. */
+  shown: number
+  /** Shown through the optimizer but not allowed by the image config: Vercel optimizes none of them. */
+  notAllowed: string[]
+  /** Where the image config was read, for the lines; null when there was none (no remote image is allowed). */
+  rulesSource: string | null
+  run: FingerprintRun
+  /** Against the baseline's remote images; null when there is no baseline or it has none. */
+  diff: RemoteImageDiff | null
+  budgetMs: number
+}
+
+/** Finds, filters and fingerprints; every problem is said through `warn` and leaves the image out. */
+export async function findRemoteImages(
+  options: Pick<ResolvedBuildOptions, 'root'>,
+  remote: ResolvedRemoteOptions,
+  baseline: ManifestLoad | null,
+  warn: (message: string) => void,
+): Promise<RemoteStep> {
+  const warnings: string[] = []
+  const found = await findRemoteImagesInOutput(remote.source.dirs, readWatchList(remote.watch, warnings))
+  warnings.splice(0).forEach(warn)
+  const config = remote.source.imageConfig ?? (await readVercelImageConfig(options.root))
+  const rules = readRemoteImageRules(config?.images, warnings)
+  warnings.forEach((warning) => warn(`${config?.source ?? 'the image config'}: ${warning}`))
+  const allowed = (url: string) => isAllowedRemoteImage(rules, new URL(url))
+  const notAllowed = found.optimized.filter((url) => !allowed(url))
+  const watchedNotAllowed = found.watched.filter((url) => !allowed(url))
+  if (watchedNotAllowed.length > 0) {
+    warn(
+      `remoteImages.watch: ${countOf(watchedNotAllowed.length, 'URL')} the image config does not allow (Vercel optimizes none of them), left out: ${listSome(watchedNotAllowed)}`,
+    )
+  }
+  const urls = [...new Set([...found.optimized, ...found.watched].filter(allowed))].sort(compareKeys)
+  const previous = baseline?.kind === 'found' ? baseline.manifest.remote : undefined
+  const run = await fingerprintRemoteImages(urls, { ...remote, previous: previous?.images })
+  if (run.failures.length > 0) {
+    const list = listSome(run.failures.map(({ url, reason }) => `${url} (${reason})`))
+    warn(`could not fingerprint ${countOf(run.failures.length, 'remote image')}, left out of this build's fingerprints (not compared at the flip): ${list}`)
+  }
+  const unfingerprinted = run.failures.map((failure) => failure.url).sort(compareKeys)
+  const section: RemoteImages = { version: REMOTE_IMAGES_VERSION, images: run.fingerprints, ...(unfingerprinted.length ? { unfingerprinted } : {}) }
+  return {
+    remote: section,
+    shown: urls.length - run.excluded.length,
+    notAllowed,
+    rulesSource: config?.source ?? null,
+    run,
+    diff: diffRemoteImages(previous, section),
+    budgetMs: remote.budgetMs,
+  }
+}
