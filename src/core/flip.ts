@@ -11,9 +11,9 @@ export interface FlipInvalidation {
   /** Every changed, removed or added source image, sorted, each once. */
   srcImages: string[]
   /**
-   * Remote images (issue 28, core/remote-diff.ts): the URLs whose fingerprint differs between P's and D's
-   * manifests, or that D no longer shows; sent with `srcImages`, listed apart. Empty when either manifest
-   * has no remote images recorded.
+   * Remote images (core/remote-diff.ts): the URLs whose fingerprint differs between P's and D's manifests,
+   * that D no longer shows, or that D shows and P did not; sent with `srcImages`, listed apart. Empty when
+   * either manifest has no remote images recorded.
    */
   remoteSrcImages: string[]
 }
@@ -33,8 +33,8 @@ export interface FlipInvalidation {
 export function planFlip(previous: Pick<Manifest, 'basePath' | 'images' | 'remote'>, next: Pick<Manifest, 'basePath' | 'images' | 'remote'>): FlipInvalidation {
   const diff = diffImages(bySourceImage(previous), bySourceImage(next))
   const srcImages = [...new Set([...diff.changed, ...diff.removed, ...diff.added])].sort(compareKeys)
-  // Remote images (issue 28): their own diff, by URL, joined here and nowhere else.
-  const remoteSrcImages = remoteSrcImagesOf(diffRemoteImages(previous.remote, next.remote))
+  // Remote images: their own diff, by URL, joined here and nowhere else; those that appear are sent too.
+  const remoteSrcImages = remoteSrcImagesOf(diffRemoteImages(previous.remote, next.remote), { flip: true })
   return { diff, srcImages, remoteSrcImages }
 }
 

@@ -7,10 +7,10 @@ export interface RemoteImageDiff {
   changed: string[]
   /** Shown by the first only. */
   removed: string[]
-  /** Shown by the second only: nothing of them was cached through the first, so nothing is sent. */
+  /** Shown by the second only. */
   added: string[]
   unchanged: number
-  /** Shown by both, but not fingerprinted by one of them: nothing can be said, and nothing is sent. */
+  /** Shown by both, but with no fingerprint known on one side: nothing can be said, and nothing is sent. */
   unknown: string[]
 }
 
@@ -33,6 +33,8 @@ export function diffRemoteImages(previous: RemoteImages | undefined, next: Remot
     else diff.removed.push(url)
   }
   for (const url of previousUnknown) {
+    // Compared above when a fingerprint was carried for it.
+    if (previous.images[url]) continue
     // Shown by both; fingerprinted, or not, by the second: either way no comparison is possible.
     if (next.images[url] || nextUnknown.has(url)) diff.unknown.push(url)
     else diff.removed.push(url)
@@ -44,8 +46,13 @@ export function diffRemoteImages(previous: RemoteImages | undefined, next: Remot
   return diff
 }
 
-/** The remote source images to send for a diff: every changed one and every one no longer shown, sorted, each once. */
-export function remoteSrcImagesOf(diff: RemoteImageDiff | null): string[] {
+/**
+ * The remote source images to send for a diff, sorted, each once: every changed one and every one no longer
+ * shown, and at a flip (`{ flip: true }`) every one that appears, as for public images (core/flip.ts): a URL can come
+ * back (a rollback) over variants cached of other bytes. The build-time plan leaves those out, as it does
+ * public ones: what appears depends on the deployment live at the flip.
+ */
+export function remoteSrcImagesOf(diff: RemoteImageDiff | null, { flip = false }: { flip?: boolean } = {}): string[] {
   if (!diff) return []
-  return [...new Set([...diff.changed, ...diff.removed])].sort(compareKeys)
+  return [...new Set([...diff.changed, ...diff.removed, ...(flip ? diff.added : [])])].sort(compareKeys)
 }

@@ -24,7 +24,8 @@ export interface RemoteImages {
   images: Record<string, RemoteFingerprint>
   /**
    * Shown by the deployment but not fingerprinted by its build (no answer within the budget, 5xx, too
-   * large): compared with nothing at the flip, so neither "changed" nor "removed". Absent when none.
+   * large). `images` then holds the baseline's fingerprint of it, when the baseline had one: the last one
+   * known, compared at the flip and by the next build as any other. Absent when none.
    */
   unfingerprinted?: string[]
 }

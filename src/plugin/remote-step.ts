@@ -53,10 +53,17 @@ export async function findRemoteImages(
   const run = await fingerprintRemoteImages(urls, { ...remote, previous: previous?.images })
   if (run.failures.length > 0) {
     const list = listSome(run.failures.map(({ url, reason }) => `${url} (${reason})`))
-    warn(`could not fingerprint ${countOf(run.failures.length, 'remote image')}, left out of this build's fingerprints (not compared at the flip): ${list}`)
+    warn(
+      `could not fingerprint ${countOf(run.failures.length, 'remote image')}, recorded with the baseline's fingerprint where it had one ` +
+        `(not counted as changed at the flip; the next build or check-remote compares it again): ${list}`,
+    )
   }
   const unfingerprinted = run.failures.map((failure) => failure.url).sort(compareKeys)
-  const section: RemoteImages = { version: REMOTE_IMAGES_VERSION, images: run.fingerprints, ...(unfingerprinted.length ? { unfingerprinted } : {}) }
+  const section: RemoteImages = {
+    version: REMOTE_IMAGES_VERSION,
+    images: { ...carriedFingerprints(unfingerprinted, previous), ...run.fingerprints },
+    ...(unfingerprinted.length ? { unfingerprinted } : {}),
+  }
   return {
     remote: section,
     shown: urls.length - run.excluded.length,
@@ -66,4 +73,19 @@ export async function findRemoteImages(
     diff: diffRemoteImages(previous, section),
     budgetMs: remote.budgetMs,
   }
+}
+
+/**
+ * The baseline's fingerprints of the images this build could not fingerprint: what was last known of their
+ * bytes. Recorded as they are, the flip does not count them as changed (nothing new is known), and a change
+ * that happened meanwhile is still seen, against them, by the next build and by `check-remote`; left out,
+ * it would be compared with nothing, and lost for good.
+ */
+function carriedFingerprints(urls: readonly string[], previous: RemoteImages | undefined): RemoteImages['images'] {
+  const carried: RemoteImages['images'] = {}
+  for (const url of urls) {
+    const known = previous?.images[url]
+    if (known) carried[url] = known
+  }
+  return carried
 }

@@ -76,7 +76,19 @@ describe('diffRemoteImages', () => {
       unchanged: 0,
       unknown: [C],
     })
+    // The build-time plan: the changed and the removed ones. At a flip, the one that appears too, as for public
+    // images: a URL can come back over variants cached of other bytes.
     expect(remoteSrcImagesOf(diffRemoteImages(previous, next))).toEqual([A, B])
+    expect(remoteSrcImagesOf(diffRemoteImages(previous, next), { flip: true })).toEqual([A, B, 'https://cdn.example.com/new.png'])
+  })
+
+  it('a fingerprint carried for an image its build could not reach is compared as any other: the change is not lost', () => {
+    // P fingerprinted C; X's build could not reach it and carried P's fingerprint; Y's build saw new bytes.
+    const x: RemoteImages = { version: 1, images: { ...previous.images }, unfingerprinted: [C] }
+    expect(diffRemoteImages(previous, x)).toMatchObject({ changed: [], unknown: [], unchanged: 3 })
+    const y: RemoteImages = { version: 1, images: { ...previous.images, [C]: { etag: '"c2"' } } }
+    expect(diffRemoteImages(x, y)).toMatchObject({ changed: [C], unknown: [] })
+    expect(remoteSrcImagesOf(diffRemoteImages(x, y), { flip: true })).toEqual([C])
   })
 
   it('the same fingerprints: nothing; an origin that starts sending an ETag: changed', () => {

@@ -1,6 +1,12 @@
 // @module-tag floor
 import { createHash } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
+import { tmpdir } from 'node:os'
+import { createManifest, type Manifest } from '../../src/core/manifest.js'
+import { remoteSrcImagesOf } from '../../src/core/remote-diff.js'
+import type { RemoteImages } from '../../src/core/remote-images.js'
+import type { ResolvedRemoteOptions } from '../../src/plugin/options.js'
+import { findRemoteImages } from '../../src/plugin/remote-step.js'
 import { fingerprintRemoteImages, type FingerprintOptions } from '../../src/shared/remote-fingerprints.js'
 import { startImageOrigin, type ImageOrigin } from '../stand-ins/image-origin.mjs'
 
@@ -90,3 +96,40 @@ describe('fingerprintRemoteImages', () => {
     expect(origin.stats.requests).toBe(0)
   })
 })
+
+describe('the remote images step of a build', () => {
+  it("an image its build cannot reach keeps the baseline's fingerprint: not changed at this flip, and its change is seen by the next build", async () => {
+    origin = await startImageOrigin()
+    origin.set('/a.png', 'v3', 'etag')
+    const url = origin.url('/a.png')
+    const remote: ResolvedRemoteOptions = {
+      source: { dirs: [], imageConfig: { images: { remotePatterns: [{ hostname: '127.0.0.1' }], dangerouslyAllowLocalIP: true }, source: 'test' } },
+      watch: [url],
+      budgetMs: 1_500,
+      requestTimeoutMs: 500,
+      concurrency: 2,
+      allowLocalIP: true,
+    }
+    const warnings: string[] = []
+    const step = (baseline: RemoteImages) =>
+      findRemoteImages({ root: tmpdir() }, remote, { kind: 'found', source: 'live.json', manifest: manifestWith(baseline) }, (w) => warnings.push(w))
+    const p = (await step({ version: 1, images: {} })).remote
+    expect(p.images[url]).toEqual({ etag: expect.any(String) })
+
+    // The bytes change while the origin does not answer: the build records what was last known.
+    origin.set('/a.png', 'v4', 'hang')
+    const x = await step(p)
+    expect(x.remote).toEqual({ version: 1, images: { [url]: p.images[url] }, unfingerprinted: [url] })
+    expect(remoteSrcImagesOf(x.diff, { flip: true })).toEqual([])
+    expect(warnings.join('\n')).toContain(`recorded with the baseline's fingerprint where it had one`)
+
+    // It answers again: the next build sees the change against that fingerprint, and its flip sends it.
+    origin.set('/a.png', 'v4', 'etag')
+    const y = await step(x.remote)
+    expect(remoteSrcImagesOf(y.diff, { flip: true })).toEqual([url])
+  })
+})
+
+function manifestWith(remote: RemoteImages): Manifest {
+  return createManifest({ buildId: 'dpl_live', basePath: '', images: {}, plan: { baseline: null, srcImages: [] }, remote })
+}
