@@ -341,7 +341,8 @@ function describeDryRun(report: ApplyReport, checks: readonly PreflightCheck[]):
   const lines = checks.map((check) => `${check.status.padEnd(7)} ${check.message}${check.fix ? `; fix: ${check.fix}` : ''}`)
   const problems = checks.filter((check) => check.status === 'problem').length
   if (report.error && problems === 0) lines.push(`error: ${report.error}`)
-  const planned = countOf(report.planned.length, 'source image')
+  // The remote images are sent with the public ones.
+  const planned = countOf(report.planned.length + report.plannedRemote.length, 'source image')
   lines.push(
     report.ok
       ? `dry run: nothing sent; a real run would start, and send ${planned} as planned now`

@@ -216,6 +216,12 @@ describe('apply: faults', () => {
       /\(402\): invalidation by source image needs the new image-optimization pricing; .*opts in under Team Settings > Billing > Image Optimization \(https:\/\/vercel\.com\/d\?to=.*\); otherwise check the team's plan and billing\. Vercel said: Upgrade$/,
     ],
     ['403', { status: 403, body: { error: { code: 'forbidden', message: 'No access' } } }, /\(403\): check that its scope includes the team/],
+    // What Vercel answers an expired or revoked token with: 403, and invalidToken.
+    [
+      '403 with invalidToken',
+      { status: 403, body: { error: { code: 'forbidden', message: 'Not authorized', invalidToken: true } } },
+      /^Vercel did not accept the token \(403\): check that VERCEL_TOKEN is a valid access token, not expired or revoked\. Vercel said: Not authorized$/,
+    ],
     [
       '404',
       { status: 404, body: { error: { code: 'not_found', message: 'Project not found' } } },

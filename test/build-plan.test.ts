@@ -180,3 +180,22 @@ describe('the digest cache', () => {
     )
   })
 })
+
+describe('a build whose pages come after its hook (Next.js)', () => {
+  it('writes the manifest into the output at once, and the local plan only when the deferred work runs: a build that fails before leaves none', async () => {
+    const { root } = await project()
+    let deferred: (() => Promise<void>) | undefined
+    const defer = (work: () => Promise<void>) => void (deferred = work)
+    const options = resolveBuildOptions({ baseline: 'live.json' }, { root, env: {}, remote: { dirs: [path.join(root, 'pages')], defer } })
+    const output = path.join(root, 'public')
+    const log = logger()
+    await planBuild(options, [output], log)
+    expect(existsSync(path.join(output, '_image-invalidate.json'))).toBe(true)
+    expect(existsSync(options.planFile)).toBe(false)
+    expect(log.lines).toEqual([])
+    // The build ends well: the rest runs, the plan is written, the one line said.
+    await deferred!()
+    expect(existsSync(options.planFile)).toBe(true)
+    expect(log.lines).toEqual([expect.stringMatching(/^info \[image-invalidate\] 2 images/)])
+  })
+})

@@ -223,6 +223,34 @@ describe('image-invalidate', () => {
     expect(api!.calls).toHaveLength(0)
   })
 
+  // As outside acceptance runs it: two manifests with remote images, the flip said to have happened.
+  it('apply --plan D --from P --dry-run counts the remote images in what a real run would send', async () => {
+    const remote = (etag: string) => ({
+      version: 1 as const,
+      images: { 'https://cdn.example.com/a.png': { etag }, 'https://cdn.example.com/b.png': { etag: '"b"' } },
+    })
+    const manifest = (buildId: string, etag: string, hash: string) =>
+      serializeManifest(
+        createManifest({
+          buildId,
+          basePath: '',
+          images: { '/hero.png': { hash: hash.repeat(64), size: 1 } },
+          plan: { baseline: null, srcImages: [] },
+          remote: remote(etag),
+        }),
+      )
+    const dir = await tempDir({ 'P.json': manifest('dpl_p', '"a1"', 'a'), 'D.json': manifest('dpl_d', '"a2"', 'b') })
+    const result = await imageInvalidate(dir, ['apply', '--plan', 'D.json', '--from', 'P.json', '--no-wait', '--dry-run'], {
+      VERCEL_TOKEN: TOKEN,
+      VERCEL_PROJECT_ID: 'prj_1',
+    })
+    expect(result.code, result.output).toBe(0)
+    expect(result.stderr).toContain('  would invalidate /hero.png\n')
+    expect(result.stderr).toContain('  would invalidate remote https://cdn.example.com/a.png\n')
+    expect(result.stderr).not.toContain('https://cdn.example.com/b.png')
+    expect(result.stdout).toMatch(/a real run would start, and send 2 source images as planned now\n$/)
+  })
+
   it('plan prints what a build would invalidate now, writing nothing', { tags: ['floor'] }, async () => {
     const dir = await tempDir({ 'public/a.png': 'a', 'public/b.png': 'b', 'public/c.png': 'c' })
     const first = await imageInvalidate(dir, ['plan', '--json'])

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createWebhookHandler } from '../src/apply/webhook.js'
 import { createManifest, serializeManifest } from '../src/core/manifest.js'
-import type { DoctorReport } from '../src/setup/doctor.js'
+import { checkProductionManifest, type DoctorReport } from '../src/setup/doctor.js'
 import { SECRET_VARIABLE } from '../src/setup/webhook-setup.js'
 import { fixtureFiles, imageInvalidate, startProjectApi } from './helpers/setup-app.js'
 import type { VercelApiStandIn } from './stand-ins/vercel-api.mjs'
@@ -180,6 +180,14 @@ describe('image-invalidate doctor', () => {
     expect(failed(report)).toEqual([])
     expect(withSecret.output).not.toContain(site!.bypass)
     expect(withSecret.code).toBe(0)
+  })
+
+  it('a production site that cannot be reached: the fix says to check the domain, not to deploy again', async () => {
+    const check = await checkProductionManifest('http://127.0.0.1:9', '', {})
+    expect(check).toMatchObject({ status: 'fail', detail: expect.stringContaining('ECONNREFUSED') })
+    expect(check.fix).toBe(
+      "check that http://127.0.0.1:9 resolves and answers from here (the project's production domain), or pass --url with the one it serves",
+    )
   })
 
   it('prints one line per check, and the fix under the one that failed', async () => {

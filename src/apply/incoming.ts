@@ -71,7 +71,8 @@ async function loadIncomingManifest(
   // or whose API did not answer): D's manifest cannot be had, and the local plan is not D's.
   if (plan === undefined && deploymentId && !access.client && otherBuild) {
     const local = loaded.kind === 'found' ? `is ${loaded.manifest.buildId}'s` : 'is missing'
-    const message = `the manifest of deployment ${deploymentId} is not known: the API was not asked for its URL, and the local plan ${source} ${local}; pass --plan FILE|URL, or make the deployment readable`
+    // The API was either not asked (no token) or did not answer: the check of the deployment said which.
+    const message = `the manifest of deployment ${deploymentId} is not known: its URL could not be had from the API, and the local plan ${source} ${local}; pass --plan FILE|URL, or make the deployment readable`
     return { problem: { code: 'IMAGE_INVALIDATE_MANIFEST_UNAVAILABLE', message } }
   }
   // The local plan is another build's (or there is none): the named deployment serves its own.

@@ -73,8 +73,10 @@ async function runPlan(options: ResolvedBuildOptions, outputDirs: readonly strin
   const defer = options.remote?.source.defer
   if (defer) {
     // The pages are not there yet (Next.js prerenders after its hook): the manifest now, without remote
-    // images, so that a build stopped before the rest still deploys one; then the rest, and the one line.
-    await writeManifestTo(result, outputDirs, options.planFile)
+    // images, where the build copies it from (public/ into an export's out/); then the rest, and the one
+    // line. The local plan `apply` reads is written only then: a build that fails after its hook ends without
+    // the deferred work, and must not leave a plan of a deployment that will not exist.
+    await writeManifestTo(result, outputDirs)
     defer(() =>
       finishWithRemoteImages(result, options, logger).catch((error: Error) => {
         logger.warn(options.strict ? error.message : `${LOG_PREFIX} remote images skipped, the build goes on: ${error.message}`)
@@ -94,7 +96,7 @@ async function runPlan(options: ResolvedBuildOptions, outputDirs: readonly strin
 async function finishWithRemoteImages(result: BuildPlanResult, options: ResolvedBuildOptions, logger: Logger): Promise<void> {
   await addRemoteImages(result, options, logger)
   // The same files again, now with the remote images.
-  await writeManifestTo(result, [], undefined, result.written.splice(0))
+  await writeManifestTo(result, [], options.planFile, result.written.splice(0))
   await report(result, options, logger, true)
 }
 

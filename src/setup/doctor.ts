@@ -5,7 +5,7 @@ import { manifestUrl } from '../core/manifest.js'
 import { protectionBypassHeaders, type Env } from '../shared/environment.js'
 import { countOf } from '../shared/format.js'
 import { createHttpClient, describeHttpError } from '../shared/http.js'
-import { loadManifest } from '../shared/load-manifest.js'
+import { loadManifest, type ManifestLoad } from '../shared/load-manifest.js'
 import { USER_AGENT } from '../shared/package.js'
 import type { Project, VercelClient, Webhook } from '../vercel/client.js'
 import { configHasPlugin, readConfigBasePath } from './config.js'
@@ -118,11 +118,15 @@ export async function checkProductionManifest(site: string | undefined, basePath
     const { manifest } = loaded
     return pass('production-manifest', `${url} is the manifest of ${manifest.buildId} (${countOf(Object.keys(manifest.images).length, 'image')})`)
   }
-  const protectedSite = loaded.kind === 'unreachable' && /\b40[13]\b/.test(loaded.reason)
-  const fix = protectedSite
-    ? 'deployments are protected: enable Protection Bypass for Automation and set VERCEL_AUTOMATION_BYPASS_SECRET here'
-    : 'deploy a production build with the plugin (the manifest is written at the end of each production build)'
-  return fail('production-manifest', `${url}: ${loaded.reason}`, fix)
+  return fail('production-manifest', `${url}: ${loaded.reason}`, manifestFix(loaded, site))
+}
+
+/** What to do when the production site did not give its manifest, by what went wrong. */
+function manifestFix(loaded: Exclude<ManifestLoad, { kind: 'found' }>, site: string): string {
+  if (loaded.kind === 'missing') return 'deploy a production build with the plugin (the manifest is written at the end of each production build)'
+  if (loaded.kind === 'invalid') return 'the file there is not a manifest of this package: check that nothing else is served at /_image-invalidate.json'
+  if (/\b40[13]\b/.test(loaded.reason)) return 'deployments are protected: enable Protection Bypass for Automation and set VERCEL_AUTOMATION_BYPASS_SECRET here'
+  return `check that ${site} resolves and answers from here (the project's production domain), or pass --url with the one it serves`
 }
 
 /**

@@ -29,8 +29,13 @@ export class VercelApiError extends ImageInvalidateError {
     readonly vercelMessage: string | undefined,
     /** What was asked: purging source images, reading the project or a deployment, or changing its webhooks or variables. */
     readonly action: VercelAction = 'purge',
+    /**
+     * Vercel's `error.invalidToken`: the token itself was refused. Vercel answers an expired or revoked token
+     * with 403 `{"error":{"code":"forbidden","message":"Not authorized","invalidToken":true}}`, not 401.
+     */
+    readonly invalidToken = false,
   ) {
-    super('IMAGE_INVALIDATE_VERCEL_API', explainStatus(status, vercelMessage, action))
+    super('IMAGE_INVALIDATE_VERCEL_API', explainStatus(invalidToken ? 401 : status, vercelMessage, action, status))
   }
 
   /** 401, 402, 403, 404 and 410 will fail the same way for every batch: stop instead of trying the rest. */
@@ -58,15 +63,18 @@ export class VercelTransportError extends ImageInvalidateError {
   }
 }
 
-/** One sentence a user can act on, for each status that means "check your set-up". */
-function explainStatus(status: number, vercelMessage?: string, action: VercelAction = 'purge'): string {
+/**
+ * One sentence a user can act on, for each status that means "check your set-up". `meaning` is the status
+ * the answer means (a refused token is a 401 whatever status it came with), `status` the one it came with.
+ */
+function explainStatus(meaning: number, vercelMessage: string | undefined, action: VercelAction, status = meaning): string {
   const said = vercelMessage ? ` Vercel said: ${vercelMessage}` : ''
   const team = 'the team (VERCEL_TEAM_ID, --team or .vercel/project.json)'
-  switch (status) {
+  switch (meaning) {
     case 400:
       return `Vercel rejected the request as invalid (400).${said}`
     case 401:
-      return `Vercel did not accept the token (401): check that VERCEL_TOKEN is a valid, unexpired access token.${said}`
+      return `Vercel did not accept the token (${status}): check that VERCEL_TOKEN is a valid access token, not expired or revoked.${said}`
     case 402:
       return (
         `Vercel refused for billing reasons (402): invalidation by source image needs the new image-optimization pricing; ` +
@@ -321,7 +329,7 @@ export class VercelClient {
     const data = parseJson(text)
     if (succeeded) return { data, text }
     const error = recordOf(recordOf(data)?.error)
-    throw new VercelApiError(response.statusCode, textOf(error?.code), textOf(error?.message)?.slice(0, 500), said)
+    throw new VercelApiError(response.statusCode, textOf(error?.code), textOf(error?.message)?.slice(0, 500), said, error?.invalidToken === true)
   }
 
   async #request(method: Method, path: string, query: Record<string, string>, body: unknown, doing?: string): Promise<Dispatcher.ResponseData> {
