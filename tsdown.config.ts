@@ -11,6 +11,8 @@ export default defineConfig({
     next: 'src/next.ts',
     astro: 'src/astro.ts',
     nuxt: 'src/nuxt.ts',
+    // The route handlers without the bundler code the root re-exports (src/routes.ts).
+    routes: 'src/routes.ts',
     cli: 'src/cli.ts',
     // The hashing thread's script, next to the chunk that starts it (src/core/hash.ts).
     'hash-thread': 'src/core/hash-thread-main.ts',

@@ -594,8 +594,9 @@ async function importBench() {
   }
 }
 
-// A route's process, as a Vercel Function starts it: import the package root and create the handler (what
-// the route module does when it loads), then the events, one after another, each answered with waitUntil.
+// A route's process, as a Vercel Function starts it: import unplugin-image-invalidate/routes, as the README's
+// routes do, and create the handler (what the route module does when it loads), then the events, one after
+// another, each answered with waitUntil.
 // Prints the cold start, each answer's time and each event's time until the API stand-in has its URLs.
 const ASSET_WEBHOOK_ROUTE = `
 import { readFileSync } from 'node:fs'
@@ -625,7 +626,7 @@ console.log(JSON.stringify({ ms: coldStartMs, coldStartMs, answers, sent }))
 /**
  * The asset webhook (issue 27) in a route's fresh process, 5 processes of 10 Contentful events each (signed
  * by Contentful's own toolkit beforehand), the API stand-in answering after 50 ms: what creating the handler
- * adds to the route's cold start (importing the package root and creating a Contentful handler; the
+ * adds to the route's cold start (importing `/routes` and creating a Contentful handler; the
  * provider's module and @contentful/node-apps-toolkit load on the first event, and count in its answer);
  * the first answer after the cold start and the following ones, with waitUntil (target: median 200 ms at
  * most); and each event's time until the API has its URLs (target: 2 s at most, every event).
@@ -651,14 +652,14 @@ async function assetWebhookBench() {
     const eventsFile = path.join(root, `events-${run}.json`)
     await writeFile(eventsFile, JSON.stringify(events))
     process.env.BENCH_SECRET = secret
-    results.push(await timeNode(ASSET_WEBHOOK_ROUTE, [pathToFileURL(path.join(repo, 'dist/index.js')).href, root, api.origin, eventsFile]))
+    results.push(await timeNode(ASSET_WEBHOOK_ROUTE, [pathToFileURL(path.join(repo, 'dist/routes.js')).href, root, api.origin, eventsFile]))
   }
   await api.close()
   const coldStart = median(results.map((result) => result.coldStartMs))
   const first = median(results.map((result) => result.answers[0] ?? NaN))
   const warm = median(results.flatMap((result) => result.answers.slice(1)))
   const slowestSent = Math.max(...results.flatMap((result) => result.sent))
-  rows.push(['asset webhook: import the package root, create a contentful handler', coldStart.toFixed(1), '', 'added to the route cold start', '', ''])
+  rows.push(['asset webhook: import /routes, create a contentful handler', coldStart.toFixed(1), '', 'added to the route cold start', '', ''])
   rows.push([
     'asset webhook: first answer after a cold start (waitUntil)',
     first.toFixed(1),
@@ -981,7 +982,7 @@ const NEXT_DEV_ROWS = [
 ]
 /** The first words of each asset webhook row. */
 const ASSET_WEBHOOK_ROWS = [
-  'asset webhook: import the package root',
+  'asset webhook: import /routes',
   'asset webhook: first answer after a cold start',
   'asset webhook: answer (waitUntil)',
   'asset webhook: event -> the API has its URLs',

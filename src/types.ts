@@ -364,6 +364,12 @@ export interface AssetWebhookOptions extends Pick<
   maxBodyBytes?: number
   /** Without `waitUntil`: answer by then (202), and let the sending go on. @default 25000 */
   deadlineMs?: number
+  /**
+   * Takes the handler's lines: one per event (the event and its asset, `sent N, skipped M, failed K` with the
+   * first failure and skip) and one per refused request, each without secrets. Default: stdout, and stderr
+   * for failures and refusals, where Vercel's function logs and `next start` show them.
+   */
+  log?: (line: string) => void
 }
 
 /**
@@ -421,4 +427,10 @@ export interface CheckRemoteReport {
 export interface RemoteCheckHandlerOptions extends CheckRemoteOptions {
   /** The secret Vercel Cron Jobs send as `Authorization: Bearer …`. Default: `CRON_SECRET`. */
   secret?: string
+  /**
+   * Takes the route's lines: one per run (`checked N, changed M, sent K, failed F` with the first failure),
+   * one per refused request, and `checkRemote`'s progress lines, each without secrets. Default: the run's and
+   * the refusals' lines on stdout, and stderr when something failed; no progress lines.
+   */
+  log?: (line: string) => void
 }

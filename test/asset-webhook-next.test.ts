@@ -1,6 +1,8 @@
-// The asset webhook served as users serve it: one `next build` of a fixture with a route per provider (and
-// the app's images.remotePatterns, which the routes read at run time), then `next start` with the API
-// stand-in; the provider tests share that build.
+// The asset webhook served as users serve it: one `next build` (Turbopack, Next.js 16's default) of a fixture
+// with a route per provider importing `unplugin-image-invalidate/routes` and a next.config without
+// withImageInvalidate, as a site with remote CMS images only has it (and the app's images.remotePatterns,
+// which the routes read at run time), then `next start` with the API stand-in; the tests share that build.
+import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { AssetWebhookProvider } from '../src/types.js'
@@ -31,6 +33,7 @@ beforeAll(async () => {
   fixture = await copyFixtureInRepo('next-asset-webhooks')
   const built = await nextBuild(fixture)
   expect(built.code, built.output).toBe(0)
+  expect(built.output).toContain('(Turbopack)')
 }, 300_000)
 
 afterAll(async () => {
@@ -53,6 +56,19 @@ const WITH_TOKEN = () => ({ VERCEL_TOKEN: TOKEN, VERCEL_PROJECT_ID: PROJECT, IMA
 const routeOf = (origin: string, provider: AssetWebhookProvider) => new URL(`/api/assets/${provider}`, origin)
 const pathOf = (provider: AssetWebhookProvider) => `/api/assets/${provider}`
 const json = async (response: Response) => ({ status: response.status, body: (await response.json()) as Record<string, any> })
+
+describe('the build', () => {
+  it("bundles the routes without the package's bundler code: no unplugin, so no `webpack` for Turbopack to resolve", async () => {
+    const server = fixture.path('.next', 'server')
+    const files = (await readdir(server, { recursive: true })).filter((file) => file.endsWith('.js'))
+    const routes = files.filter((file) => file.startsWith(path.join('app', 'api', 'assets')) && file.endsWith('route.js'))
+    expect(routes).toHaveLength(PROVIDERS.length)
+    // Turbopack names each module it bundles by its path: the package's chunks are there, unplugin's are not.
+    const texts = await Promise.all(files.map((file) => readFile(path.join(server, file), 'utf8')))
+    expect(texts.some((text) => text.includes('unplugin-image-invalidate/dist/') || text.includes('unplugin-image-invalidate_dist_'))).toBe(true)
+    expect(files.filter((_, i) => /[/_]unplugin[/_]dist[/_]/.test(texts[i]!))).toEqual([])
+  })
+})
 
 describe('asset webhooks under next start, with a token', () => {
   /** What the API stand-in receives from now on. */
@@ -100,8 +116,33 @@ describe('asset webhooks under next start, with a token', () => {
         },
       ])
       await vi.waitFor(() => expect(sent()).toEqual(['https://bucket.example.com/public/a.png']), { timeout: 20_000, interval: 50 })
+      // The event's line in the server's log once the sending ends (`after`, as waitUntil on Vercel).
+      await vi.waitFor(() => expect(output()).toContain('[image-invalidate] asset webhook (generic) urls: sent 1 via the Vercel API, skipped 1, failed 0'), {
+        timeout: 20_000,
+        interval: 50,
+      })
       expect(output()).not.toContain(ASSET_SECRET)
+      expect(output()).not.toContain(TOKEN)
     }))
+
+  it('answers 503, and says so in the log, when started from another folder with no remotePatterns: the image config cannot be found', async () => {
+    const event = genericUrls(['https://bucket.example.com/public/a.png'])
+    const sent = received()
+    const port = String(await freePort())
+    const env = { NEXT_TELEMETRY_DISABLED: '1', IMAGE_INVALIDATE_ASSET_SECRET: ASSET_SECRET, ...WITH_TOKEN() }
+    await withServer(nextCommand('start', fixture.dir, '--hostname', '127.0.0.1', '--port', port), { cwd: repoRoot, env }, async (origin, output) => {
+      const { status, body } = await json(await fetch(routeOf(origin, 'generic'), post(event, signatureHeaders('generic', event))))
+      const file = path.join(repoRoot, '.next', 'required-server-files.json')
+      expect(status).toBe(503)
+      expect(body.reason).toContain(`${file} cannot be read (ENOENT)`)
+      expect(body.reason).toContain("run the server from the app's folder")
+      await vi.waitFor(() => expect(output()).toContain(`[image-invalidate] asset webhook (generic) refused, 503: ${body.reason}`), {
+        timeout: 20_000,
+        interval: 50,
+      })
+    })
+    expect(sent()).toEqual([])
+  })
 })
 
 describe('asset webhooks under next start, without a token', () => {

@@ -2,7 +2,7 @@
 import { createHmac } from 'node:crypto'
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createAssetWebhookHandler } from '../src/remote/asset-webhook.js'
 import type { AssetWebhookOptions, AssetWebhookProvider } from '../src/types.js'
 import {
@@ -43,6 +43,7 @@ afterEach(async () => {
   await api?.close()
   api = undefined
   delete (globalThis as Record<symbol, unknown>)[VERCEL_CONTEXT]
+  vi.restoreAllMocks()
 })
 
 const VERCEL_CONTEXT = Symbol.for('@vercel/request-context')
@@ -145,7 +146,10 @@ describe('createAssetWebhookHandler: what is sent', () => {
     )
     expect(status).toBe(200)
     expect(body).toMatchObject({ ok: true, action: 'skipped' })
-    expect(body.skipped.map((skip: { reason: string }) => skip.reason)).toEqual([expect.stringContaining('not allowed'), 'not an http(s) URL'])
+    expect(body.skipped.map((skip: { reason: string }) => skip.reason)).toEqual([
+      expect.stringContaining('not allowed'),
+      'it is not an absolute http(s) URL: Vercel takes no such source image',
+    ])
     expect(api!.calls).toEqual([])
   })
 
@@ -171,10 +175,23 @@ describe('createAssetWebhookHandler: what is sent', () => {
     const loaderAnswer = await json(await otherLoader.handler(signed('generic', event)))
     expect(loaderAnswer.body).toMatchObject({ action: 'skipped', skipped: [{ reason: expect.stringContaining('images.loader is "cloudinary"') }, {}, {}] })
 
-    const nowhere = await handlerFor('generic', { remotePatterns: undefined, root: await tempDir() })
-    const none = await json(await nowhere.handler(signed('generic', event)))
-    expect(none.body.skipped[0].reason).toContain('no image config found')
     expect(api!.invalidated).toEqual(['https://bucket.example.com/public/a.png', 'https://legacy.example.com/b.png'])
+  })
+
+  it('answers 503, and logs, when there is no image config to read: a configuration error, not a skip', async () => {
+    const elsewhere = await tempDir()
+    const { handler, log } = await handlerFor('generic', { remotePatterns: undefined, root: elsewhere })
+    const { status, body } = await json(await handler(signed('generic', genericUrls())))
+    const file = path.join(elsewhere, '.next', 'required-server-files.json')
+    expect(status).toBe(503)
+    expect(body).toEqual({
+      ok: false,
+      reason:
+        `no image config: the remotePatterns option is not set, and ${file} cannot be read (ENOENT), so which URLs Vercel optimizes is unknown: ` +
+        "run the server from the app's folder (the one that holds .next), or set the root option to it, or pass remotePatterns as next.config's images.remotePatterns",
+    })
+    expect(log).toEqual([`[image-invalidate] asset webhook (generic) refused, 503: ${body.reason}`])
+    expect(api!.calls).toEqual([])
   })
 
   it('srcImages(asset) gives the URLs pages use instead of the payload’s', async () => {
@@ -228,6 +245,78 @@ describe('createAssetWebhookHandler: what is sent', () => {
       expect(output).not.toContain(TOKEN)
       expect(output).not.toContain(ASSET_SECRET)
     }
+  })
+
+  it("scrubs the token and every secret from the answer and the log, where Vercel's error text echoes the Authorization header", async () => {
+    const env = { VERCEL_AUTOMATION_BYPASS_SECRET: 'bypass_ASSET_0123456789', CRON_SECRET: 'cron_ASSET_0123456789' }
+    const { handler, log } = await handlerFor('generic', { env })
+    const echo = (authorization: string | undefined) => ({
+      error: {
+        code: 'forbidden',
+        message: `token ${authorization} lacks scope (bypass ${env.VERCEL_AUTOMATION_BYPASS_SECRET}, cron ${env.CRON_SECRET}, ${ASSET_SECRET})`,
+      },
+    })
+    api!.injectFaults([{ status: 403, body: echo }])
+    const response = await handler(signed('generic', genericUrls()))
+    const text = await response.text()
+    expect(response.status).toBe(500)
+    expect(JSON.parse(text).failed[0].reason).toContain('token Bearer [redacted] lacks scope (bypass [redacted], cron [redacted], [redacted])')
+    expect(log).toHaveLength(1)
+    expect(log[0]).toContain('token Bearer [redacted] lacks scope')
+    for (const output of [text, ...log]) for (const secret of [TOKEN, ASSET_SECRET, ...Object.values(env)]) expect(output).not.toContain(secret)
+  })
+
+  it('with waitUntil, each event leaves one line by default: sent, skipped, failed with the first reason, failures on stderr; the log option takes them instead', async () => {
+    const printed = vi.spyOn(console, 'log').mockImplementation(() => undefined)
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined)
+    const kept: Promise<unknown>[] = []
+    const { handler } = await handlerFor('generic', { log: undefined, retries: 0, waitUntil: (promise) => kept.push(promise) })
+    const event = genericUrls(['https://bucket.example.com/public/a.png', 'https://elsewhere.example/b.png'])
+    api!.injectFaults([401, 402, 403, 404, 429, 500].map((status) => ({ status, body: { error: { code: 'fault', message: `answered ${status}` } } })))
+    // One event after the other, so that each meets its fault.
+    for (let i = 0; i < 7; i++) {
+      expect((await handler(signed('generic', event))).status).toBe(202)
+      await kept.at(-1)
+    }
+    const head = '[image-invalidate] asset webhook (generic) urls: '
+    const firstSkipped = '; first skipped: https://elsewhere.example/b.png: not allowed by the image config (the remotePatterns option)'
+    const failedLines = errors.mock.calls.map(([line]) => String(line))
+    expect(failedLines).toHaveLength(6)
+    failedLines.forEach((line, i) => {
+      expect(line.startsWith(`${head}sent 0 via the Vercel API, skipped 1, failed 1; first failure: https://bucket.example.com/public/a.png: `), line).toBe(
+        true,
+      )
+      // The client's sentence for each status: `… (403). Vercel said: …`, `HTTP 429` once retries are spent.
+      expect(line.split('; first failure: ')[1]).toMatch(new RegExp(`\\b${[401, 402, 403, 404, 429, 500][i]}\\b`))
+      expect(line).toContain(firstSkipped)
+    })
+    expect(printed.mock.calls.map(([line]) => String(line))).toEqual([
+      `${head}sent 1 via the Vercel API, skipped 1, failed 0${firstSkipped}: Vercel does not optimize it, so nothing of it is cached`,
+    ])
+
+    const lines: string[] = []
+    const logged = await handlerFor('generic', { log: (line) => lines.push(line) })
+    await logged.handler(signed('generic', event))
+    expect(lines).toEqual([expect.stringContaining(`${head}sent 1 via the Vercel API, skipped 1, failed 0`)])
+    expect(printed).toHaveBeenCalledTimes(1)
+    expect(errors).toHaveBeenCalledTimes(6)
+  })
+
+  it('skips, before sending, a URL longer than Vercel takes (2xx with the reason); only a failed API call answers 500', async () => {
+    const long = `https://bucket.example.com/public/${'a'.repeat(8192)}.png`
+    const { handler } = await handlerFor('generic')
+    const alone = await json(await handler(signed('generic', genericUrls([long]))))
+    expect(alone.status).toBe(200)
+    expect(alone.body).toMatchObject({ ok: true, action: 'skipped' })
+    expect(alone.body.skipped).toHaveLength(1)
+    expect(alone.body.skipped[0].url === long).toBe(true)
+    expect(alone.body.skipped[0].reason).toBe('it is longer than 8192 characters: Vercel takes no such source image')
+    expect(api!.calls).toEqual([])
+    const mixed = await json(await handler(signed('generic', genericUrls([long, 'https://bucket.example.com/public/a.png']))))
+    expect(mixed.status).toBe(200)
+    expect(mixed.body).toMatchObject({ action: 'invalidated', invalidated: ['https://bucket.example.com/public/a.png'] })
+    expect(mixed.body.skipped.map((skip: { url: string }) => skip.url === long)).toEqual([true])
+    expect(api!.invalidated).toEqual(['https://bucket.example.com/public/a.png'])
   })
 })
 
@@ -289,7 +378,16 @@ describe('createAssetWebhookHandler: bad input', () => {
     const contentful = await handlerFor('contentful')
     expect(await json(await contentful.handler(signed('contentful', tombstone)))).toMatchObject({
       status: 422,
-      body: { reason: expect.stringContaining('carries no URL') },
+      body: {
+        reason:
+          "the ContentManagement.Asset.unpublish event of asset 4BqrajvA8E6qwgkieoqmqO carries no file URL (Contentful sends only the asset's sys when it is unpublished or deleted): " +
+          "give createAssetWebhookHandler a srcImages option that returns the asset's URLs for asset.id, or take Asset Unpublish and Delete off the webhook's triggers in Contentful",
+      },
+    })
+    const generic = await handlerFor('generic')
+    expect(await json(await generic.handler(signed('generic', genericUrls([]))))).toMatchObject({
+      status: 422,
+      body: { reason: 'the body\'s urls list is empty: send { "urls": ["https://…"] } with the URLs that changed' },
     })
     const strapi = await handlerFor('strapi', { baseUrl: undefined })
     expect(await json(await strapi.handler(signed('strapi', strapiMediaUpdate())))).toMatchObject({
@@ -331,7 +429,7 @@ describe('createAssetWebhookHandler: bad input', () => {
     })
     expect(await json(await handler(signed('generic', genericUrls())))).toMatchObject({
       status: 500,
-      body: { reason: 'srcImages failed for urls of asset (no id): lookup timed out' },
+      body: { reason: "srcImages failed for the body's urls list: lookup timed out" },
     })
   })
 })
@@ -372,7 +470,14 @@ describe('provider payloads', () => {
       urls: [],
     }
     const plain = await handlerFor('cloudinary')
-    expect((await plain.handler(signed('cloudinary', deletion))).status).toBe(422)
+    expect(await json(await plain.handler(signed('cloudinary', deletion)))).toMatchObject({
+      status: 422,
+      body: {
+        reason:
+          'the delete event of asset folder/sample carries no URL (Cloudinary names deleted resources by public id only): give createAssetWebhookHandler ' +
+          "a srcImages option that builds the delivery URLs from asset.id, or leave Delete out of the notification URL's types in Cloudinary",
+      },
+    })
     const mapped = await handlerFor('cloudinary', { srcImages: (asset) => [`https://res.cloudinary.com/demo/image/upload/${asset.id}.jpg`] })
     expect((await json(await mapped.handler(signed('cloudinary', deletion)))).body.invalidated).toEqual([
       'https://res.cloudinary.com/demo/image/upload/folder/sample.jpg',

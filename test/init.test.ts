@@ -72,7 +72,7 @@ describe('image-invalidate init --yes in each framework', () => {
       expect(() => parseModule(readFileSync(app.configFile!, 'utf8'))).not.toThrow()
       expect(configHasPlugin(app)).toBe(true)
       const routeText = await readFile(path.join(dir, route), 'utf8')
-      expect(routeText).toContain("import { createWebhookHandler } from 'unplugin-image-invalidate'")
+      expect(routeText).toContain("import { createWebhookHandler } from 'unplugin-image-invalidate/routes'")
       expect(() => parseModule(routeText)).not.toThrow()
       for (const [file, content] of Object.entries(edited)) expect(await readFile(path.join(dir, file), 'utf8')).toBe(content)
       expectWebhookAndSecret(api, url)

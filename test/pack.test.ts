@@ -104,7 +104,7 @@ it('npm pack of a fresh checkout installs into a new project, where the command 
   // Every entry of the exports map loads in a project that has only vite: the others import their
   // framework's types only, or nothing of it.
   const { name } = JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as PackageJson
-  const entries = ['', '/vite', '/webpack', '/rspack', '/rollup', '/esbuild', '/next', '/astro', '/nuxt'].map((entry) => `${name}${entry}`)
+  const entries = ['', '/vite', '/webpack', '/rspack', '/rollup', '/esbuild', '/next', '/astro', '/nuxt', '/routes'].map((entry) => `${name}${entry}`)
   const imported = await run(process.execPath, ['--input-type=module', '-e', `for (const id of ${JSON.stringify(entries)}) await import(id)`], { cwd: project })
   expect(imported.code, imported.output).toBe(0)
 

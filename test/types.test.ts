@@ -24,6 +24,7 @@ import esbuild from 'unplugin-image-invalidate/esbuild'
 import withImageInvalidateDefault, { withImageInvalidate, type NextConfigFunction } from 'unplugin-image-invalidate/next'
 import astro from 'unplugin-image-invalidate/astro'
 import nuxt, { type NuxtLike } from 'unplugin-image-invalidate/nuxt'
+import * as routes from 'unplugin-image-invalidate/routes'
 
 const options: Options = { dryRun: true, include: ['**/*.png'], baseline: false }
 export const plugins = [vite(options), webpack(options), rspack(), rollup(), esbuild(), imageInvalidate.vite()]
@@ -56,6 +57,21 @@ export const remoteOptions: Options = { remoteImages: { watch: ['https://cdn.exa
 export const remotePlanned: string[] | undefined = manifest.remote && manifest.plan.remoteSrcImages
 // @ts-expect-error a store is needed: a Vercel Function has no disk to keep the state on
 createRemoteCheckHandler({})
+
+// The route handlers alone, from /routes (no bundler code), with their option types.
+const routeWebhookOptions: routes.WebhookOptions = { secret: 'whsec', waitUntil: (promise) => void promise }
+export const routeWebhook: (request: Request) => Promise<Response> = routes.createWebhookHandler(routeWebhookOptions)
+export const routeVerified: boolean = routes.verifySignature(new Uint8Array(), null, 'whsec')
+const routeAssetOptions: routes.AssetWebhookOptions = { provider: 'contentful', secret: 'x', log: (line: string) => void line }
+export const routeAsset: (request: Request) => Promise<Response> = routes.createAssetWebhookHandler(routeAssetOptions)
+const routeCronOptions: routes.RemoteCheckHandlerOptions = { store, secret: 'cron' }
+export const routeCron: (request: Request) => Promise<Response> = routes.createRemoteCheckHandler(routeCronOptions)
+export const routeProvider: routes.AssetWebhookProvider = 'cloudinary'
+export const routeError: routes.ImageInvalidateErrorCode = 'IMAGE_INVALIDATE_SRC_IMAGES'
+// @ts-expect-error a provider the asset webhook does not know
+routes.createAssetWebhookHandler({ provider: 'sanity' })
+// @ts-expect-error /routes holds the handlers only: no bundler plugin
+export const noPlugin = routes.unplugin
 
 // Each entry's types are real (not \`any\`): a wrong option is an error in every one of them.
 // @ts-expect-error wrong option type

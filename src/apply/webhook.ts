@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { GivenPrevious, GivenVia } from '../core/choose-previous.js'
 import { recordOf, textOf } from '../core/json.js'
 import { manifestUrl } from '../core/manifest.js'
-import { countOf, LOG_PREFIX, redactor } from '../shared/format.js'
+import { countOf, createRouteLog, redactor } from '../shared/format.js'
 import type { FlipTrigger } from './apply.js'
 import { resolveConfiguredProject, resolveVercelTarget, teamOf, type ConfiguredProject } from '../vercel/target.js'
 import { readBoundedBody, reply } from '../shared/webhook-request.js'
@@ -68,24 +68,23 @@ export function createWebhookHandler(options: WebhookOptions = {}): Handler {
  * the token never appear.
  */
 function createWebhookLog(secrets: ReadonlyArray<string | undefined>) {
-  const scrub = redactor(secrets)
-  const line = (text: string) => scrub(`${LOG_PREFIX} webhook ${text}`)
+  const say = createRouteLog('webhook', redactor(secrets))
   return {
-    outcome: (text: string) => console.log(line(text)),
+    outcome: (text: string) => say.info(text),
     refused(response: Response, reason: string): Response {
-      console.error(line(`refused, ${response.status}: ${reason}`))
+      say.error(`refused, ${response.status}: ${reason}`)
       return response
     },
     /** One run: the event, the flip P -> D, and what was sent or why not. */
     run(event: WebhookEvent, to: string | undefined, report: ApplyReport): void {
       const flip = `${report.previous?.buildId ?? 'P unknown'} -> ${report.plan?.buildId ?? to ?? 'D unknown'}`
       const head = `${event.type} ${event.id}, ${flip}`
-      if (report.deferred) return console.log(line(`${head}: deferred: ${report.deferred}`))
-      if (report.ok) return console.log(line(`${head}: ${describeSent(report)}`))
+      if (report.deferred) return say.info(`${head}: deferred: ${report.deferred}`)
+      if (report.ok) return say.info(`${head}: ${describeSent(report)}`)
       const failed = report.failed.length > 0 ? `; ${countOf(report.failed.length, 'source image')} not invalidated: ${report.failed[0]?.reason}` : ''
       const error = report.error ? `: ${report.errorCode ?? 'IMAGE_INVALIDATE_UNEXPECTED'}: ${report.error}` : ''
       const sent = report.planned.length > 0 ? `, ${describeSent(report)}` : ''
-      console.error(line(`${head}: failed${sent}${error}${failed}`))
+      say.error(`${head}: failed${sent}${error}${failed}`)
     },
   }
 }

@@ -28,19 +28,32 @@ export interface AppImageRules {
   warnings: string[]
 }
 
-/** The rules from the `remotePatterns` option, else from Next.js's build output in `cwd`, else none. */
-export async function loadAppImageRules(options: Pick<AssetWebhookOptions, 'remotePatterns'>, cwd: string): Promise<AppImageRules> {
+/**
+ * No image config at all: which URLs Vercel optimizes is unknown. A configuration error (the route answers
+ * 503), not a reason to skip every URL: the sentence names the file looked for and how to fix it.
+ */
+export interface MissingImageRules {
+  missing: string
+}
+
+/** The rules from the `remotePatterns` option, else from Next.js's build output in `cwd`, else why none. */
+export async function loadAppImageRules(options: Pick<AssetWebhookOptions, 'remotePatterns'>, cwd: string): Promise<AppImageRules | MissingImageRules> {
   const warnings: string[] = []
   if (options.remotePatterns) {
     const rules = readRemoteImageRules({ remotePatterns: options.remotePatterns }, warnings)
     return { rules, source: 'the remotePatterns option', warnings }
   }
-  const file = path.join(cwd, NEXT_SERVER_FILES)
+  const file = path.resolve(cwd, NEXT_SERVER_FILES)
   let text: string
   try {
     text = await readFile(file, 'utf8')
-  } catch {
-    return { rules: readRemoteImageRules(undefined, warnings), source: 'none', warnings }
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).name
+    return {
+      missing:
+        `no image config: the remotePatterns option is not set, and ${file} cannot be read (${code}), so which URLs Vercel optimizes is unknown: ` +
+        "run the server from the app's folder (the one that holds .next), or set the root option to it, or pass remotePatterns as next.config's images.remotePatterns",
+    }
   }
   let images: unknown
   try {

@@ -151,7 +151,7 @@ function routeFix(status: number | string): string {
   if (status === 503) return `the route has no secret: set ${SECRET_VARIABLE} for Production (image-invalidate init) and redeploy`
   if (status === 404 || status === 405) return `the route is not deployed there: add it (image-invalidate init writes it) and deploy to production`
   if (typeof status === 'number' && status < 300)
-    return 'the route accepts what it cannot verify: export the handler of createWebhookHandler() from unplugin-image-invalidate'
+    return 'the route accepts what it cannot verify: export the handler of createWebhookHandler() from unplugin-image-invalidate/routes'
   return 'check that the production deployment serves the route and that it is reachable'
 }
 

@@ -60,7 +60,8 @@ export function webhookRoute(app: DetectedApp, root: string): FileChange | undef
   const file = routeFileOf(app, root)
   if (!file) return undefined
   const waitUntil = app.dependencies.has('@vercel/functions')
-  const imports = [`import { createWebhookHandler } from '${PACKAGE_NAME}'`, ...(waitUntil ? ["import { waitUntil } from '@vercel/functions'"] : [])]
+  // From /routes: no bundler code in a route its framework bundles (Turbopack cannot resolve webpack there).
+  const imports = [`import { createWebhookHandler } from '${PACKAGE_NAME}/routes'`, ...(waitUntil ? ["import { waitUntil } from '@vercel/functions'"] : [])]
   const handler = `createWebhookHandler({ ${waitUntil ? 'waitUntil, ' : ''}timeoutMs: 240_000 })`
   const header = [
     '// Vercel webhook (deployment.promoted, deployment.rollback, rolling releases) -> image-invalidate apply at',

@@ -63,3 +63,28 @@ export function redactor(secrets: ReadonlyArray<string | undefined>): (text: str
 export function redactedCopy<T>(report: T, redact: (text: string) => string): T {
   return JSON.parse(JSON.stringify(report), (_key, item: unknown) => (typeof item === 'string' ? redact(item) : item)) as T
 }
+
+/**
+ * What a route handler scrubs from its answers and lines: the secrets it is given and every one a Vercel
+ * project of this package may set (the token, the bypass secret, the webhooks' and the cron route's).
+ */
+export function routeRedactor(env: Record<string, string | undefined>, given: ReadonlyArray<string | undefined>): (text: string) => string {
+  const known = [env.VERCEL_TOKEN, env.VERCEL_AUTOMATION_BYPASS_SECRET, env.CRON_SECRET, env.IMAGE_INVALIDATE_WEBHOOK_SECRET, env.IMAGE_INVALIDATE_ASSET_SECRET]
+  return redactor([...given, ...known])
+}
+
+/** A route handler's lines: what went well, and what failed or was refused. */
+export interface RouteLog {
+  info(text: string): void
+  error(text: string): void
+}
+
+/**
+ * Where a route handler's lines go, each scrubbed and named (`[image-invalidate] <name> …`): by default
+ * stdout and stderr, which Vercel's function logs and `next start` show; `log`, when given, takes both.
+ */
+export function createRouteLog(name: string, scrub: (text: string) => string, log?: (line: string) => void): RouteLog {
+  const line = (text: string) => scrub(`${LOG_PREFIX} ${name} ${text}`)
+  if (log) return { info: (text) => log(line(text)), error: (text) => log(line(text)) }
+  return { info: (text) => console.log(line(text)), error: (text) => console.error(line(text)) }
+}

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createManifest, serializeManifest } from '../../src/core/manifest.js'
 import { fingerprintRemoteImages } from '../../src/shared/remote-fingerprints.js'
 import { createRemoteCheckHandler } from '../../src/remote/cron-route.js'
@@ -18,6 +18,7 @@ let site: SiteStandIn | undefined
 afterEach(async () => {
   await Promise.all([origin?.close(), api?.close(), site?.close()])
   origin = api = site = undefined
+  vi.restoreAllMocks()
 })
 
 /** A live deployment whose manifest records `paths` of the origin as they are now, served by a site stand-in. */
@@ -103,5 +104,45 @@ describe('image-invalidate check-remote', () => {
     const second = await handler(request('Bearer cron-secret'))
     expect(await second.json()).toMatchObject({ ok: true, changed: [], invalidated: [] })
     expect(sent()).toEqual(urls)
+  })
+
+  it("the route logs each run in one line by default, and scrubs every secret from it and its answer, where Vercel's error text echoes the token", async () => {
+    const printed = vi.spyOn(console, 'log').mockImplementation(() => undefined)
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined)
+    origin = await startImageOrigin()
+    origin.set('/a.png', 'a, first', 'etag')
+    const { urls, env } = await liveDeployment(['/a.png'])
+    const secrets = { CRON_SECRET: 'cron_ROUTE_0123456789', VERCEL_AUTOMATION_BYPASS_SECRET: 'bypass_ROUTE_0123456789' }
+    const kept = new Map<string, unknown>()
+    const store: RemoteStateStore = { get: async (key) => kept.get(key) ?? null, set: async (key, value) => void kept.set(key, value) }
+    const handler = createRemoteCheckHandler({ store, env: { ...env, ...secrets } })
+    const request = () => new Request('https://example.com/api/check-remote', { headers: { authorization: `Bearer ${secrets.CRON_SECRET}` } })
+
+    origin.set('/a.png', 'a, second', 'etag')
+    const echo = (authorization: string | undefined) => ({
+      error: {
+        code: 'forbidden',
+        message: `token ${authorization} lacks scope (cron ${secrets.CRON_SECRET}, bypass ${secrets.VERCEL_AUTOMATION_BYPASS_SECRET})`,
+      },
+    })
+    api!.injectFaults([{ status: 403, body: echo }])
+    const failed = await handler(request())
+    const text = await failed.text()
+    expect(failed.status).toBe(500)
+    expect(JSON.parse(text).failed[0]).toMatchObject({
+      srcImage: urls[0],
+      reason: expect.stringContaining('token Bearer [redacted] lacks scope (cron [redacted], bypass [redacted])'),
+    })
+    expect(errors.mock.calls.map(([line]) => String(line))).toEqual([
+      expect.stringMatching(
+        /^\[image-invalidate\] check-remote route checked 1, changed 1, sent 0, failed 1; first failure: .*token Bearer \[redacted\] lacks scope/,
+      ),
+    ])
+
+    const again = await handler(request())
+    expect(again.status).toBe(200)
+    expect(printed.mock.calls.map(([line]) => String(line))).toEqual(['[image-invalidate] check-remote route checked 1, changed 1, sent 1, failed 0'])
+    const lines = [...errors.mock.calls, ...printed.mock.calls].map(([line]) => String(line))
+    for (const output of [text, ...lines]) for (const secret of [TOKEN, ...Object.values(secrets)]) expect(output).not.toContain(secret)
   })
 })

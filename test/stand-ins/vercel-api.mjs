@@ -26,7 +26,8 @@ import { deploymentBody, environmentVariable, listedDeployment, projectBody, sto
 import { sdkRequestProblems, sdkSchemaProblems } from './vercel-schemas.mjs'
 
 /**
- * @typedef {{ status: number, retryAfter?: string, body?: unknown } | 'stall' | 'reset'} Fault
+ * @typedef {{ status: number, retryAfter?: string, body?: unknown | ((authorization: string | undefined) => unknown) } | 'stall' | 'reset'} Fault
+ *   (a `body` function is called with the request's Authorization header: an API whose error text echoes it)
  * @typedef {{ status: number, rawBody: string }} ReadFault
  * @typedef {{
  *   readyState: string, aliasAssigned: boolean, aliasError?: { code: string, message: string } | null, url?: string,
@@ -188,7 +189,10 @@ export async function startVercelApi(options) {
           call.status = 'reset'
           return req.socket.destroy()
         }
-        if (fault) return respond(fault.status, fault.body ?? error('internal', 'injected fault'), fault.retryAfter ? { 'retry-after': fault.retryAfter } : {})
+        if (fault) {
+          const body = typeof fault.body === 'function' ? fault.body(req.headers.authorization) : fault.body
+          return respond(fault.status, body ?? error('internal', 'injected fault'), fault.retryAfter ? { 'retry-after': fault.retryAfter } : {})
+        }
 
         if (!isProject(url.searchParams.get('projectIdOrName'))) return respond(404, error('not_found', 'Project not found'))
         if (req.headers['content-type'] !== 'application/json') return respond(400, error('bad_request', 'Expected application/json'))
