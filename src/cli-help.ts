@@ -85,8 +85,9 @@ start. A custom cacheHandler (images.customCacheHandler) is not reached.
   --json                 print one JSON document
   -h, --help             this text
 
-Exit codes: 0 done (an unreadable --from falls back to every image of D, and says so), 1 D's manifest
-or the cache could not be read, 2 usage error.`,
+Exit codes: 0 done (an unreadable --from falls back to every image of D, and says so; a build with no
+image cache yet has nothing to remove), 1 D's manifest could not be read, --dir holds no Next.js build
+(no BUILD_ID), or the cache could not be pruned, 2 usage error.`,
   demo: `Usage: image-invalidate demo
 
 Both phases on this machine, with no Vercel account and no network: two production builds of a set of

@@ -231,8 +231,15 @@ describe('image-invalidate init, what it refuses', () => {
     ['no token', { VERCEL_TOKEN: '' }, [], 2, /no Vercel token: set VERCEL_TOKEN/, []],
     ['a token without access', { VERCEL_TOKEN: 'tok_other_0000' }, [], 1, /may not read this project .*\(403\)/, []],
     ['a project that does not exist', {}, ['--project', 'prj_gone'], 1, /found no such project .*\(project "prj_gone"\)/, []],
-    // A flag the command line cannot parse gets its pointer to --help, as every command's do.
-    ['a --way that is not one', {}, ['--way', 'email'], 2, /--way "email" is not one of webhook, github, ci/, ["Run 'image-invalidate --help' for usage."]],
+    // A flag the command line cannot parse gets its pointer to the command's --help, as every command's do.
+    [
+      'a --way that is not one',
+      {},
+      ['--way', 'email'],
+      2,
+      /image-invalidate: init --way "email" is not one of webhook, github, ci/,
+      ["Run 'image-invalidate init --help' for usage."],
+    ],
   ] as const)('%s: a sentence naming it, exit 2 (usage) or 1, nothing changed', async (_name, env, args, code, message, after) => {
     api = await startProjectApi()
     const dir = await fixtureFiles('nuxt-app')
