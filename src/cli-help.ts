@@ -85,8 +85,9 @@ start. A custom cacheHandler (images.customCacheHandler) is not reached.
   --json                 print one JSON document
   -h, --help             this text
 
-Exit codes: 0 done (an unreadable --from falls back to every image of D, and says so), 1 D's manifest
-or the cache could not be read, 2 usage error.`,
+Exit codes: 0 done (an unreadable --from falls back to every image of D, and says so; a build with no
+image cache yet has nothing to remove), 1 D's manifest could not be read, --dir holds no Next.js build
+(no BUILD_ID), or the cache could not be pruned, 2 usage error.`,
   demo: `Usage: image-invalidate demo
 
 Both phases on this machine, with no Vercel account and no network: two production builds of a set of
@@ -99,7 +100,8 @@ Exit codes: 0 every image of the flip was invalidated, 1 otherwise.
   init: `Usage: image-invalidate init [--way webhook|github|ci] [--url URL] [--yes] [--dry-run] [--project ID] [--team ID|SLUG]
 
 Run in the app's folder (Next.js, Astro, Nuxt, SvelteKit, React Router or Vite). Adds the plugin to the
-framework's config (edited with magicast; a config of another shape is left alone, with the lines to add),
+framework's config (edited with magicast, or created minimal when the app has none; a config of another
+shape is left alone, with the lines to add),
 lists the manifest in .gitignore where the framework writes it into a source folder, and sets up how apply
 runs at each production flip:
   webhook  writes the webhook route (createWebhookHandler), creates the project's Vercel webhook for
@@ -108,7 +110,8 @@ runs at each production flip:
            IMAGE_INVALIDATE_WEBHOOK_SECRET (encrypted) for Production. Needs VERCEL_TOKEN and the
            project (.vercel/project.json, VERCEL_PROJECT_ID or --project). Account webhooks need a Pro
            or Enterprise team. Your token is stored on the project only if you say yes when asked.
-  github   writes .github/workflows/invalidate-images.yml
+  github   writes .github/workflows/invalidate-images.yml at the git repository's root, its steps
+           in the app's folder (a monorepo's apps/web)
   ci       prints the step for a CI that deploys itself
 In a terminal it asks, shows every change, and asks before making them. A second run changes nothing.
 

@@ -18,6 +18,9 @@ class UsageError extends ImageInvalidateError {
   }
 }
 
+/** The command being run: a usage error points to its --help. */
+let currentCommand: string | undefined
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
   if (command === '-v' || command === '--version') {
@@ -29,6 +32,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${HELP.main}\n`)
     return command ? 0 : 2
   }
+  currentCommand = command
   if (command === 'plan') return runPlan(rest)
   if (command === 'apply') return runApply(rest)
   if (command === 'prune-next-cache') return runPruneNextCache(rest)
@@ -36,6 +40,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'doctor') return runDoctor(rest)
   if (command === 'check-remote') return runCheckRemote(rest)
   if (command === 'demo') return runDemo(rest)
+  currentCommand = undefined
   throw new UsageError(`unknown command ${JSON.stringify(command)}`)
 }
 
@@ -43,8 +48,22 @@ function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[]
   try {
     return parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: false, strict: true }).values
   } catch (error) {
-    throw new UsageError((error as Error).message)
+    throw new UsageError(parseProblem(error as Error & { code?: string }))
   }
+}
+
+/**
+ * Node's parseArgs message in the words of every other usage error (lower case, after the command's name):
+ * `Unknown option '--bogus'` becomes `has no option --bogus`, printed as `apply has no option --bogus`.
+ */
+function parseProblem(error: Error & { code?: string }): string {
+  const quoted = /'([^']*)'/.exec(error.message)?.[1]
+  const option = quoted && (/--[\w-]+/.exec(quoted)?.[0] ?? quoted.split(' ')[0])
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) return `has no option ${option}`
+  if (error.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' && quoted !== undefined) return `takes options only, not ${JSON.stringify(quoted)}`
+  if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option)
+    return /does not take an argument/.test(error.message) ? `${option} takes no value` : `${option} needs a value`
+  return `has options it cannot read: ${error.message.charAt(0).toLowerCase()}${error.message.slice(1)}`
 }
 
 async function runPlan(args: string[]): Promise<number> {
@@ -409,7 +428,9 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     if (error instanceof UsageError) {
-      process.stderr.write(`image-invalidate: ${error.message}\nRun 'image-invalidate --help' for usage.\n`)
+      // One style for every usage error: the command's name, what is wrong, and the --help that says how.
+      const command = currentCommand ? `${currentCommand} ` : ''
+      process.stderr.write(`image-invalidate: ${command}${error.message}\nRun 'image-invalidate ${command}--help' for usage.\n`)
       process.exitCode = 2
     } else {
       const scrub = redactor([process.env.VERCEL_TOKEN, process.env.VERCEL_AUTOMATION_BYPASS_SECRET])

@@ -58,15 +58,29 @@ describe('image-invalidate', () => {
   it.each([
     [[], /Usage:/],
     [['purge'], /unknown command "purge"/],
-    [['apply', '--bogus'], /Unknown option '--bogus'/],
+    [['apply', '--bogus'], /apply has no option --bogus/],
     [['apply', '--concurrency', '0'], /--concurrency "0" is not a whole number from 1 to 16/],
     [['apply', '--timeout', 'soon'], /--timeout "soon" is not a duration like 90s or 10m/],
     [['apply', '--base-path', 'docs'], /--base-path "docs" is not an absolute path: write it as Next.js basePath is written, e.g. \/docs/],
-    [['apply', 'extra'], /Unexpected argument 'extra'/],
+    [['apply', 'extra'], /apply takes options only, not "extra"/],
   ])('exits 2 on a usage error: %j', async (args, message) => {
     const result = await imageInvalidate(repoRoot, args)
     expect(result.code).toBe(2)
     expect(result.output).toMatch(message)
+  })
+
+  // One style: lower case, the command named, and the --help of that command (the main one for no command).
+  it.each([
+    [['purge'], 'unknown command "purge"', 'image-invalidate --help'],
+    [['apply', '--bogus'], 'apply has no option --bogus', 'image-invalidate apply --help'],
+    [['plan', '--dir'], 'plan --dir needs a value', 'image-invalidate plan --help'],
+    [['doctor', '--json=yes'], 'doctor --json takes no value', 'image-invalidate doctor --help'],
+    [['check-remote', 'now'], 'check-remote takes options only, not "now"', 'image-invalidate check-remote --help'],
+    [['apply', '--timeout', 'soon'], 'apply --timeout "soon" is not a duration like 90s or 10m', 'image-invalidate apply --help'],
+  ])('a usage error %j says what is wrong in one line and points to the help that says how', { tags: ['floor'] }, async (args, message, help) => {
+    const result = await imageInvalidate(repoRoot, args)
+    expect(result.code).toBe(2)
+    expect(result.stderr).toBe(`image-invalidate: ${message}\nRun '${help}' for usage.\n`)
   })
 
   // On the engines floor too: the command as users run it, one apply and one plan.

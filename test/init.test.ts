@@ -1,16 +1,17 @@
-import { readFileSync } from 'node:fs'
-import { readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { existsSync, readFileSync } from 'node:fs'
+import { cp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { parseModule } from 'magicast'
 import { afterEach, describe, expect, it } from 'vitest'
 import { configHasPlugin } from '../src/setup/config.js'
+import type { DoctorReport } from '../src/setup/doctor.js'
 import { detectApp } from '../src/setup/frameworks.js'
 import { SECRET_VARIABLE, WEBHOOK_EVENTS } from '../src/setup/webhook-setup.js'
 import { HELP } from '../src/cli-help.js'
 import { cleanEnv } from './helpers/env.js'
-import { copyFixture, copyFixtureInRepo, nextBuild, repoRoot, viteBuild, type Fixture } from './helpers/fixture.js'
+import { copyFixture, copyFixtureInRepo, nextBuild, repoRoot, run, viteBuild, type Fixture } from './helpers/fixture.js'
 import { killGroup, spawnTracked } from './helpers/processes.js'
-import { asBeforeInit, fixtureFiles, imageInvalidate as runCli, snapshot, startProjectApi, TOKEN } from './helpers/setup-app.js'
+import { asBeforeInit, fixtureFiles, imageInvalidate as runCli, snapshot, startProjectApi, TOKEN, withoutConfig } from './helpers/setup-app.js'
 import { tempDir } from './helpers/tmp.js'
 import type { VercelApiStandIn } from './stand-ins/vercel-api.mjs'
 
@@ -89,42 +90,66 @@ describe('image-invalidate init --yes in each framework', () => {
     },
   )
 
-  it('next-app: the edited config and the route it writes build with next build, and a second run changes nothing', { tags: ['long-build'] }, async () => {
+  it('next-app: the starter config gains the plugin, keeping the rest', async () => {
     api = await startProjectApi()
-    fixture = await copyFixtureInRepo('next-app')
-    await asBeforeInit(fixture.dir, 'next-app')
-    const first = await imageInvalidate(fixture.dir, ['init', '--yes'])
-    expect(first.code, first.output).toBe(0)
-    expect(await readFile(fixture.path('next.config.mjs'), 'utf8')).toBe(
+    const dir = await fixtureFiles('next-app')
+    const result = await imageInvalidate(dir, ['init', '--yes'])
+    expect(result.code, result.output).toBe(0)
+    expect(await readFile(path.join(dir, 'next.config.mjs'), 'utf8')).toBe(
       `import { withImageInvalidate } from 'unplugin-image-invalidate/next';\n/** @type {import('next').NextConfig} */\nconst nextConfig = {\n  reactStrictMode: true,\n}\n\nexport default withImageInvalidate(nextConfig);\n`,
     )
-    expect(await readFile(fixture.path('.gitignore'), 'utf8')).toContain('/public/_image-invalidate.json')
-    expect(await readFile(fixture.path('app/api/image-invalidate/route.js'), 'utf8')).toContain('export const POST = createWebhookHandler(')
-    expectWebhookAndSecret(api, 'https://site.example.com/api/image-invalidate')
-
-    const before = await snapshot(fixture.dir)
-    const second = await imageInvalidate(fixture.dir, ['init', '--yes'])
-    expect(second.code, second.output).toBe(0)
-    expect(second.stdout).toContain('nothing to change')
-    expect(await snapshot(fixture.dir)).toEqual(before)
-    expect(api.webhooks).toHaveLength(1)
-
-    const build = await nextBuild(fixture)
-    expect(build.code, build.output).toBe(0)
-    // The plugin ran in the build (its manifest), and the route is one of the app's.
-    expect(JSON.parse(await readFile(fixture.path('public/_image-invalidate.json'), 'utf8'))).toMatchObject({ version: 1 })
-    expect(build.output).toMatch(/\/api\/image-invalidate/)
   })
 
-  it('vite-app: the GitHub way (a plain Vite app has no server routes), and the edited config builds', async () => {
+  // An app without next.config (Next.js needs none): init creates one, and the app builds with it.
+  it(
+    'next-app without a config: the config it creates and the route it writes build with next build, and a second run changes nothing',
+    { tags: ['long-build'] },
+    async () => {
+      api = await startProjectApi()
+      fixture = await copyFixtureInRepo('next-app')
+      await asBeforeInit(fixture.dir, 'next-app')
+      await withoutConfig(fixture.dir, 'next.config.mjs', 'next')
+      const first = await imageInvalidate(fixture.dir, ['init', '--yes'])
+      expect(first.code, first.output).toBe(0)
+      expect(first.stdout).toContain('  create next.config.mjs:\n    + import { withImageInvalidate } from')
+      expect(await readFile(fixture.path('next.config.mjs'), 'utf8')).toBe(
+        `import { withImageInvalidate } from 'unplugin-image-invalidate/next'\n\n/** @type {import('next').NextConfig} */\nconst nextConfig = {}\n\nexport default withImageInvalidate(nextConfig)\n`,
+      )
+      expect(await readFile(fixture.path('.gitignore'), 'utf8')).toContain('/public/_image-invalidate.json')
+      expect(await readFile(fixture.path('app/api/image-invalidate/route.js'), 'utf8')).toContain('export const POST = createWebhookHandler(')
+      expectWebhookAndSecret(api, 'https://site.example.com/api/image-invalidate')
+
+      const before = await snapshot(fixture.dir)
+      const second = await imageInvalidate(fixture.dir, ['init', '--yes'])
+      expect(second.code, second.output).toBe(0)
+      expect(second.stdout).toContain('nothing to change')
+      expect(await snapshot(fixture.dir)).toEqual(before)
+      expect(api.webhooks).toHaveLength(1)
+
+      const build = await nextBuild(fixture)
+      expect(build.code, build.output).toBe(0)
+      // The plugin ran in the build (its manifest), and the route is one of the app's.
+      expect(JSON.parse(await readFile(fixture.path('public/_image-invalidate.json'), 'utf8'))).toMatchObject({ version: 1 })
+      expect(build.output).toMatch(/\/api\/image-invalidate/)
+    },
+  )
+
+  // create-vite's vanilla template has no vite.config: init creates one (an ES module, as package.json says).
+  it('vite-app without a config: the GitHub way (a plain Vite app has no server routes), and the config it creates builds', async () => {
     api = await startProjectApi()
     fixture = await copyFixture('vite-app')
     await asBeforeInit(fixture.dir, 'vite-app')
+    await withoutConfig(fixture.dir, 'vite.config.js', 'vite')
     const first = await imageInvalidate(fixture.dir, ['init', '--yes'])
     expect(first.code, first.output).toBe(0)
+    expect(await readFile(fixture.path('vite.config.js'), 'utf8')).toBe(
+      `import { defineConfig } from 'vite'\nimport imageInvalidate from 'unplugin-image-invalidate/vite'\n\nexport default defineConfig({\n  plugins: [imageInvalidate()],\n})\n`,
+    )
+    // Outside git, the workflow goes in the app's folder, and init says where it belongs.
     expect(await readFile(fixture.path('.github/workflows/invalidate-images.yml'), 'utf8')).toBe(
       await readFile(path.join(repoRoot, 'examples/github-workflow.yml'), 'utf8'),
     )
+    expect(first.stdout).toContain("the workflow goes in this folder; move .github/ to your repository's root")
     // No webhook for this way, and no call that changes anything on Vercel.
     expect(changingCalls(api)).toEqual([])
     const second = await imageInvalidate(fixture.dir, ['init', '--yes'])
@@ -134,6 +159,64 @@ describe('image-invalidate init --yes in each framework', () => {
     expect(build.code, build.output).toBe(0)
     expect(build.output).toMatch(/\[image-invalidate\] \d+ images/)
     await stat(fixture.path('dist/_image-invalidate.json'))
+  })
+})
+
+describe('image-invalidate init --way github in a monorepo', () => {
+  /** `mono/` with git at its root, npm workspaces' lock there, and the Vite app in `mono/apps/web`. */
+  async function monorepo(): Promise<{ mono: string; app: string }> {
+    const mono = await tempDir({ 'package.json': '{ "private": true, "workspaces": ["apps/*"] }\n', 'package-lock.json': '{}\n' })
+    const git = await run('git', ['init', '-q'], { cwd: mono })
+    expect(git.code, git.output).toBe(0)
+    const app = path.join(mono, 'apps/web')
+    await cp(path.join(repoRoot, 'fixtures/vite-app'), app, { recursive: true })
+    await asBeforeInit(app, 'vite-app')
+    return { mono, app }
+  }
+
+  it("writes the workflow at the repository's root, its steps in the app's folder, npm ci at the lock; a second run and doctor find it there", async () => {
+    api = await startProjectApi()
+    const { mono, app } = await monorepo()
+    const first = await imageInvalidate(app, ['init', '--yes', '--way', 'github'])
+    expect(first.code, first.output).toBe(0)
+    expect(existsSync(path.join(app, '.github'))).toBe(false)
+    const workflow = await readFile(path.join(mono, '.github/workflows/invalidate-images.yml'), 'utf8')
+    // The job's run steps default to the app's folder; npm ci runs where the workspaces' lock is.
+    expect(workflow).toContain('    timeout-minutes: 15\n')
+    expect(workflow.split('    timeout-minutes: 15\n')[1]).toMatch(/^ {4}# .*\n {4}defaults:\n {6}run:\n {8}working-directory: apps\/web\n {4}steps:\n/)
+    expect(workflow).toContain('      - run: npm ci\n        working-directory: .\n')
+    expect(workflow).toContain('npx image-invalidate apply --deployment "$DEPLOYMENT_ID"')
+    expect(first.stdout).toContain(`the workflow goes to the repository's root, ${mono}, where GitHub reads workflows; its steps run in apps/web`)
+    expect(first.stdout).toContain('  create ../../.github/workflows/invalidate-images.yml')
+
+    const before = await snapshot(mono)
+    const second = await imageInvalidate(app, ['init', '--yes', '--way', 'github'])
+    expect(second.code, second.output).toBe(0)
+    expect(second.stdout).toContain('../../.github/workflows/invalidate-images.yml is there already: kept as it is')
+    expect(second.stdout).toContain('nothing to change')
+    expect(await snapshot(mono)).toEqual(before)
+
+    // Production on a closed loopback port: only the way apply runs is the point here.
+    const doctor = await imageInvalidate(app, ['doctor', '--json', '--url', 'http://127.0.0.1:1'])
+    const checks = (JSON.parse(doctor.stdout) as DoctorReport).checks
+    expect(checks.find((check) => check.name === 'webhook-route')).toEqual({
+      name: 'webhook-route',
+      status: 'skip',
+      detail: 'apply runs from ../../.github/workflows/invalidate-images.yml',
+    })
+  })
+
+  it("an app with its own lock: setup-node caches by it and npm ci runs in the app's folder", async () => {
+    api = await startProjectApi()
+    const { mono, app } = await monorepo()
+    await rm(path.join(mono, 'package-lock.json'))
+    await writeFile(path.join(app, 'package-lock.json'), '{}\n')
+    const result = await imageInvalidate(app, ['init', '--yes', '--way', 'github'])
+    expect(result.code, result.output).toBe(0)
+    const workflow = await readFile(path.join(mono, '.github/workflows/invalidate-images.yml'), 'utf8')
+    expect(workflow).toContain('          cache: npm\n          cache-dependency-path: apps/web/package-lock.json\n')
+    expect(workflow).toContain('      - run: npm ci\n      - name:')
+    expect(workflow).toContain('        working-directory: apps/web\n')
   })
 })
 
@@ -214,6 +297,20 @@ describe('image-invalidate init, what it refuses', () => {
     expect(changingCalls(api)).toEqual([])
   })
 
+  it('a fresh Vite app with no config: --dry-run shows the vite.config.js it would create, and creates nothing', { tags: ['floor'] }, async () => {
+    api = await startProjectApi()
+    const dir = await fixtureFiles('vite-app')
+    await withoutConfig(dir, 'vite.config.js', 'vite')
+    const before = await snapshot(dir)
+    const result = await imageInvalidate(dir, ['init', '--dry-run'])
+    expect(result.code, result.output).toBe(0)
+    expect(result.stdout).toContain(
+      "  create vite.config.js:\n    + import { defineConfig } from 'vite'\n    + import imageInvalidate from 'unplugin-image-invalidate/vite'\n",
+    )
+    expect(result.stdout).toContain('dry run: nothing was changed')
+    expect(await snapshot(dir)).toEqual(before)
+  })
+
   it('in a shell that is not a terminal, without --yes: exit 2, one sentence, nothing read or changed', { tags: ['floor'] }, async () => {
     api = await startProjectApi()
     const dir = await fixtureFiles('astro-app')
@@ -231,8 +328,15 @@ describe('image-invalidate init, what it refuses', () => {
     ['no token', { VERCEL_TOKEN: '' }, [], 2, /no Vercel token: set VERCEL_TOKEN/, []],
     ['a token without access', { VERCEL_TOKEN: 'tok_other_0000' }, [], 1, /may not read this project .*\(403\)/, []],
     ['a project that does not exist', {}, ['--project', 'prj_gone'], 1, /found no such project .*\(project "prj_gone"\)/, []],
-    // A flag the command line cannot parse gets its pointer to --help, as every command's do.
-    ['a --way that is not one', {}, ['--way', 'email'], 2, /--way "email" is not one of webhook, github, ci/, ["Run 'image-invalidate --help' for usage."]],
+    // A flag the command line cannot parse gets its pointer to the command's --help, as every command's do.
+    [
+      'a --way that is not one',
+      {},
+      ['--way', 'email'],
+      2,
+      /image-invalidate: init --way "email" is not one of webhook, github, ci/,
+      ["Run 'image-invalidate init --help' for usage."],
+    ],
   ] as const)('%s: a sentence naming it, exit 2 (usage) or 1, nothing changed', async (_name, env, args, code, message, after) => {
     api = await startProjectApi()
     const dir = await fixtureFiles('nuxt-app')

@@ -160,6 +160,8 @@ describe('the dev watcher', () => {
 
 describe('image-invalidate prune-next-cache, bad input', () => {
   const cli = path.join(repoRoot, 'dist/cli.js')
+  const releaseManifest = () =>
+    createManifest({ buildId: 'build_d', basePath: '', images: { '/a.png': { hash: 'a'.repeat(64), size: 1 } }, plan: { baseline: null, srcImages: [] } })
 
   it('names the manifests it looked for when there is none', async () => {
     const dir = await tempDir()
@@ -176,7 +178,11 @@ describe('image-invalidate prune-next-cache, bad input', () => {
       images: { '/a.png': { hash: 'a'.repeat(64), size: 1 } },
       plan: { baseline: null, srcImages: [] },
     })
-    const dir = await tempDir({ 'public/_image-invalidate.json': serializeManifest(manifest), '.next/cache/images/some-key/1.2.e.u.webp': 'variant' })
+    const dir = await tempDir({
+      'public/_image-invalidate.json': serializeManifest(manifest),
+      '.next/BUILD_ID': 'build_d',
+      '.next/cache/images/some-key/1.2.e.u.webp': 'variant',
+    })
     const result = await run(process.execPath, [cli, 'prune-next-cache', '--from', 'typo.json'], { cwd: dir })
     expect(result.code, result.output).toBe(0)
     expect(result.stderr).toContain(`[image-invalidate] --from typo.json: ${path.join(dir, 'typo.json')} has no manifest (no such file`)
@@ -186,7 +192,35 @@ describe('image-invalidate prune-next-cache, bad input', () => {
 
     const usage = await run(process.execPath, [cli, 'prune-next-cache', '--dirr', '.next'], { cwd: dir })
     expect(usage.code).toBe(2)
-    expect(usage.stderr).toContain("Unknown option '--dirr'")
+    expect(usage.stderr).toBe("image-invalidate: prune-next-cache has no option --dirr\nRun 'image-invalidate prune-next-cache --help' for usage.\n")
+  })
+
+  it('a --dir that does not exist, or holds no Next.js build: exit 1, one sentence naming it, nothing created', async () => {
+    const dir = await tempDir({ 'public/_image-invalidate.json': serializeManifest(releaseManifest()), 'public/a.png': 'a' })
+    const before = await readdir(dir, { recursive: true })
+    for (const [given, problem] of [
+      [path.join(dir, 'nonexistent'), `the build folder ${path.join(dir, 'nonexistent')} does not exist`],
+      ['public', `${path.join(dir, 'public')} holds no Next.js build (no BUILD_ID in it)`],
+    ]) {
+      for (const dryRun of [[], ['--dry-run']]) {
+        const result = await run(process.execPath, [cli, 'prune-next-cache', '--dir', given!, ...dryRun], { cwd: dir })
+        expect(result.code, result.output).toBe(1)
+        expect(result.stdout).toBe(`error: ${problem}: run next build first, or pass --dir with your distDir (default .next)\n`)
+      }
+    }
+    expect(await readdir(dir, { recursive: true })).toEqual(before)
+  })
+
+  // A fresh server's first start: next build made no image cache, which is normal; the release is recorded
+  // so that the next one is compared with it.
+  it('a build with no image cache yet: nothing to remove, exit 0, and the release recorded for the next', async () => {
+    const dir = await tempDir({ 'public/_image-invalidate.json': serializeManifest(releaseManifest()), '.next/BUILD_ID': 'build_d' })
+    const result = await run(process.execPath, [cli, 'prune-next-cache'], { cwd: dir })
+    expect(result.code, result.output).toBe(0)
+    expect(result.stderr).toContain(
+      `no image cache yet in ${path.join(dir, '.next/cache/images')}: nothing to remove; build_d is recorded for the next release`,
+    )
+    expect(existsSync(path.join(dir, '.next/cache/image-invalidate-manifest.json'))).toBe(true)
   })
 
   it('never prints the protection bypass secret, even from a --from URL that carries it', async () => {
@@ -197,7 +231,7 @@ describe('image-invalidate prune-next-cache, bad input', () => {
       images: { '/a.png': { hash: 'a'.repeat(64), size: 1 } },
       plan: { baseline: null, srcImages: [] },
     })
-    const dir = await tempDir({ 'public/_image-invalidate.json': serializeManifest(manifest) })
+    const dir = await tempDir({ 'public/_image-invalidate.json': serializeManifest(manifest), '.next/BUILD_ID': 'build_d' })
     const from = `http://127.0.0.1:1/_image-invalidate.json?x-vercel-protection-bypass=${secret}`
     for (const json of [[], ['--json']]) {
       const result = await run(process.execPath, [cli, 'prune-next-cache', '--from', from, ...json], {

@@ -1,16 +1,20 @@
 // @module-tag floor
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { planConfigEdit, planRouteRegistration, readConfigBasePath } from '../src/setup/config.js'
+import { configHasPlugin, planConfigEdit, planRouteRegistration, readConfigBasePath } from '../src/setup/config.js'
 import { detectApp } from '../src/setup/frameworks.js'
 import { gitignoreChange } from '../src/setup/files.js'
 import { lineDiff } from '../src/setup/line-diff.js'
+import { workflowFor } from '../src/setup/workflow.js'
+import { repoRoot } from './helpers/fixture.js'
 import { tempDir } from './helpers/tmp.js'
 
 /** The plan for the app made of `files`, and its base path as read from its config. */
 async function planFor(files: Record<string, string>) {
   const dir = await tempDir(files)
   const app = detectApp(dir)
-  return { app, plan: planConfigEdit(app), basePath: readConfigBasePath(app, dir), dir }
+  return { app, plan: planConfigEdit(app, dir), basePath: readConfigBasePath(app, dir), dir }
 }
 
 describe('adding the plugin to a config (magicast)', () => {
@@ -63,6 +67,54 @@ describe('adding the plugin to a config (magicast)', () => {
     expect(nuxt.basePath).toBe('/docs')
     const present = await planFor({ 'nuxt.config.ts': `export default defineNuxtConfig({ modules: ['unplugin-image-invalidate/nuxt'] })\n` })
     expect(present.plan.kind).toBe('present')
+  })
+})
+
+describe('an app with no config', () => {
+  it.each([
+    ['vite', { devDependencies: { vite: '8.3.8' } }, false, 'vite.config.mjs'],
+    ['vite', { type: 'module', devDependencies: { vite: '8.3.8' } }, false, 'vite.config.js'],
+    ['vite', { type: 'module', devDependencies: { vite: '8.3.8' } }, true, 'vite.config.ts'],
+    ['next', { dependencies: { next: '16.4.6' } }, false, 'next.config.mjs'],
+    ['next', { dependencies: { next: '16.4.6' } }, true, 'next.config.ts'],
+    ['astro', { dependencies: { astro: '7.3.5' } }, false, 'astro.config.mjs'],
+    ['nuxt', { dependencies: { nuxt: '4.4.5' } }, true, 'nuxt.config.ts'],
+  ] as const)('%s (%j, TypeScript: %s) gets %s, minimal, with the plugin', async (_framework, pkg, typescript, file) => {
+    const { plan, dir } = await planFor({ 'package.json': JSON.stringify(pkg), ...(typescript ? { 'tsconfig.json': '{}' } : {}) })
+    expect(plan).toMatchObject({ kind: 'create', file: `${dir}/${file}` })
+    // Written, it is a config init finds the plugin in.
+    const written = await tempDir({ 'package.json': JSON.stringify(pkg), [file]: plan.kind === 'create' ? plan.after : '' })
+    expect(configHasPlugin(detectApp(written))).toBe(true)
+  })
+
+  it("SvelteKit's config holds its own plugin: not made up, the user is told", async () => {
+    const { plan } = await planFor({ 'package.json': JSON.stringify({ devDependencies: { '@sveltejs/kit': '2.70.0' } }) })
+    expect(plan).toMatchObject({ kind: 'manual', reason: expect.stringContaining('a SvelteKit app has one, with the framework') })
+  })
+})
+
+describe('the GitHub workflow for an app below the repository root', () => {
+  const template = readFileSync(path.join(repoRoot, 'examples/github-workflow.yml'), 'utf8')
+
+  it('at the root with its lock there: the template as it is', () => {
+    expect(workflowFor({ appFolder: '', lockFolder: '' }, template)).toBe(template)
+  })
+
+  it("in apps/web with its own lock: the job's steps run there, setup-node caches by that lock", () => {
+    const text = workflowFor({ appFolder: 'apps/web', lockFolder: 'apps/web' }, template)
+    expect(lineDiff(template, text).filter((line) => line.startsWith('+'))).toEqual([
+      '+     # The app is in apps/web (a monorepo): its run steps run there.',
+      '+     defaults:',
+      '+       run:',
+      '+         working-directory: apps/web',
+      '+           cache-dependency-path: apps/web/package-lock.json',
+    ])
+  })
+
+  it('in apps/web of npm workspaces (the lock at the root): npm ci runs at the root', () => {
+    const text = workflowFor({ appFolder: 'apps/web', lockFolder: '' }, template)
+    expect(text).toContain('      - run: npm ci\n        working-directory: .\n')
+    expect(text).not.toContain('cache-dependency-path')
   })
 })
 

@@ -99,6 +99,9 @@ export async function pruneNextCache(options: PruneNextCacheOptions = {}): Promi
     if ('problem' in loaded) return finish(loaded.problem)
     const { manifest } = loaded
     report.next = { source: loaded.source, buildId: manifest.buildId }
+    // Checked before anything is written: a mistyped --dir must not become a new folder holding a record.
+    const notABuild = buildFolderProblem(distDir)
+    if (notABuild) return finish(notABuild)
     const config = await readBuildConfig(distDir)
     if ('problem' in config) log(`warning: ${config.problem}: taking Next.js's default image sizes, qualities and formats`)
     else if (config.customCacheHandler) {
@@ -113,6 +116,10 @@ export async function pruneNextCache(options: PruneNextCacheOptions = {}): Promi
     log(
       previous ? `${previous.manifest.buildId} -> ${manifest.buildId} (previous release from ${previous.via}): ${images}` : `-> ${manifest.buildId}: ${images}`,
     )
+    // A build whose server has not optimized an image yet (a first start) has no cache: nothing to remove, and
+    // D is recorded all the same, so that the next release is compared with it.
+    if (!existsSync(report.cacheDir))
+      log(`no image cache yet in ${report.cacheDir}: nothing to remove; ${manifest.buildId} ${dryRun ? 'would be' : 'is'} recorded for the next release`)
     const naming = () => loadCacheNaming(root, 'problem' in config ? {} : config, false)
     const result = await pruneImageCache(report.cacheDir, report.srcImages, naming, { dryRun })
     for (const [src, count] of result.removed) if (count > 0) report.removed[src] = count
@@ -148,6 +155,17 @@ function whichImages(report: PruneNextCacheReport): string {
   const images = countOf(report.srcImages.length, 'source image')
   if (report.previous) return `the ${images} changed, removed or added since ${report.previous.buildId}`
   return `the ${images} of ${report.next?.buildId ?? 'this release'}, with no earlier release to compare with`
+}
+
+/**
+ * Why `distDir` is not the build `next start` is about to serve, as one sentence with the fix; undefined when it
+ * is: it holds the BUILD_ID every `next build` writes (and without which `next start` refuses to start).
+ */
+function buildFolderProblem(distDir: string): string | undefined {
+  const fix = 'run next build first, or pass --dir with your distDir (default .next)'
+  if (!existsSync(distDir)) return `the build folder ${distDir} does not exist: ${fix}`
+  if (!existsSync(path.join(distDir, 'BUILD_ID'))) return `${distDir} holds no Next.js build (no BUILD_ID in it): ${fix}`
+  return undefined
 }
 
 /** D: `--plan`, else the manifest the build put in `public/` (what `next start` serves), else the local plan. */

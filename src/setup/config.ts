@@ -10,6 +10,8 @@ import type { DetectedApp, Framework } from './frameworks.js'
 export type ConfigPlan =
   | { kind: 'present'; file: string }
   | { kind: 'edit'; file: string; before: string; after: string }
+  /** The app has no config: a minimal one of the framework's, with the plugin. */
+  | { kind: 'create'; file: string; after: string }
   /** The config is absent or of a shape magicast cannot edit safely: left alone, with the lines to add. */
   | { kind: 'manual'; file: string | undefined; reason: string; lines: string }
 
@@ -19,30 +21,102 @@ const LOCAL_NAME: Record<string, string> = { next: 'withImageInvalidate', defaul
 /**
  * How to add the plugin to the app's config, computed in memory: nothing is written here. The edit is
  * checked by parsing its result again and finding the plugin there; an edit that does not show it (a config
- * function, a CommonJS export) is not offered.
+ * function, a CommonJS export) is not offered. An app with no config gets the framework's minimal one, with
+ * the plugin, where the config is optional (Vite, Next.js, Astro, Nuxt).
  */
-export function planConfigEdit(app: DetectedApp): ConfigPlan {
+export function planConfigEdit(app: DetectedApp, root: string): ConfigPlan {
   const { framework, configFile } = app
   const manual = (reason: string): ConfigPlan => ({ kind: 'manual', file: configFile, reason, lines: framework.manualLines })
-  if (!configFile) return manual(`no ${framework.configs.join(', ')} found`)
+  if (!configFile) {
+    const starter = starterConfig(app)
+    if (!starter) return manual(`no ${framework.configs.join(', ')} found (a ${framework.label} app has one, with the framework's own plugin)`)
+    return { kind: 'create', file: path.join(root, starter.file), after: starter.content }
+  }
   const before = readFileSync(configFile, 'utf8')
+  const edited = addedToConfig(framework, before, path.basename(configFile))
+  if ('problem' in edited) return manual(edited.problem)
+  return edited.present ? { kind: 'present', file: configFile } : { kind: 'edit', file: configFile, before, after: edited.after }
+}
+
+/** The config `before` with the plugin added, or what keeps init from doing it safely. */
+function addedToConfig(framework: Framework, before: string, name: string): { after: string; present: boolean } | { problem: string } {
   let module: ProxifiedModule
   try {
     module = parseModule(before)
   } catch (error) {
-    return manual(`${path.basename(configFile)} could not be parsed (${(error as Error).message})`)
+    return { problem: `${name} could not be parsed (${(error as Error).message})` }
   }
-  if (hasPlugin(framework, module)) return { kind: 'present', file: configFile }
+  if (hasPlugin(framework, module)) return { after: before, present: true }
   let after: string
   try {
     addPlugin(framework, module)
     after = keepFinalNewline(before, generateCode(module, { format: indentationOf(before) }).code)
   } catch (error) {
-    return manual(`${path.basename(configFile)} has a shape init cannot edit safely (${(error as Error).message})`)
+    return { problem: `${name} has a shape init cannot edit safely (${(error as Error).message})` }
   }
   if (!hasPlugin(framework, parseModule(after)))
-    return manual(`${path.basename(configFile)} has a shape init cannot edit safely (its default export is not a config object or call init knows)`)
-  return { kind: 'edit', file: configFile, before, after }
+    return { problem: `${name} has a shape init cannot edit safely (its default export is not a config object or call init knows)` }
+  return { after, present: false }
+}
+
+/**
+ * The config an app starts from when it has none (create-vite's vanilla template has no vite.config), with
+ * the plugin, in the app's module style: TypeScript with a tsconfig.json, else an ES module. None for
+ * SvelteKit and React Router, whose config holds their own plugin.
+ */
+function starterConfig(app: DetectedApp): { file: string; content: string } | undefined {
+  const { typescript, framework } = app
+  const lines = (...text: string[]) => `${text.join('\n')}\n`
+  // A `.js` file is an ES module only where package.json says so; `.mjs` always is.
+  const javascript = app.esm ? 'js' : 'mjs'
+  switch (framework.name) {
+    case 'vite':
+      return {
+        file: `vite.config.${typescript ? 'ts' : javascript}`,
+        content: lines(
+          `import { defineConfig } from 'vite'`,
+          `import imageInvalidate from '${framework.entry}'`,
+          '',
+          'export default defineConfig({',
+          '  plugins: [imageInvalidate()],',
+          '})',
+        ),
+      }
+    case 'next': {
+      const wrap = [`import { withImageInvalidate } from '${framework.entry}'`, '']
+      const config = typescript ? ['const nextConfig: NextConfig = {}'] : ["/** @type {import('next').NextConfig} */", 'const nextConfig = {}']
+      const file = typescript ? 'next.config.ts' : 'next.config.mjs'
+      return {
+        file,
+        content: lines(
+          ...(typescript ? ["import type { NextConfig } from 'next'"] : []),
+          ...wrap,
+          ...config,
+          '',
+          'export default withImageInvalidate(nextConfig)',
+        ),
+      }
+    }
+    case 'astro':
+      return {
+        file: typescript ? 'astro.config.ts' : 'astro.config.mjs',
+        content: lines(
+          `import { defineConfig } from 'astro/config'`,
+          `import imageInvalidate from '${framework.entry}'`,
+          '',
+          'export default defineConfig({',
+          '  integrations: [imageInvalidate()],',
+          '})',
+        ),
+      }
+    case 'nuxt':
+      return {
+        file: typescript ? 'nuxt.config.ts' : 'nuxt.config.mjs',
+        content: lines('export default defineNuxtConfig({', `  modules: ['${framework.entry}'],`, '})'),
+      }
+    default:
+      return undefined
+  }
 }
 
 function keepFinalNewline(before: string, after: string): string {

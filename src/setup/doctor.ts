@@ -1,4 +1,3 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { request } from 'undici'
 import { manifestUrl } from '../core/manifest.js'
@@ -10,10 +9,11 @@ import { USER_AGENT } from '../shared/package.js'
 import type { Project, VercelClient, Webhook } from '../vercel/client.js'
 import { configHasPlugin, readConfigBasePath } from './config.js'
 import { SetupError } from './errors.js'
-import { existingRouteFile, ROUTE_PATH, WORKFLOW_FILE } from './files.js'
+import { existingRouteFile, ROUTE_PATH } from './files.js'
 import { detectApp, type DetectedApp } from './frameworks.js'
 import { connectToProject, parseSiteUrl, productionOrigin, type ConnectedProject } from './project.js'
 import { forProduction, isForProject, missingEvents, SECRET_VARIABLE } from './webhook-setup.js'
+import { findApplyWorkflow } from './workflow.js'
 
 /** One check of `doctor`: passed, failed (with the fix), or not applicable here (with why). */
 export interface DoctorCheck {
@@ -72,8 +72,10 @@ export async function doctor(options: DoctorOptions): Promise<DoctorReport> {
   try {
     const webhook = await findProjectWebhook(connected, routeUrlFor(options.url, site, basePath))
     const way = wayOf(app, options.root, webhook)
-    if (way !== 'webhook') {
-      const why = way === 'github' ? `apply runs from ${WORKFLOW_FILE}` : 'no webhook route, webhook or GitHub workflow: apply runs in your CI'
+    if (way.name !== 'webhook') {
+      const why = way.workflow
+        ? `apply runs from ${path.relative(options.root, way.workflow)}`
+        : 'no webhook route, webhook or GitHub workflow: apply runs in your CI'
       checks.push(skip('webhook-route', why), skip('secret-variable', why))
     } else {
       checks.push(await checkWebhookRoute(webhook, options.env))
@@ -203,13 +205,14 @@ function manifestBasePath(app: DetectedApp, basePath: string | undefined): strin
   return app.framework.name === 'astro' || app.framework.name === 'react-router' ? '' : basePath
 }
 
-/** How apply runs here, as the app shows it: a route or a webhook, else a workflow, else a CI of its own. */
-function wayOf(app: DetectedApp, root: string, webhook: Webhook | { missing: string }): 'webhook' | 'github' | 'ci' {
-  if (existingRouteFile(app, root) || !('missing' in webhook)) return 'webhook'
-  const workflows = path.join(root, '.github', 'workflows')
-  const usesApply =
-    existsSync(workflows) && readdirSync(workflows).some((file) => readFileSync(path.join(workflows, file), 'utf8').includes('image-invalidate apply'))
-  return usesApply ? 'github' : 'ci'
+/**
+ * How apply runs here, as the app shows it: a route or a webhook, else a workflow of the repository (at its
+ * root, where GitHub reads them), else a CI of its own.
+ */
+function wayOf(app: DetectedApp, root: string, webhook: Webhook | { missing: string }): { name: 'webhook' | 'github' | 'ci'; workflow?: string } {
+  if (existingRouteFile(app, root) || !('missing' in webhook)) return { name: 'webhook' }
+  const workflow = findApplyWorkflow(root)
+  return workflow ? { name: 'github', workflow } : { name: 'ci' }
 }
 
 const MARKS: Record<DoctorCheck['status'], string> = { ok: 'ok  ', fail: 'FAIL', skip: 'skip' }

@@ -1,14 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { PACKAGE_NAME } from '../shared/package.js'
 import type { DetectedApp } from './frameworks.js'
 
 /** The path of the webhook route under the app's base path. */
 export const ROUTE_PATH = '/api/image-invalidate'
-
-/** Where the GitHub workflow goes. */
-export const WORKFLOW_FILE = '.github/workflows/invalidate-images.yml'
 
 /** A file `init` writes: created when absent, or given new content (`.gitignore`). */
 export interface FileChange {
@@ -100,19 +96,6 @@ export function gitignoreChange(app: DetectedApp, root: string): FileChange | un
   if (listed) return undefined
   const lead = before === undefined || before === '' || before.endsWith('\n') ? (before ?? '') : `${before}\n`
   return { file, before, after: `${lead}# written by each build (unplugin-image-invalidate)\n/${line}\n` }
-}
-
-/** The GitHub workflow (examples/github-workflow.yml, shipped in dist/), unless one is there already. */
-export function githubWorkflow(root: string): FileChange | undefined {
-  const file = path.join(root, WORKFLOW_FILE)
-  if (existsSync(file)) return undefined
-  return { file, before: undefined, after: readFileSync(workflowTemplate(), 'utf8') }
-}
-
-/** Beside the built chunks in dist/ (tsdown copies it there), or in examples/ when run from the sources. */
-function workflowTemplate(): string {
-  const built = fileURLToPath(new URL('./github-workflow.yml', import.meta.url))
-  return existsSync(built) ? built : fileURLToPath(new URL('../../examples/github-workflow.yml', import.meta.url))
 }
 
 /** The CI step `init --way ci` prints: the README's recipe for a CI that deploys itself. */

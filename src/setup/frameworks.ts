@@ -93,6 +93,8 @@ export interface DetectedApp {
   configFile: string | undefined
   /** The app is written in TypeScript (a tsconfig.json): new files are `.ts`. */
   typescript: boolean
+  /** package.json says `"type": "module"`: a new `.js` file is an ES module. */
+  esm: boolean
   /** The app's dependencies and devDependencies, by name. */
   dependencies: ReadonlySet<string>
 }
@@ -102,7 +104,7 @@ export interface DetectedApp {
  * first whose config file is there. A folder with neither is an error that says where to run `init`.
  */
 export function detectApp(root: string): DetectedApp {
-  const dependencies = readDependencies(root)
+  const { dependencies, esm } = readPackage(root)
   const framework =
     FRAMEWORKS.find((candidate) => dependencies.has(candidate.dependency)) ??
     FRAMEWORKS.find((candidate) => candidate.markers.some((file) => existsSync(path.join(root, file))))
@@ -117,16 +119,18 @@ export function detectApp(root: string): DetectedApp {
     framework,
     configFile: config && path.join(root, config),
     typescript: existsSync(path.join(root, 'tsconfig.json')),
+    esm,
     dependencies,
   }
 }
 
-function readDependencies(root: string): Set<string> {
+function readPackage(root: string): { dependencies: Set<string>; esm: boolean } {
   let data: Record<string, unknown> | undefined
   try {
     data = recordOf(JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')))
   } catch {
-    return new Set()
+    return { dependencies: new Set(), esm: false }
   }
-  return new Set([...Object.keys(recordOf(data?.dependencies) ?? {}), ...Object.keys(recordOf(data?.devDependencies) ?? {})])
+  const dependencies = new Set([...Object.keys(recordOf(data?.dependencies) ?? {}), ...Object.keys(recordOf(data?.devDependencies) ?? {})])
+  return { dependencies, esm: data?.type === 'module' }
 }

@@ -1,13 +1,15 @@
+import { readFileSync } from 'node:fs'
 import { mkdir, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Env } from '../shared/environment.js'
 import { planConfigEdit, planRouteRegistration, readConfigBasePath, type ConfigPlan } from './config.js'
 import { SetupError } from './errors.js'
-import { CI_STEP, existingRouteFile, githubWorkflow, gitignoreChange, hasServerRoutes, webhookRoute, WORKFLOW_FILE, type FileChange } from './files.js'
+import { CI_STEP, existingRouteFile, gitignoreChange, hasServerRoutes, webhookRoute, type FileChange } from './files.js'
 import { detectApp, type DetectedApp } from './frameworks.js'
 import { lineDiff } from './line-diff.js'
 import { connectToProject, routeUrl, type ConnectedProject } from './project.js'
 import { applyWebhookPlan, describeWebhookCalls, planWebhook, readWebhookState, SECRET_VARIABLE, type WebhookPlan } from './webhook-setup.js'
+import { githubWorkflow } from './workflow.js'
 
 /** How `apply` runs at each production flip. */
 export type Way = 'webhook' | 'github' | 'ci'
@@ -49,7 +51,8 @@ interface InitPlan {
   way: Way
   config: ConfigPlan
   files: FileChange[]
-  kept: string[]
+  /** Said before the changes: what is kept as it is, and where a file goes and why. */
+  notes: string[]
   /** What the user still has to do by hand, said after the changes. */
   todo: string[]
   webhook?: { connected: ConnectedProject; plan: WebhookPlan }
@@ -81,7 +84,7 @@ async function planInit(options: InitOptions): Promise<InitPlan> {
   const { root } = options
   const app = detectApp(root)
   options.print(`${app.framework.label} app${app.configFile ? `, ${path.basename(app.configFile)}` : ''}`)
-  const config = planConfigEdit(app)
+  const config = planConfigEdit(app, root)
   if (config.kind === 'manual') {
     throw new SetupError(
       'IMAGE_INVALIDATE_SETUP_CONFIG_SHAPE',
@@ -90,21 +93,17 @@ async function planInit(options: InitOptions): Promise<InitPlan> {
   }
   const way = await chooseWay(app, options)
   const files: FileChange[] = []
-  const kept: string[] = []
+  const notes: string[] = []
+  const todo: string[] = []
   const gitignore = gitignoreChange(app, root)
   if (gitignore) files.push(gitignore)
-  if (way === 'github') {
-    const workflow = githubWorkflow(root)
-    if (workflow) files.push(workflow)
-    else kept.push(`${WORKFLOW_FILE} is there already: kept as it is`)
-  }
-  const todo: string[] = []
-  if (way !== 'webhook') return { app, way, config, files, kept, todo }
+  if (way === 'github') planWorkflow(root, files, notes, todo)
+  if (way !== 'webhook') return { app, way, config, files, notes, todo }
 
   const existing = existingRouteFile(app, root)
   const route = existing ? undefined : webhookRoute(app, root)
   if (route) files.push(route)
-  if (existing) kept.push(`${path.relative(root, existing)} is there already: kept as it is`)
+  if (existing) notes.push(`${path.relative(root, existing)} is there already: kept as it is`)
   if (app.framework.name === 'react-router') {
     // React Router's route config names each module, relative to app/.
     const registration = planRouteRegistration(root, path.relative(path.join(root, 'app'), existing ?? route!.file))
@@ -122,11 +121,39 @@ async function planInit(options: InitOptions): Promise<InitPlan> {
       )
       if (store) webhook.storeToken = connected.target.token
     }
-    return { app, way, config, files, kept, todo, webhook: { connected, plan: webhook } }
+    return { app, way, config, files, notes, todo, webhook: { connected, plan: webhook } }
   } catch (error) {
     await connected.client.close()
     throw error
   }
+}
+
+/**
+ * The GitHub workflow at the git repository's root, where GitHub reads workflows, its steps run in the
+ * app's folder; outside git, in the app's folder, said. One there already is kept, said too when its
+ * steps do not run in this app's folder.
+ */
+function planWorkflow(root: string, files: FileChange[], notes: string[], todo: string[]): void {
+  const { place, change, existing } = githubWorkflow(root)
+  if (change && !place.repoRoot)
+    notes.push(
+      `no git repository in ${root} or above it: the workflow goes in this folder; move .github/ to your repository's root, where GitHub reads workflows`,
+    )
+  else if (change && place.appFolder !== '')
+    notes.push(`the workflow goes to the repository's root, ${place.repoRoot}, where GitHub reads workflows; its steps run in ${place.appFolder}`)
+  if (change) files.push(change)
+  if (existing) {
+    const forThisApp = place.appFolder === '' || readFileSync(existing, 'utf8').includes(`working-directory: ${place.appFolder}\n`)
+    notes.push(
+      forThisApp
+        ? `${path.relative(root, existing)} is there already: kept as it is`
+        : `${path.relative(root, existing)} is there already, with no step in ${place.appFolder}: kept as it is; for this app, copy it under another name with defaults: run: working-directory: ${place.appFolder}`,
+    )
+  }
+  if (place.lockFolder === undefined)
+    todo.push(
+      `the workflow installs with npm ci, which needs a package-lock.json in ${place.appFolder || "the app's folder"} or above it: with another package manager, change its install step`,
+    )
 }
 
 /** `--way`, else the question, else the default: the webhook where the framework has server routes, else GitHub. */
@@ -148,7 +175,7 @@ async function carryOut(plan: InitPlan, options: InitOptions): Promise<InitResul
   const { root, print } = options
   const dryRun = Boolean(options.dryRun)
   const changes = describeChanges(plan, root)
-  for (const line of plan.kept) print(line)
+  for (const line of plan.notes) print(line)
   if (plan.webhook && !plan.webhook.plan.create)
     print(`the webhook ${plan.webhook.plan.state.complete!.id} at ${plan.webhook.plan.state.url} and ${SECRET_VARIABLE} are there already`)
   if (changes.length === 0) {
@@ -178,7 +205,10 @@ async function carryOut(plan: InitPlan, options: InitOptions): Promise<InitResul
 
 function localChanges(plan: InitPlan): FileChange[] {
   const { config } = plan
-  return [...(config.kind === 'edit' ? [{ file: config.file, before: config.before, after: config.after }] : []), ...plan.files]
+  const configChanges: FileChange[] = []
+  if (config.kind === 'edit') configChanges.push({ file: config.file, before: config.before, after: config.after })
+  if (config.kind === 'create') configChanges.push({ file: config.file, before: undefined, after: config.after })
+  return [...configChanges, ...plan.files]
 }
 
 /** Each change as the user reads it: the config's diff, the files, the API calls. */
@@ -186,6 +216,15 @@ function describeChanges(plan: InitPlan, root: string): string[] {
   const lines: string[] = []
   const { config } = plan
   if (config.kind === 'edit') lines.push(`  edit ${path.relative(root, config.file)}:`, ...lineDiff(config.before, config.after).map((line) => `    ${line}`))
+  // A new config is shown whole: it is the one file whose content the user has to accept.
+  if (config.kind === 'create')
+    lines.push(
+      `  create ${path.relative(root, config.file)}:`,
+      ...config.after
+        .trimEnd()
+        .split('\n')
+        .map((line) => `    + ${line}`),
+    )
   for (const change of plan.files) {
     const name = path.relative(root, change.file)
     if (change.before === undefined) lines.push(`  create ${name}`)

@@ -58,6 +58,20 @@ export async function asBeforeInit(dir: string, name: string): Promise<void> {
   await writeFile(path.join(dir, '.vercel/project.json'), JSON.stringify({ projectId: 'prj_1', orgId: 'user_standin' }))
 }
 
+/**
+ * Turns a copy of a fixture made ready by `asBeforeInit` into a fresh app with no config (create-vite's
+ * vanilla template has none, Next.js needs none): the config removed, the framework in package.json at
+ * the version this repository installs, as the starter would list it.
+ */
+export async function withoutConfig(dir: string, config: string, framework: 'vite' | 'next'): Promise<void> {
+  await rm(path.join(dir, config))
+  const pkg = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8')) as Record<string, unknown>
+  const { version } = JSON.parse(await readFile(path.join(repoRoot, 'node_modules', framework, 'package.json'), 'utf8')) as { version: string }
+  // create-next-app lists next in dependencies, create-vite vite in devDependencies.
+  const field = framework === 'next' ? 'dependencies' : 'devDependencies'
+  await writeFile(path.join(dir, 'package.json'), `${JSON.stringify({ ...pkg, [field]: { [framework]: version } }, null, 2)}\n`)
+}
+
 /** A plain copy of a fixture's files (no node_modules): enough for what `init` reads and writes. */
 export async function fixtureFiles(name: string): Promise<string> {
   const dir = await tempDir()
