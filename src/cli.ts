@@ -9,7 +9,7 @@ import { resolveBuildOptions } from './plugin/options.js'
 import type { BuildPlanResult } from './plugin/plan-build.js'
 import type { ProjectBasePath } from './plugin/project-base-path.js'
 import type { ManifestLoad } from './shared/load-manifest.js'
-import { countOf, LOG_PREFIX, redactor, type Logger } from './shared/format.js'
+import { countOf, LOG_PREFIX, secretRedactor, type Logger } from './shared/format.js'
 import { HELP } from './cli-help.js'
 
 class UsageError extends ImageInvalidateError {
@@ -283,10 +283,9 @@ async function reportSetupErrors(run: () => Promise<number>): Promise<number> {
   try {
     return await run()
   } catch (error) {
-    const expected = error instanceof SetupError || (error instanceof Error && /^Vercel\w*Error$/.test(error.name))
-    if (!expected) throw error
-    const scrub = redactor([process.env.VERCEL_TOKEN, process.env.VERCEL_AUTOMATION_BYPASS_SECRET])
-    process.stderr.write(`image-invalidate: ${scrub(error.message)}\n`)
+    // Errors of this package name the problem (a refusal, an answer of the API); anything else is a bug.
+    if (!(error instanceof ImageInvalidateError)) throw error
+    process.stderr.write(`image-invalidate: ${secretRedactor(process.env)(error.message)}\n`)
     return error instanceof SetupError && error.usage ? 2 : 1
   }
 }
@@ -433,8 +432,7 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`image-invalidate: ${command}${error.message}\nRun 'image-invalidate ${command}--help' for usage.\n`)
       process.exitCode = 2
     } else {
-      const scrub = redactor([process.env.VERCEL_TOKEN, process.env.VERCEL_AUTOMATION_BYPASS_SECRET])
-      process.stderr.write(`image-invalidate: ${scrub((error as Error).stack ?? String(error))}\n`)
+      process.stderr.write(`image-invalidate: ${secretRedactor(process.env)((error as Error).stack ?? String(error))}\n`)
       process.exitCode = 1
     }
   },

@@ -6,7 +6,7 @@ import { planFlip } from '../core/flip.js'
 import { manifestUrl, type Manifest } from '../core/manifest.js'
 import { batchCount } from '../core/plan.js'
 import { protectionBypassHeaders, readFlag, resolveSiteUrl, type Env } from '../shared/environment.js'
-import { countOf, formatDuration, redactedCopy, redactor } from '../shared/format.js'
+import { countOf, formatDuration, redactedCopy, secretRedactor } from '../shared/format.js'
 import { createHttpClient } from '../shared/http.js'
 import type { ApplyOptions, ApplyReport, PreflightCheck } from '../types.js'
 import { deploymentNamed, findIncoming, ownDeploymentId, type Incoming } from './incoming.js'
@@ -88,7 +88,7 @@ interface Run {
 function startRun(options: ApplyOptions): Run {
   const env = options.env ?? process.env
   const headers = protectionBypassHeaders(env)
-  const scrub = redactor([options.token, env.VERCEL_TOKEN, env.VERCEL_AUTOMATION_BYPASS_SECRET])
+  const scrub = secretRedactor(env, [options.token])
   const log = (line: string) => options.log?.(scrub(line))
   const warnings: string[] = []
   const dryRun = options.dryRun ?? readFlag(env, 'IMAGE_INVALIDATE_DRY_RUN', warnings) ?? false

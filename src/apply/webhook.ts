@@ -1,12 +1,11 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
-import { setTimeout as sleep } from 'node:timers/promises'
 import type { GivenPrevious, GivenVia } from '../core/choose-previous.js'
 import { recordOf, textOf } from '../core/json.js'
 import { manifestUrl } from '../core/manifest.js'
-import { countOf, createRouteLog, redactor } from '../shared/format.js'
+import { countOf, createRouteLog, secretRedactor } from '../shared/format.js'
 import type { FlipTrigger } from './apply.js'
 import { resolveConfiguredProject, resolveVercelTarget, teamOf, type ConfiguredProject } from '../vercel/target.js'
-import { readBoundedBody, reply } from '../shared/webhook-request.js'
+import { readBoundedBody, reply, settledWithin } from '../shared/webhook-request.js'
 import type { ApplyOptions, ApplyReport, WebhookOptions } from '../types.js'
 
 type Handler = (request: Request) => Promise<Response>
@@ -28,7 +27,7 @@ export function createWebhookHandler(options: WebhookOptions = {}): Handler {
   const secret = options.secret ?? env.IMAGE_INVALIDATE_WEBHOOK_SECRET
   const configured = resolveConfiguredProject(options, options.root ?? process.cwd(), env)
   const projects = createProjectMatcher(options, env)
-  const say = createWebhookLog([secret, options.token, env.VERCEL_TOKEN, env.VERCEL_AUTOMATION_BYPASS_SECRET])
+  const say = createWebhookLog(secretRedactor(env, [secret, options.token]))
   // Event id -> its work, so a redelivery while it runs (or soon after) does not start it again.
   const seen = new Map<string, Promise<ApplyReport>>()
 
@@ -67,8 +66,8 @@ export function createWebhookHandler(options: WebhookOptions = {}): Handler {
  * stderr): each run's outcome in one line, every failure and refusal with its reason on stderr. Secrets and
  * the token never appear.
  */
-function createWebhookLog(secrets: ReadonlyArray<string | undefined>) {
-  const say = createRouteLog('webhook', redactor(secrets))
+function createWebhookLog(scrub: (text: string) => string) {
+  const say = createRouteLog('webhook', scrub)
   return {
     outcome: (text: string) => say.info(text),
     refused(response: Response, reason: string): Response {
@@ -135,10 +134,7 @@ async function answer(event: WebhookEvent, work: Promise<ApplyReport>, options: 
     options.waitUntil(work)
     return reply(202, { ok: true, action: 'accepted', event: event.id })
   }
-  const stop = new AbortController()
-  const deadline = sleep(options.deadlineMs ?? 25_000, undefined, { signal: stop.signal }).catch(() => undefined)
-  const report = await Promise.race([work, deadline])
-  stop.abort()
+  const report = await settledWithin(work, options.deadlineMs)
   if (!report) return reply(202, { ok: true, action: 'accepted', event: event.id, reason: 'still running after the deadline' })
   if (report.deferred) return reply(200, { ok: true, action: 'deferred', event: event.id, reason: report.deferred, report })
   return reply(report.ok ? 200 : 500, { ok: report.ok, action: 'applied', event: event.id, report })

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { planFlip } from '../core/flip.js'
 import { MANIFEST_FILE_NAME, serializeManifest, type Manifest } from '../core/manifest.js'
-import { countOf, redactedCopy, redactor } from '../shared/format.js'
+import { countOf, redactedCopy, secretRedactor } from '../shared/format.js'
 import { writeFileAtomically } from '../shared/files.js'
 import { loadManifest } from '../shared/load-manifest.js'
 import { DEFAULT_PLAN_FILE, protectionBypassHeaders } from '../shared/environment.js'
@@ -74,7 +74,7 @@ export async function pruneNextCache(options: PruneNextCacheOptions = {}): Promi
   const root = path.resolve(options.root ?? process.cwd())
   const env = options.env ?? process.env
   // A --from URL may carry a secret in its query, as apply's may: the same filter over the log and the report.
-  const scrub = redactor([env.VERCEL_TOKEN, env.VERCEL_AUTOMATION_BYPASS_SECRET])
+  const scrub = secretRedactor(env)
   const log = (line: string) => options.log?.(scrub(line))
   const distDir = path.resolve(root, options.dir ?? '.next')
   const servedFile = path.join(distDir, 'cache', SERVED_MANIFEST_FILE)

@@ -1,9 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises'
 import { ImageInvalidateError } from '../core/errors.js'
 import { isAllowedRemoteImage } from '../core/remote-patterns.js'
 import { remoteUrlProblem } from '../core/remote-images.js'
-import { createRouteLog, listSome, redactedCopy, routeRedactor, type RouteLog } from '../shared/format.js'
-import { readBoundedBody, reply } from '../shared/webhook-request.js'
+import { createRouteLog, listSome, redactedCopy, secretRedactor, type RouteLog } from '../shared/format.js'
+import { readBoundedBody, reply, settledWithin } from '../shared/webhook-request.js'
 import { PROVIDER_MARKS, type AssetProviderModule, type ParsedAsset } from './asset-webhook-provider.js'
 import { loadAppImageRules, type AppImageRules, type MissingImageRules } from './asset-webhook-images.js'
 import { chooseSender, type Sender, type SendOutcome } from './asset-webhook-send.js'
@@ -48,7 +47,7 @@ export function createAssetWebhookHandler(options: AssetWebhookOptions): Handler
   let provider: Promise<AssetProviderModule> | undefined
   let imageRules: Promise<AppImageRules | MissingImageRules> | undefined
   const env = options.env ?? process.env
-  const scrub = (text: string) => routeRedactor(env, [options.secret, options.token])(text)
+  const scrub = secretRedactor(env, [options.secret, options.token])
   const context: HandlerContext = {
     options,
     env,
@@ -289,10 +288,7 @@ async function sendAndAnswer(event: string, send: string[], skipped: Skipped[], 
     options.waitUntil(work)
     return answer(context, 202, { ok: true, action: 'accepted', via: sender.via, sending: send, skipped })
   }
-  const stop = new AbortController()
-  const deadline = sleep(options.deadlineMs ?? 25_000, undefined, { signal: stop.signal }).catch(() => undefined)
-  const outcome = await Promise.race([work, deadline])
-  stop.abort()
+  const outcome = await settledWithin(work, options.deadlineMs)
   if (!outcome)
     return answer(context, 202, { ok: true, action: 'accepted', via: sender.via, sending: send, skipped, reason: 'still sending after the deadline' })
   const ok = outcome.failed.length === 0

@@ -19,7 +19,7 @@ import { readRemoteImages, sameFingerprint, type RemoteFingerprint } from '../co
 import { compareKeys } from '../core/keys.js'
 import { protectionBypassHeaders, resolveSiteUrl, readFlag } from '../shared/environment.js'
 import { writeFileAtomically } from '../shared/files.js'
-import { countOf, redactedCopy, redactor } from '../shared/format.js'
+import { countOf, redactedCopy, secretRedactor } from '../shared/format.js'
 import { loadManifest } from '../shared/load-manifest.js'
 import { fingerprintRemoteImages } from '../shared/remote-fingerprints.js'
 import type { CheckRemoteOptions, CheckRemoteReport, RemoteStateStore } from '../types.js'
@@ -47,7 +47,7 @@ interface RemoteState {
  */
 export async function checkRemote(options: CheckRemoteOptions): Promise<CheckRemoteReport> {
   const env = options.env ?? process.env
-  const scrub = redactor([options.token, env.VERCEL_TOKEN, env.VERCEL_AUTOMATION_BYPASS_SECRET])
+  const scrub = secretRedactor(env, [options.token])
   const log = (line: string) => options.log?.(scrub(line))
   const dryRun = options.dryRun ?? readFlag(env, 'IMAGE_INVALIDATE_DRY_RUN', []) ?? false
   const report: CheckRemoteReport = { ok: false, dryRun, live: null, checked: 0, changed: [], invalidated: [], failed: [], unreachable: [], calls: [] }

@@ -1,5 +1,5 @@
 import { ImageInvalidateError } from '../core/errors.js'
-import { countOf, createRouteLog, redactedCopy, routeRedactor, type RouteLog } from '../shared/format.js'
+import { countOf, createRouteLog, redactedCopy, secretRedactor, type RouteLog } from '../shared/format.js'
 import { reply, safeEqual } from '../shared/webhook-request.js'
 import type { CheckRemoteReport, RemoteCheckHandlerOptions } from '../types.js'
 
@@ -14,7 +14,7 @@ type Handler = (request: Request) => Promise<Response>
  */
 export function createRemoteCheckHandler(options: RemoteCheckHandlerOptions): Handler {
   const env = options.env ?? process.env
-  const scrub = (text: string) => routeRedactor(env, [options.secret, options.token])(text)
+  const scrub = secretRedactor(env, [options.secret, options.token])
   const say = createRouteLog('check-remote route', scrub, options.log)
   const refuse = (status: number, reason: string) => {
     say.error(`refused, ${status}: ${reason}`)

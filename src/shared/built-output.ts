@@ -18,27 +18,40 @@ export interface OutputImages {
   optimized: string[]
   /** Absolute URLs matching a watched pattern, and the watched URLs themselves, sorted. */
   watched: string[]
-  /** Files read. */
+  /** Page (and, with watched patterns, code) files looked at. */
   files: number
 }
+
+/**
+ * Files read at once: a site's output runs to tens of thousands of pages, and one read after another left the
+ * disk and the thread pool idle (20,000 pages of 20 KiB here: 4.9 to 5.3 s one at a time, 2.6 to 3.0 s with 16).
+ */
+const READS_IN_FLIGHT = 16
 
 /** The remote images the output folders `dirs` show (a folder that does not exist is skipped). */
 export async function findRemoteImagesInOutput(dirs: readonly string[], watch: WatchList): Promise<OutputImages> {
   const optimized = new Set<string>()
   const watched = new Set<string>(watch.urls)
-  let files = 0
-  const seen = new Set<string>()
-  for (const dir of dirs) {
-    for (const file of await textFilesBelow(dir, watch.patterns.length > 0)) {
-      if (seen.has(file)) continue
-      seen.add(file)
-      const text = await readFile(file, 'utf8').catch(() => '')
-      files++
+  const queue = [...new Set((await Promise.all(dirs.map((dir) => textFilesBelow(dir, watch.patterns.length > 0)))).flat())]
+  const files = queue.length
+  const reader = async () => {
+    for (let file = queue.pop(); file !== undefined; file = queue.pop()) {
+      const text = await readPage(file)
       if (PAGE_FILES.test(file)) findOptimizedSources(text).forEach((url) => optimized.add(url))
       findWatchedUrls(text, watch.patterns).forEach((url) => watched.add(url))
     }
   }
+  await Promise.all(Array.from({ length: Math.min(READS_IN_FLIGHT, files) }, reader))
   return { optimized: [...optimized].sort(compareKeys), watched: [...watched].sort(compareKeys), files }
+}
+
+/** A file's text, unless it is larger than any page (a source map, a bundle of data) or cannot be read: ''. */
+async function readPage(file: string): Promise<string> {
+  const size = await stat(file).then(
+    (info) => info.size,
+    () => Infinity,
+  )
+  return size <= MAX_FILE_BYTES ? readFile(file, 'utf8').catch(() => '') : ''
 }
 
 async function textFilesBelow(dir: string, withCode: boolean): Promise<string[]> {
@@ -54,14 +67,9 @@ async function textFilesBelow(dir: string, withCode: boolean): Promise<string[]>
     const parent = entry.parentPath ?? (entry as unknown as { path: string }).path
     const file = path.join(parent, entry.name)
     if (file.includes(`${path.sep}node_modules${path.sep}`) || file.endsWith('.map')) continue
-    if (!PAGE_FILES.test(file) && !(withCode && CODE_FILES.test(file))) continue
-    const size = await stat(file).then(
-      (info) => info.size,
-      () => Infinity,
-    )
-    if (size <= MAX_FILE_BYTES) files.push(file)
+    if (PAGE_FILES.test(file) || (withCode && CODE_FILES.test(file))) files.push(file)
   }
-  return files.sort()
+  return files
 }
 
 /**

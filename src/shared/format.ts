@@ -65,10 +65,11 @@ export function redactedCopy<T>(report: T, redact: (text: string) => string): T 
 }
 
 /**
- * What a route handler scrubs from its answers and lines: the secrets it is given and every one a Vercel
- * project of this package may set (the token, the bypass secret, the webhooks' and the cron route's).
+ * What every output of this package is scrubbed of: the secrets a caller gave (a token, a route's secret)
+ * and every one the environment may hold for it (the token, the bypass secret, the webhooks' and the cron
+ * route's). The one list, for the CLI, `apply`, the routes and the commands alike.
  */
-export function routeRedactor(env: Record<string, string | undefined>, given: ReadonlyArray<string | undefined>): (text: string) => string {
+export function secretRedactor(env: Record<string, string | undefined>, given: ReadonlyArray<string | undefined> = []): (text: string) => string {
   const known = [env.VERCEL_TOKEN, env.VERCEL_AUTOMATION_BYPASS_SECRET, env.CRON_SECRET, env.IMAGE_INVALIDATE_WEBHOOK_SECRET, env.IMAGE_INVALIDATE_ASSET_SECRET]
   return redactor([...given, ...known])
 }

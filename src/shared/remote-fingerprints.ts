@@ -183,7 +183,7 @@ async function fingerprintOf(
     return previous
   }
   if (statusCode !== 200) {
-    await body.dump({ limit: DRAIN_LIMIT }).catch(() => {})
+    await drain(body)
     return `HTTP ${statusCode}`
   }
   const etag = headerOf(headers.etag)

@@ -1,6 +1,7 @@
 // What every webhook route of this package does with a request before it trusts it, and how it answers:
 // the deploy webhook (apply/webhook.ts) and the asset webhook (remote/asset-webhook.ts).
 import { createHash, timingSafeEqual } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 /** A JSON answer. The body must never hold a secret or a token: callers put reasons and URLs in it. */
 export function reply(status: number, body: Record<string, unknown>): Response {
@@ -37,4 +38,18 @@ export async function readBoundedBody(request: Request, maxBytes: number): Promi
 export function safeEqual(given: string | Uint8Array, expected: string | Uint8Array): boolean {
   const digest = (value: string | Uint8Array) => createHash('sha256').update(value).digest()
   return timingSafeEqual(digest(given), digest(expected))
+}
+
+/** How long a route's work may run before the route answers anyway: within Vercel's 30 seconds. */
+export const DEFAULT_DEADLINE_MS = 25_000
+
+/** What `work` settles to, or undefined once `deadlineMs` has passed first (the work goes on). */
+export async function settledWithin<T>(work: Promise<T>, deadlineMs = DEFAULT_DEADLINE_MS): Promise<T | undefined> {
+  const stop = new AbortController()
+  const deadline = sleep(deadlineMs, undefined, { signal: stop.signal }).catch(() => undefined)
+  try {
+    return await Promise.race([work, deadline])
+  } finally {
+    stop.abort()
+  }
 }
